@@ -1,0 +1,55 @@
+/**
+ * What the engine needs from LM Studio. The real implementation is `lmstudio/client.ts`;
+ * tests drive the engine with a fake that satisfies the same interface.
+ *
+ * The engine, not the backend, decides what is in flight: it never calls `run` for a model
+ * other than the loaded one, never calls `loadModel` while requests are in flight, and never
+ * exceeds `state().slots` concurrent runs.
+ */
+import type { BackendState } from '../../shared/backend';
+import type { JobKind, Usage } from '../../shared/job';
+
+export interface BackendRequest {
+  jobId: string;
+  kind: JobKind;
+  model: string;
+  /** The OpenAI request body as the client sent it (minus our own fields such as `priority`). */
+  body: Record<string, unknown>;
+}
+
+export interface RunCallbacks {
+  signal: AbortSignal;
+  /** Raw `data:` payloads of LM Studio's SSE stream, in order, as they arrive (streaming callers). */
+  onChunk?: (data: string) => void;
+  /** Called as generated tokens arrive (throttling is the caller's business). */
+  onTokens?: (completionTokens: number) => void;
+}
+
+export interface RunStats {
+  promptTokens: number;
+  completionTokens: number;
+  /** Generation speed of this request, tokens/s, when measurable. */
+  tokensPerSecond: number | null;
+  timeToFirstTokenMs: number | null;
+  /** Wall time of the whole request. */
+  durationMs: number;
+}
+
+export interface RunOutcome {
+  /** The OpenAI response body (for streams: the assembled non-streaming equivalent). */
+  body: unknown;
+  usage: Usage;
+  stats: RunStats;
+}
+
+export interface Backend {
+  /** Sends one request. Throws `BackendError` on failure; honours `signal`. */
+  run(request: BackendRequest, callbacks: RunCallbacks): Promise<RunOutcome>;
+  /** Makes `model` the loaded one (explicit load where LM Studio supports it). */
+  loadModel(model: string, signal: AbortSignal): Promise<void>;
+  state(): BackendState;
+  subscribe(listener: (state: BackendState) => void): () => void;
+  /** Re-reads model state now. */
+  refresh(): Promise<BackendState>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,39 @@
+import type { Lane } from '../../shared/job';
+import type { Backend } from './backend';
+import type { Clock } from './clock';
+
+export interface EngineLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+export interface EngineConfig {
+  /** Folder for lmqueue.db; null keeps everything in memory (tests). */
+  dataDir: string | null;
+  /** LM Studio base URL (the engine creates the client), or a ready Backend (tests, simulators). */
+  backend: { url: string } | Backend;
+  /** Global concurrency; null/undefined: what LM Studio reports, else 4. */
+  maxConcurrency?: number | null;
+  /** Per-lane caps; defaults derive from the slot count (see scheduler/limits.ts). */
+  laneCaps?: Partial<Record<Lane, number>>;
+  /** A queued job gains one priority level per this many seconds waited (no starvation). */
+  agingSeconds?: number;
+  /** Work for another model waits at most this long before the loaded model is switched. */
+  switchBoundSeconds?: number;
+  /** Most queued jobs in total; past it submissions get 503 queue_full. */
+  maxQueued?: number;
+  /** Default per-owner caps (a token's own limits override maxQueuedPerOwner). */
+  maxQueuedPerOwner?: number | null;
+  maxRunningPerOwner?: number | null;
+  defaultMaxAttempts?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Finished jobs are kept this long, then purged. */
+  retentionDays?: number;
+  /** LM Studio client timeouts. */
+  timeouts?: { firstTokenMs?: number; idleMs?: number; totalMs?: number };
+  clock?: Clock;
+  logger?: EngineLogger;
+}

@@ -1,0 +1,53 @@
+/**
+ * The engine as its hosts (server, IPC, headless) see it. `createEngine` in engine.ts returns one.
+ * Every method is synchronous where SQLite is (fast, no await) and throws `LmqError` for
+ * expected failures (not_found, invalid_state, queue_full, too_many_queued, unknown_model, ...).
+ */
+import type { BackendState } from '../../shared/backend';
+import type { ServerEvents, EventName } from '../../shared/contract';
+import type { Job, JobPage, ListJobsQuery, SubmitJobInput } from '../../shared/job';
+import type { QueueCounts, QueueSnapshot, QueueSnapshotQuery } from '../../shared/queue';
+import type { TokenStore } from './store/token-store';
+
+export interface SubmitOptions {
+  /** Who the job belongs to (the token's name, or `local`). */
+  owner: string;
+  /** Most queued jobs this owner may have (token limit); null/undefined = engine default. */
+  maxQueuedForOwner?: number | null;
+  /** Live listener, attached before the job can start (used for streaming responses). */
+  sink?: JobSink;
+}
+
+/** Receives a running job's raw SSE `data:` payloads as LM Studio sends them. */
+export interface JobSink {
+  onChunk(data: string): void;
+}
+
+export interface Engine {
+  /** Validates `request` (LmqError bad_request naming the field) and queues it. */
+  submit(request: SubmitJobInput, options: SubmitOptions): Job;
+  get(id: string): Job;
+  /** The OpenAI response body of a succeeded job (409 while not succeeded). */
+  result(id: string): unknown;
+  list(query: ListJobsQuery): JobPage;
+  /** Queued: removed from the queue. Running: the LM Studio request is aborted. Finished: 409. */
+  cancel(id: string, reason?: string): Job;
+  reprioritize(id: string, priority: number): Job;
+  /** Queues a finished (failed/canceled/succeeded) job again as a new job with the same input. */
+  retry(id: string, owner: string): Job;
+  snapshot(query?: QueueSnapshotQuery): QueueSnapshot;
+  counts(): QueueCounts;
+  backend(): BackendState;
+  /** Model ids LM Studio offers (empty when unknown). */
+  models(): string[];
+  paused(): boolean;
+  setPaused(paused: boolean): void;
+  /** Attach a live listener to a queued or running job; returns detach. */
+  attach(id: string, sink: JobSink): () => void;
+  /** Resolves with the job once it is succeeded, failed or canceled. */
+  waitForFinish(id: string): Promise<Job>;
+  on<E extends EventName>(event: E, listener: (payload: ServerEvents[E]) => void): () => void;
+  readonly tokens: TokenStore;
+  /** Stop dispatching, let running jobs finish within graceMs, requeue the rest, close the store. */
+  close(options?: { graceMs?: number }): Promise<void>;
+}

@@ -1,0 +1,141 @@
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { startHarness, type Harness } from './testing/engine-harness';
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.engine.close({ graceMs: 0 });
+  harness = undefined;
+});
+
+const chat = (model = 'model-a', extra: Record<string, unknown> = {}) => ({
+  kind: 'chat' as const,
+  model,
+  input: { messages: [{ role: 'user', content: 'hello' }] },
+  ...extra,
+});
+
+describe('engine', () => {
+  test('a submitted job runs on the backend and succeeds with its result kept', async () => {
+    harness = await startHarness();
+    const { engine } = harness;
+    const job = engine.submit(chat(), { owner: 'alice' });
+    expect(job.state).toBe('queued');
+    expect(job.position).toBe(1);
+    await harness.runUntil(() => engine.get(job.id).state === 'succeeded');
+    const done = engine.get(job.id);
+    expect(done.attempts).toBe(1);
+    expect(done.usage?.completionTokens).toBe(100);
+    expect(engine.result(job.id)).toMatchObject({ object: 'chat.completion' });
+    expect(harness.backend.violations).toEqual([]);
+  });
+
+  test('positions follow priority, and higher priority runs first', async () => {
+    harness = await startHarness({ slots: 1 });
+    const { engine } = harness;
+    engine.setPaused(true);
+    const low = engine.submit(chat('model-a', { priority: 'low' }), { owner: 'a' });
+    const urgent = engine.submit(chat('model-a', { priority: 'urgent' }), { owner: 'b' });
+    const normal = engine.submit(chat('model-a', { priority: 5 }), { owner: 'c' });
+    expect([engine.get(urgent.id).position, engine.get(normal.id).position, engine.get(low.id).position]).toEqual([1, 2, 3]);
+    const snapshot = engine.snapshot();
+    expect(snapshot.queued.map((j) => j.id)).toEqual([urgent.id, normal.id, low.id]);
+    expect(snapshot.queued[1]!.eta!.startsInSeconds).toBeGreaterThan(snapshot.queued[0]!.eta!.startsInSeconds);
+    engine.setPaused(false);
+    await harness.runUntil(() => engine.counts().succeeded === 3);
+    const order = harness.backend.served.map((s) => s.jobId);
+    expect(order).toEqual([urgent.id, normal.id, low.id]);
+  });
+
+  test('cancel removes a queued job and aborts a running one; finished jobs answer 409', async () => {
+    harness = await startHarness({ slots: 1 });
+    const { engine, backend } = harness;
+    const first = engine.submit(chat(), { owner: 'a' });
+    const second = engine.submit(chat(), { owner: 'a' });
+    await harness.runUntil(() => engine.get(first.id).state === 'running');
+    expect(engine.cancel(second.id).state).toBe('canceled');
+    expect(engine.cancel(first.id).state).toBe('canceled');
+    await harness.step(1);
+    expect(backend.inFlight.size).toBe(0);
+    expect(() => engine.cancel(first.id)).toThrow(expect.objectContaining({ code: 'invalid_state' }));
+    expect(() => engine.get('job_nope')).toThrow(expect.objectContaining({ code: 'not_found' }));
+    expect(backend.served.map((s) => s.jobId)).not.toContain(second.id);
+  });
+
+  test('retryable failures back off and retry; final ones fail at once with the message', async () => {
+    harness = await startHarness({ slots: 1 });
+    const { engine, backend } = harness;
+    backend.failNext('server_error');
+    const retried = engine.submit(chat(), { owner: 'a' });
+    await harness.runUntil(() => engine.get(retried.id).state === 'succeeded');
+    expect(engine.get(retried.id).attempts).toBe(2);
+    backend.failNext('context_length');
+    const doomed = engine.submit(chat(), { owner: 'a' });
+    await harness.runUntil(() => engine.get(doomed.id).state === 'failed');
+    expect(engine.get(doomed.id).error).toMatchObject({ code: 'context_length', message: 'injected context_length' });
+    expect(engine.get(doomed.id).attempts).toBe(1);
+  });
+
+  test('delayed jobs wait for runAt', async () => {
+    harness = await startHarness();
+    const { engine, clock } = harness;
+    const at = clock.now() + 60_000;
+    const job = engine.submit(chat('model-a', { runAt: at }), { owner: 'a' });
+    await harness.step(30_000);
+    expect(engine.get(job.id).state).toBe('queued');
+    expect(engine.get(job.id).progress.stage).toBe('scheduled');
+    await harness.runUntil(() => engine.get(job.id).state === 'succeeded');
+    expect(harness.backend.served[0]!.startedAt).toBeGreaterThanOrEqual(at);
+  });
+
+  test('bad input and limits give clear errors and store nothing', async () => {
+    harness = await startHarness({}, { maxQueued: 2, maxQueuedPerOwner: 1 });
+    const { engine } = harness;
+    engine.setPaused(true);
+    expect(() => engine.submit({ kind: 'chat', model: 'model-a', input: {} }, { owner: 'a' })).toThrow(
+      expect.objectContaining({ code: 'bad_request', message: expect.stringContaining('input.messages') }),
+    );
+    expect(() => engine.submit(chat('nope'), { owner: 'a' })).toThrow(
+      expect.objectContaining({ code: 'unknown_model', message: expect.stringContaining('model-a, model-b') }),
+    );
+    engine.submit(chat(), { owner: 'a' });
+    expect(() => engine.submit(chat(), { owner: 'a' })).toThrow(expect.objectContaining({ code: 'too_many_queued' }));
+    engine.submit(chat(), { owner: 'b' });
+    expect(() => engine.submit(chat(), { owner: 'c' })).toThrow(expect.objectContaining({ code: 'queue_full' }));
+    expect(engine.counts().queued).toBe(2);
+  });
+
+  test('reprioritize moves a queued job ahead', async () => {
+    harness = await startHarness({ slots: 1 });
+    const { engine } = harness;
+    engine.setPaused(true);
+    const a = engine.submit(chat(), { owner: 'a' });
+    const b = engine.submit(chat(), { owner: 'a' });
+    expect(engine.get(b.id).position).toBe(2);
+    expect(engine.reprioritize(b.id, 9).position).toBe(1);
+    expect(engine.get(a.id).position).toBe(2);
+  });
+
+  test('model switches wait for in-flight work and never overlap', async () => {
+    harness = await startHarness({ slots: 2, loadMs: 3_000 });
+    const { engine, backend } = harness;
+    for (let i = 0; i < 6; i++) engine.submit(chat(i % 2 ? 'model-b' : 'model-a'), { owner: `o${i % 3}` });
+    await harness.runUntil(() => engine.counts().succeeded === 6);
+    expect(backend.violations).toEqual([]);
+    expect(backend.loads.length).toBe(2);
+  });
+
+  test('job.updated and queue.changed are coalesced under a burst', async () => {
+    harness = await startHarness();
+    const { engine } = harness;
+    engine.setPaused(true);
+    let queueEvents = 0;
+    let jobEvents = 0;
+    engine.on('queue.changed', () => queueEvents++);
+    engine.on('job.updated', () => jobEvents++);
+    for (let i = 0; i < 2_000; i++) engine.submit(chat(), { owner: `o${i % 5}` });
+    await vi.waitFor(() => expect(jobEvents).toBe(2_000), { timeout: 5_000 });
+    expect(queueEvents).toBeGreaterThan(0);
+    expect(queueEvents).toBeLessThan(10);
+    expect(jobEvents).toBe(2_000);
+  });
+});

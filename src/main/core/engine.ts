@@ -1,0 +1,359 @@
+/**
+ * Composition root: wires store, queue index, policy, dispatcher, forecaster, events and the
+ * LM Studio client into the `Engine` both hosts (Electron main, headless) run.
+ */
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { BackendState } from '../../shared/backend';
+import type { EventName, ServerEvents } from '../../shared/contract';
+import { LmqError } from '../../shared/errors';
+import { FINISHED_STATES, ListJobsQuerySchema, SubmitJobSchema, type Job, type SubmitJobRequest } from '../../shared/job';
+import { parseOrThrow } from '../../shared/validation';
+import { DEFAULT_PRIORITY } from '../../shared/priority';
+import { QueueSnapshotQuerySchema, type QueueCounts, type QueueSnapshot, type QueueSnapshotQuery } from '../../shared/queue';
+import type { Backend } from './backend';
+import { ChangePublisher } from './change-publisher';
+import { systemClock } from './clock';
+import type { EngineConfig, EngineLogger } from './config';
+import type { Engine, JobSink, SubmitOptions } from './engine-api';
+import { Forecaster } from './eta/forecaster';
+import { ServiceModel } from './eta/service-model';
+import { toJobView } from './job-view';
+import { JOB_KIND_DEFINITIONS } from './jobs/job-kinds';
+import { Dispatcher } from './scheduler/dispatcher';
+import { FairShare } from './scheduler/fair-share';
+import { laneCaps } from './scheduler/limits';
+import type { PolicyParams } from './scheduler/policy';
+import { QueueIndex } from './scheduler/queue-index';
+import { toQueuedEntry, type JobRecord } from './store/job-record';
+import { JobStore } from './store/job-store';
+import { TokenStore } from './store/token-store';
+
+const DAY_MS = 86_400_000;
+const silentLogger: EngineLogger = { info() {}, warn() {}, error() {}, debug() {} };
+
+function parseRunAt(runAt: SubmitJobRequest['runAt']): number | null {
+  if (runAt === undefined) return null;
+  const ms = typeof runAt === 'number' ? runAt : Date.parse(runAt);
+  if (!Number.isFinite(ms)) throw new LmqError('bad_request', 'runAt must be an ISO date-time or epoch milliseconds');
+  return ms;
+}
+
+export async function createEngine(config: EngineConfig): Promise<Engine> {
+  const clock = config.clock ?? systemClock;
+  const logger = config.logger ?? silentLogger;
+  if (config.dataDir !== null) mkdirSync(config.dataDir, { recursive: true });
+  const store = new JobStore({ path: config.dataDir === null ? ':memory:' : join(config.dataDir, 'lmqueue.db') });
+  const recovered = store.recoverInterrupted(clock.now());
+  if (recovered.requeued + recovered.failed > 0) logger.warn(recovered, 'recovered jobs left running by a previous run');
+
+  const backend: Backend =
+    'url' in config.backend
+      ? (await import('./lmstudio/client')).createLmStudioClient({
+          baseUrl: config.backend.url,
+          maxConcurrency: config.maxConcurrency ?? null,
+          timeouts: config.timeouts ?? {},
+          logger,
+        })
+      : config.backend;
+
+  const index = new QueueIndex();
+  const now = clock.now();
+  for (const entry of store.queuedEntries()) index.add(entry, now);
+  const fair = new FairShare();
+  const service = new ServiceModel();
+  service.restore(store.loadStats());
+  const params = (): PolicyParams => {
+    const slots = Math.max(1, config.maxConcurrency ?? backend.state().slots);
+    return {
+      slots,
+      laneCaps: laneCaps(slots, config.laneCaps),
+      maxRunningPerOwner: config.maxRunningPerOwner ?? null,
+      agingMs: (config.agingSeconds ?? 60) * 1000,
+      switchBoundMs: (config.switchBoundSeconds ?? 60) * 1000,
+    };
+  };
+
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  const sinks = new Map<number, Set<JobSink>>();
+  const waiters = new Map<number, ((job: Job) => void)[]>();
+  let paused = false;
+  let closing: Promise<void> | null = null;
+
+  const dispatcher: Dispatcher = new Dispatcher({
+    store,
+    index,
+    backend,
+    service,
+    fair,
+    params,
+    clock,
+    logger,
+    instanceId: randomUUID(),
+    retryBaseMs: config.retryBaseMs ?? 1_000,
+    retryMaxMs: config.retryMaxMs ?? 60_000,
+    sinks: (seq) => sinks.get(seq) ?? [],
+    onJobChanged: (seq) => {
+      publisher.jobChanged(seq);
+      if (waiters.has(seq) && !dispatcher.running.has(seq)) settleWaiters(seq);
+    },
+  });
+  const forecaster = new Forecaster({ index, dispatcher, fair, service, backend, params, clock });
+
+  const view = (record: JobRecord): Job => {
+    const tail = forecaster.latest().at(-1);
+    // A job the forecast has not placed yet is shown at the back of the queue until it is.
+    return toJobView(record, {
+      node: index.get(record.seq),
+      run: dispatcher.running.get(record.seq),
+      provisionalPosition: Math.max(1, index.size),
+      provisionalStartAt: tail ? tail.finishAt : clock.now(),
+      now: clock.now(),
+    });
+  };
+  const viewFresh = (record: JobRecord): Job => {
+    if (record.state === 'queued' && forecaster.cheap) forecaster.current();
+    return view(record);
+  };
+
+  function settleWaiters(seq: number): void {
+    const record = store.getBySeq(seq);
+    if (!record || !FINISHED_STATES.includes(record.state)) return;
+    const list = waiters.get(seq) ?? [];
+    waiters.delete(seq);
+    sinks.delete(seq);
+    const job = view(record);
+    for (const resolve of list) resolve(job);
+  }
+
+  const counts = (): QueueCounts => ({
+    ...store.counts,
+    queued: index.size,
+    running: dispatcher.running.size,
+    queuedByLane: { ...index.laneCounts },
+    runningByLane: { ...dispatcher.runningView.byLane },
+  });
+
+  const publisher = new ChangePublisher({
+    minIntervalMs: 50,
+    maxIntervalMs: 2_000,
+    onError: (error) => logger.error({ err: error }, 'publishing changes failed'),
+    flush: (changed, queueChanged) => {
+      if (index.size > 0 || dispatcher.running.size > 0) forecaster.current();
+      if (emitter.listenerCount('job.updated') > 0) {
+        for (const seq of changed) {
+          const record = store.getBySeq(seq);
+          if (record) emitter.emit('job.updated', view(record));
+        }
+      }
+      if (queueChanged) emitter.emit('queue.changed', { version: index.version, counts: counts(), paused });
+      const stats = service.takeDirty();
+      if (stats.length) store.saveStats(stats);
+    },
+  });
+
+  const unsubscribeBackend = backend.subscribe((state: BackendState) => {
+    emitter.emit('backend.changed', state);
+    dispatcher.adoptLoadedModel(state.loadedModel);
+    dispatcher.wake();
+    publisher.queueChanged();
+  });
+
+  const purge = (): void => {
+    const removed = store.purgeFinished(clock.now() - (config.retentionDays ?? 7) * DAY_MS);
+    if (removed > 0) logger.info({ removed }, 'purged finished jobs past retention');
+  };
+  purge();
+  const retentionTimer = setInterval(purge, 3_600_000);
+  retentionTimer.unref();
+
+  const mustGet = (id: string): JobRecord => {
+    const record = store.getById(id);
+    if (!record) throw new LmqError('not_found', `no job with id ${id}`);
+    return record;
+  };
+  const models = (): string[] => backend.state().models.map((m) => m.id);
+
+  const engine: Engine = {
+    tokens: new TokenStore(store.db),
+
+    submit(input, options: SubmitOptions) {
+      const request = parseOrThrow(SubmitJobSchema, input);
+      if (closing) throw new LmqError('shutting_down', 'LM Queue is shutting down', { retryAfterSeconds: 5 });
+      JOB_KIND_DEFINITIONS[request.kind].validate(request.input);
+      const available = models();
+      if (available.length > 0 && !available.includes(request.model)) {
+        throw new LmqError('unknown_model', `model "${request.model}" is not available; available: ${available.join(', ')}`, {
+          details: { available },
+        });
+      }
+      const maxQueued = config.maxQueued ?? 1_000_000;
+      if (index.size >= maxQueued) {
+        throw new LmqError('queue_full', `the queue is full (${maxQueued} jobs); try again later`, { retryAfterSeconds: 10 });
+      }
+      const ownerLimit = options.maxQueuedForOwner ?? config.maxQueuedPerOwner ?? null;
+      const queuedForOwner = index.queuedForOwner(options.owner);
+      if (ownerLimit !== null && queuedForOwner >= ownerLimit) {
+        throw new LmqError('too_many_queued', `${options.owner} already has ${queuedForOwner} queued jobs (limit ${ownerLimit})`, {
+          retryAfterSeconds: 10,
+        });
+      }
+      const createdAt = clock.now();
+      const definition = JOB_KIND_DEFINITIONS[request.kind];
+      const record = store.insert({
+        kind: request.kind,
+        model: request.model,
+        owner: options.owner,
+        priority: request.priority ?? DEFAULT_PRIORITY,
+        lane: request.lane ?? 'interactive',
+        maxAttempts: request.maxAttempts ?? config.defaultMaxAttempts ?? 3,
+        createdAt,
+        runAt: parseRunAt(request.runAt),
+        promptTokens: definition.promptTokens(request.input),
+        maxTokens: definition.maxTokens(request.input),
+        input: request.input,
+        metadata: request.metadata ?? null,
+      });
+      if (queuedForOwner === 0) fair.onBacklogged(options.owner, index.owners());
+      index.add(toQueuedEntry(record), createdAt);
+      if (options.sink) sinks.set(record.seq, new Set([options.sink]));
+      publisher.jobChanged(record.seq);
+      dispatcher.wake();
+      return viewFresh(record);
+    },
+
+    get: (id) => viewFresh(mustGet(id)),
+
+    result(id) {
+      const record = mustGet(id);
+      if (record.state !== 'succeeded') throw new LmqError('invalid_state', `job ${id} is ${record.state}, not succeeded`);
+      return store.result(record.seq);
+    },
+
+    list(query) {
+      const parsed = parseOrThrow(ListJobsQuerySchema, query);
+      const page = store.history(parsed);
+      return { jobs: page.records.map((r) => view(r)), nextCursor: page.nextCursor };
+    },
+
+    cancel(id, reason = 'canceled by request') {
+      const record = mustGet(id);
+      const now = clock.now();
+      if (record.state === 'queued') {
+        index.remove(record.seq);
+        store.cancel(record.seq, now, reason, 'queued');
+      } else if (record.state === 'running') {
+        store.cancel(record.seq, now, reason, 'running');
+        dispatcher.abort(record.seq);
+      } else {
+        throw new LmqError('invalid_state', `job ${id} is already ${record.state}`);
+      }
+      publisher.jobChanged(record.seq);
+      settleWaiters(record.seq);
+      dispatcher.wake();
+      return view(mustGet(id));
+    },
+
+    reprioritize(id, priority) {
+      const record = mustGet(id);
+      if (record.state !== 'queued') throw new LmqError('invalid_state', `job ${id} is ${record.state}; only queued jobs can be reprioritized`);
+      const entry = index.remove(record.seq);
+      store.reprioritize(record.seq, priority);
+      if (entry) index.add({ ...entry, priority }, clock.now());
+      publisher.jobChanged(record.seq);
+      dispatcher.wake();
+      return viewFresh(mustGet(id));
+    },
+
+    retry(id, owner) {
+      const record = mustGet(id);
+      if (!FINISHED_STATES.includes(record.state)) throw new LmqError('invalid_state', `job ${id} is still ${record.state}`);
+      return engine.submit(
+        {
+          kind: record.kind,
+          model: record.model,
+          input: record.input,
+          priority: record.priority,
+          lane: record.lane,
+          maxAttempts: record.maxAttempts,
+          metadata: { ...(record.metadata ?? {}), retryOf: record.id },
+        },
+        { owner: owner || record.owner },
+      );
+    },
+
+    snapshot(query?: QueueSnapshotQuery): QueueSnapshot {
+      const { offset, limit } = parseOrThrow(QueueSnapshotQuerySchema, query ?? {});
+      const order = forecaster.current();
+      const page = order.slice(offset, offset + limit);
+      const records = page.map((n) => store.getBySeq(n.entry.seq)).filter((r): r is JobRecord => r !== null);
+      const running = [...dispatcher.running.keys()]
+        .map((seq) => store.getBySeq(seq))
+        .filter((r): r is JobRecord => r !== null);
+      return {
+        running: running.map((r) => view(r)),
+        queued: records.map((r) => view(r)),
+        offset,
+        counts: counts(),
+        backend: backend.state(),
+        paused,
+        version: index.version,
+        generatedAt: new Date(clock.now()).toISOString(),
+      };
+    },
+
+    counts,
+    backend: () => backend.state(),
+    models,
+    paused: () => paused,
+
+    setPaused(value) {
+      paused = value;
+      dispatcher.setPaused(value);
+      publisher.queueChanged();
+    },
+
+    attach(id, sink) {
+      const record = mustGet(id);
+      if (FINISHED_STATES.includes(record.state)) throw new LmqError('invalid_state', `job ${id} is already ${record.state}`);
+      let set = sinks.get(record.seq);
+      if (!set) sinks.set(record.seq, (set = new Set()));
+      set.add(sink);
+      return () => set.delete(sink);
+    },
+
+    waitForFinish(id) {
+      const record = mustGet(id);
+      if (FINISHED_STATES.includes(record.state)) return Promise.resolve(view(record));
+      return new Promise<Job>((resolve) => {
+        const list = waiters.get(record.seq) ?? [];
+        list.push(resolve);
+        waiters.set(record.seq, list);
+      });
+    },
+
+    on<E extends EventName>(event: E, listener: (payload: ServerEvents[E]) => void) {
+      emitter.on(event, listener);
+      return () => emitter.off(event, listener);
+    },
+
+    close(options = {}) {
+      closing ??= (async () => {
+        await dispatcher.stop(options.graceMs ?? 10_000);
+        publisher.flushNow();
+        publisher.close();
+        clearInterval(retentionTimer);
+        unsubscribeBackend();
+        store.saveStats(service.takeDirty());
+        await backend.close();
+        store.close();
+      })();
+      return closing;
+    },
+  };
+  dispatcher.wake();
+  return engine;
+}

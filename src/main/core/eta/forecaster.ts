@@ -1,0 +1,86 @@
+import type { Backend } from '../backend';
+import type { Clock } from '../clock';
+import type { FairShare } from '../scheduler/fair-share';
+import type { Dispatcher } from '../scheduler/dispatcher';
+import type { PolicyParams } from '../scheduler/policy';
+import type { QueueIndex, QueueNode } from '../scheduler/queue-index';
+import { forecast, type RunningJobView } from './forecast';
+import type { ServiceModel } from './service-model';
+
+/** ETAs drift with time even when nothing changes; refresh at least this often when asked. */
+const MAX_AGE_MS = 1_000;
+
+/**
+ * Keeps the latest forecast (dispatch order, positions, ETAs) and recomputes it only when the
+ * queue, the running set or the clock has moved on.
+ */
+export class Forecaster {
+  private order: QueueNode[] = [];
+  private computedAt = -Infinity;
+  private computedVersion = -1;
+  private runningKey = '';
+  /** Milliseconds the last recompute took (bench and adaptive throttling read it). */
+  lastDurationMs = 0;
+
+  constructor(
+    private readonly deps: {
+      index: QueueIndex;
+      dispatcher: Dispatcher;
+      fair: FairShare;
+      service: ServiceModel;
+      backend: Backend;
+      params: () => PolicyParams;
+      clock: Clock;
+    },
+  ) {}
+
+  /** The queue in predicted dispatch order, recomputed if stale. */
+  current(): readonly QueueNode[] {
+    const { index, dispatcher, clock } = this.deps;
+    const now = clock.now();
+    const runningKey = `${dispatcher.running.size}:${dispatcher.models.active}:${dispatcher.models.loading}`;
+    const stale =
+      index.version !== this.computedVersion || runningKey !== this.runningKey || now - this.computedAt > MAX_AGE_MS;
+    if (stale) this.recompute(now, runningKey);
+    return this.order;
+  }
+
+  /** Whether a recompute is cheap enough to do inside a request. */
+  get cheap(): boolean {
+    return this.lastDurationMs < 2;
+  }
+
+  /** Last computed order without recomputing. */
+  latest(): readonly QueueNode[] {
+    return this.order;
+  }
+
+  private recompute(now: number, runningKey: string): void {
+    const { index, dispatcher, fair, service, backend, params } = this.deps;
+    const started = performance.now();
+    const running: RunningJobView[] = [];
+    for (const run of dispatcher.running.values()) {
+      const elapsed = now - run.startedAt;
+      const expected = Math.max(run.estimate.outputTokens, run.tokens, 1);
+      const remaining =
+        run.tokens > 0 ? (elapsed / run.tokens) * (expected - run.tokens) : run.estimate.serviceMs - elapsed;
+      running.push({ entry: run.entry, expectedFinishAt: now + Math.max(0, remaining) });
+    }
+    const state = backend.state();
+    const retryAt = state.status === 'down' && state.retryAt ? Date.parse(state.retryAt) : now;
+    this.order = forecast({
+      index,
+      running,
+      models: dispatcher.models,
+      fair,
+      params: params(),
+      service,
+      now,
+      resumeInMs: Math.max(0, retryAt - now),
+    });
+    this.computedAt = now;
+    this.computedVersion = index.version;
+    this.runningKey = runningKey;
+    this.lastDurationMs = performance.now() - started;
+  }
+}

@@ -1,0 +1,140 @@
+import type { JobKind } from '../../../shared/job';
+import type { QueuedEntry } from '../store/job-record';
+
+/** Exponentially weighted moving average; the first sample sets it. */
+export class Ewma {
+  constructor(
+    public value: number,
+    public samples = 0,
+    private readonly alpha = 0.2,
+  ) {}
+
+  observe(sample: number): void {
+    if (!Number.isFinite(sample)) return;
+    this.value = this.samples === 0 ? sample : this.value + this.alpha * (sample - this.value);
+    this.samples++;
+  }
+}
+
+export interface ServiceDefaults {
+  generationTokensPerSecond: number;
+  promptTokensPerSecond: number;
+  outputTokens: number;
+  loadMs: number;
+  overheadMs: number;
+}
+
+export const SERVICE_DEFAULTS: ServiceDefaults = {
+  generationTokensPerSecond: 30,
+  promptTokensPerSecond: 600,
+  outputTokens: 256,
+  loadMs: 5_000,
+  overheadMs: 50,
+};
+
+export interface Observation {
+  kind: JobKind;
+  owner: string;
+  model: string;
+  promptTokens: number;
+  completionTokens: number;
+  durationMs: number;
+  tokensPerSecond: number | null;
+  timeToFirstTokenMs: number | null;
+}
+
+export interface ServiceEstimate {
+  promptTokens: number;
+  outputTokens: number;
+  serviceMs: number;
+}
+
+export interface StoredStat {
+  key: string;
+  value: number;
+  samples: number;
+}
+
+/**
+ * Learned service times: generation and prompt speed per model, typical output length per
+ * owner+model+kind (bounded by the job's max_tokens), load time per model.
+ */
+export class ServiceModel {
+  private readonly stats = new Map<string, Ewma>();
+  private dirty = new Set<string>();
+
+  constructor(private readonly defaults: ServiceDefaults = SERVICE_DEFAULTS) {}
+
+  estimate(entry: QueuedEntry): ServiceEstimate {
+    const outputTokens = this.expectedOutput(entry);
+    const promptMs = (entry.promptTokens / this.value(`prompt_tps:${entry.model}`, this.defaults.promptTokensPerSecond)) * 1000;
+    const genMs = (outputTokens / this.value(`gen_tps:${entry.model}`, this.defaults.generationTokensPerSecond)) * 1000;
+    return {
+      promptTokens: entry.promptTokens,
+      outputTokens,
+      serviceMs: this.value(`overhead_ms:${entry.model}`, this.defaults.overheadMs) + promptMs + genMs,
+    };
+  }
+
+  expectedOutput(entry: QueuedEntry): number {
+    if (entry.kind === 'embedding') return 0;
+    const typical = this.value(`output:${entry.owner}:${entry.model}:${entry.kind}`, NaN);
+    const fallback = this.value(`output:*:${entry.model}:${entry.kind}`, this.defaults.outputTokens);
+    const expected = Number.isFinite(typical) ? typical : fallback;
+    return Math.max(1, Math.round(entry.maxTokens === null ? expected : Math.min(entry.maxTokens, expected)));
+  }
+
+  loadMs(model: string): number {
+    return this.value(`load_ms:${model}`, this.defaults.loadMs);
+  }
+
+  observe(o: Observation): void {
+    if (o.kind !== 'embedding') {
+      this.sample(`output:${o.owner}:${o.model}:${o.kind}`, o.completionTokens);
+      this.sample(`output:*:${o.model}:${o.kind}`, o.completionTokens);
+    }
+    const ttft = o.timeToFirstTokenMs;
+    if (o.completionTokens > 1) {
+      const genMs = ttft === null ? o.durationMs : o.durationMs - ttft;
+      const tps = o.tokensPerSecond ?? (genMs > 0 ? (o.completionTokens / genMs) * 1000 : null);
+      if (tps !== null && tps > 0) this.sample(`gen_tps:${o.model}`, tps);
+    }
+    const promptMs = o.kind === 'embedding' ? o.durationMs : ttft;
+    if (promptMs !== null && promptMs > 0 && o.promptTokens > 0) {
+      this.sample(`prompt_tps:${o.model}`, (o.promptTokens / promptMs) * 1000);
+    }
+  }
+
+  observeLoad(model: string, ms: number): void {
+    this.sample(`load_ms:${model}`, ms);
+  }
+
+  /** Learned values changed since the last call (for persisting). */
+  takeDirty(): StoredStat[] {
+    const out: StoredStat[] = [];
+    for (const key of this.dirty) {
+      const s = this.stats.get(key);
+      if (s) out.push({ key, value: s.value, samples: s.samples });
+    }
+    this.dirty = new Set();
+    return out;
+  }
+
+  restore(stats: Iterable<StoredStat>): void {
+    for (const s of stats) this.stats.set(s.key, new Ewma(s.value, s.samples));
+  }
+
+  private value(key: string, fallback: number): number {
+    return this.stats.get(key)?.value ?? fallback;
+  }
+
+  private sample(key: string, value: number): void {
+    let s = this.stats.get(key);
+    if (!s) {
+      s = new Ewma(value);
+      this.stats.set(key, s);
+    }
+    s.observe(value);
+    this.dirty.add(key);
+  }
+}

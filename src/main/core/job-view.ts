@@ -1,0 +1,93 @@
+import type { Job, JobEta, JobProgress } from '../../shared/job';
+import type { RunningJob } from './scheduler/dispatcher';
+import type { QueueNode } from './scheduler/queue-index';
+import type { JobRecord } from './store/job-record';
+
+export interface LiveState {
+  node: QueueNode | undefined;
+  run: RunningJob | undefined;
+  /** Position to show for a queued job the forecast has not placed yet. */
+  provisionalPosition: number;
+  provisionalStartAt: number;
+  now: number;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+const seconds = (ms: number): number => Math.max(0, Math.round(ms / 100) / 10);
+
+function progressOf(record: JobRecord, live: LiveState, position: number | null): JobProgress {
+  switch (record.state) {
+    case 'queued':
+      return {
+        fraction: 0,
+        stage: record.runAt !== null && record.runAt > live.now ? 'scheduled' : 'queued',
+        message: position === null ? null : `position ${position}`,
+      };
+    case 'running': {
+      const run = live.run;
+      if (!run) return { fraction: null, stage: 'running', message: null };
+      if (run.entry.kind === 'embedding') return { fraction: null, stage: 'embedding', message: null };
+      const expected = Math.max(run.estimate.outputTokens, run.tokens, 1);
+      const fraction = run.tokens === 0 ? 0 : Math.min(0.99, run.tokens / expected);
+      return {
+        fraction,
+        stage: run.tokens === 0 ? 'prompt' : 'generating',
+        message: `${run.tokens} of ~${expected} tokens`,
+      };
+    }
+    case 'succeeded':
+      return { fraction: 1, stage: 'done', message: null };
+    case 'failed':
+      return { fraction: null, stage: 'failed', message: record.error?.message ?? null };
+    case 'canceled':
+      return { fraction: null, stage: 'canceled', message: record.error?.message ?? null };
+  }
+}
+
+function runningEta(run: RunningJob, now: number): JobEta {
+  const expected = Math.max(run.estimate.outputTokens, run.tokens, 1);
+  const elapsed = now - run.startedAt;
+  // Scale the estimate by how far generation has got once tokens are flowing.
+  const remaining =
+    run.tokens > 0 ? (elapsed / run.tokens) * (expected - run.tokens) : Math.max(0, run.estimate.serviceMs - elapsed);
+  return { startsInSeconds: 0, finishesInSeconds: seconds(remaining) };
+}
+
+/** A stored job plus what only memory knows (position, ETA, progress) → the API's job. */
+export function toJobView(record: JobRecord, live: LiveState): Job {
+  let position: number | null = null;
+  let eta: JobEta | null = null;
+  if (record.state === 'queued') {
+    const node = live.node;
+    if (node && node.position > 0) {
+      position = node.position;
+      eta = { startsInSeconds: seconds(node.startAt - live.now), finishesInSeconds: seconds(node.finishAt - live.now) };
+    } else {
+      position = live.provisionalPosition;
+      eta = { startsInSeconds: seconds(live.provisionalStartAt - live.now), finishesInSeconds: seconds(live.provisionalStartAt - live.now) };
+    }
+  } else if (record.state === 'running' && live.run) {
+    eta = runningEta(live.run, live.now);
+  }
+  return {
+    id: record.id,
+    kind: record.kind,
+    model: record.model,
+    owner: record.owner,
+    priority: record.priority,
+    lane: record.lane,
+    state: record.state,
+    position,
+    eta,
+    progress: progressOf(record, live, position),
+    attempts: record.attempts,
+    maxAttempts: record.maxAttempts,
+    createdAt: iso(record.createdAt)!,
+    runAt: iso(record.runAt),
+    startedAt: iso(record.startedAt),
+    finishedAt: iso(record.finishedAt),
+    error: record.error,
+    usage: record.usage,
+    metadata: record.metadata,
+  };
+}

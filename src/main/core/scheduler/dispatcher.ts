@@ -1,0 +1,342 @@
+/**
+ * The loop that turns policy decisions into work: claims jobs (recorded before anything is
+ * sent), runs them on the backend, switches models, retries with backoff. It wakes on events
+ * (enqueue, finish, timers, backend changes); it never polls.
+ */
+import type { JobError, Usage } from '../../../shared/job';
+import type { Backend } from '../backend';
+import type { Clock } from '../clock';
+import type { EngineLogger } from '../config';
+import type { JobSink } from '../engine-api';
+import type { ServiceEstimate, ServiceModel } from '../eta/service-model';
+import { JOB_KIND_DEFINITIONS, backendBody } from '../jobs/job-kinds';
+import { BackendError, isBackendError } from '../lmstudio/errors';
+import type { QueuedEntry } from '../store/job-record';
+import type { JobStore } from '../store/job-store';
+import { retryDelayMs } from './backoff';
+import { serviceCost, type FairShare } from './fair-share';
+import { decide, emptyRunningView, type ModelView, type PolicyParams, type RunningView } from './policy';
+import { QueueIndex, type Bucket } from './queue-index';
+
+export interface RunningJob {
+  entry: QueuedEntry;
+  startedAt: number;
+  estimate: ServiceEstimate;
+  /** Generated tokens so far (streamed). */
+  tokens: number;
+  controller: AbortController;
+  abortReason: 'canceled' | 'shutdown' | null;
+  done: Promise<void>;
+}
+
+export interface DispatcherDeps {
+  store: JobStore;
+  index: QueueIndex;
+  backend: Backend;
+  service: ServiceModel;
+  fair: FairShare;
+  params: () => PolicyParams;
+  clock: Clock;
+  logger: EngineLogger;
+  instanceId: string;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  random?: () => number;
+  sinks: (seq: number) => Iterable<JobSink>;
+  /** A job changed state or progressed; the engine turns this into events. */
+  onJobChanged: (seq: number, id: string) => void;
+}
+
+/** Attempts that never reached LM Studio are refunded, but not forever. */
+const MAX_REFUNDS = 10;
+
+function toBackendError(error: unknown): BackendError {
+  if (isBackendError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new BackendError('protocol', message, { cause: error });
+}
+
+function jobError(error: BackendError): JobError {
+  return { code: error.code, message: error.message, retryable: error.retryable };
+}
+
+export class Dispatcher {
+  readonly running = new Map<number, RunningJob>();
+  readonly runningView: RunningView = emptyRunningView();
+  readonly models: ModelView = { active: null, activeSince: 0, loading: false };
+  private paused = false;
+  private stopping = false;
+  private scheduled = false;
+  private timer: { handle: unknown; at: number } | null = null;
+  private loadRetryAt = 0;
+  private loadFailures = 0;
+  private readonly refunds = new Map<number, number>();
+  private loading: Promise<void> | null = null;
+  private loadController: AbortController | null = null;
+
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  isPaused(): boolean {
+    return this.paused;
+  }
+
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    if (!paused) this.wake();
+  }
+
+  /** Schedules one pass of the loop (many wakes in one turn make one pass). */
+  wake(): void {
+    if (this.scheduled || this.stopping) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.tick();
+    });
+  }
+
+  /** LM Studio says another model is loaded (someone used its UI): follow it while idle. */
+  adoptLoadedModel(model: string | null): void {
+    if (model === null || this.running.size > 0 || this.models.loading || model === this.models.active) return;
+    this.models.active = model;
+    this.models.activeSince = this.deps.clock.now();
+    this.wake();
+  }
+
+  /** Aborts a running job that was canceled in the store; false if it was not running. */
+  abort(seq: number): boolean {
+    const run = this.running.get(seq);
+    if (!run) return false;
+    run.abortReason = 'canceled';
+    run.controller.abort(new BackendError('aborted', 'the job was canceled'));
+    return true;
+  }
+
+  /** Stops dispatching; waits up to graceMs for running jobs, then requeues the rest. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    if (this.timer) this.deps.clock.clearTimeout(this.timer.handle);
+    const all = Promise.all([...this.running.values()].map((r) => r.done));
+    let graceTimer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      graceTimer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([all, grace]);
+    clearTimeout(graceTimer);
+    for (const run of this.running.values()) {
+      run.abortReason ??= 'shutdown';
+      run.controller.abort(new BackendError('aborted', 'LM Queue is shutting down'));
+    }
+    this.loadController?.abort(new BackendError('aborted', 'LM Queue is shutting down'));
+    await all;
+    await this.loading;
+  }
+
+  private tick(): void {
+    if (this.stopping) return;
+    const { index, clock, backend } = this.deps;
+    const now = clock.now();
+    index.promoteDue(now);
+    if (!this.paused && backend.state().status !== 'down') this.dispatchReady(now);
+    this.armTimer(now);
+  }
+
+  private dispatchReady(now: number): void {
+    const { index, fair } = this.deps;
+    const params = this.deps.params();
+    for (;;) {
+      const decision = decide(
+        index.activeBuckets() as Iterable<Bucket>,
+        (bucket) => QueueIndex.head(bucket)!.entry,
+        this.runningView,
+        this.models,
+        fair,
+        params,
+        now,
+      );
+      if (decision.type === 'run') {
+        const entry = QueueIndex.head(decision.candidate)!.entry;
+        index.remove(entry.seq);
+        if (this.deps.store.claim(entry.seq, now, this.deps.instanceId)) this.start(entry, now);
+        continue;
+      }
+      if (decision.type === 'switch' && now >= this.loadRetryAt) this.switchTo(decision.model);
+      return;
+    }
+  }
+
+  private armTimer(now: number): void {
+    if (this.stopping) return;
+    const due = [this.deps.index.nextDueAt(), this.loadRetryAt > now ? this.loadRetryAt : null].filter(
+      (t): t is number => t !== null,
+    );
+    const at = due.length ? Math.min(...due) : null;
+    if (this.timer && (at === null || this.timer.at !== at)) {
+      this.deps.clock.clearTimeout(this.timer.handle);
+      this.timer = null;
+    }
+    if (at !== null && !this.timer) {
+      const handle = this.deps.clock.setTimeout(
+        () => {
+          this.timer = null;
+          this.wake();
+        },
+        Math.max(0, at - now),
+      );
+      this.timer = { handle, at };
+    }
+  }
+
+  private track(entry: QueuedEntry, delta: 1 | -1): void {
+    const view = this.runningView;
+    view.total += delta;
+    view.byLane[entry.lane] += delta;
+    const n = (view.byOwner.get(entry.owner) ?? 0) + delta;
+    if (n === 0) view.byOwner.delete(entry.owner);
+    else view.byOwner.set(entry.owner, n);
+  }
+
+  private start(entry: QueuedEntry, now: number): void {
+    const estimate = this.deps.service.estimate(entry);
+    this.deps.fair.charge(entry.owner, serviceCost(estimate.promptTokens, estimate.outputTokens));
+    const run: RunningJob = {
+      entry,
+      startedAt: now,
+      estimate,
+      tokens: 0,
+      controller: new AbortController(),
+      abortReason: null,
+      done: Promise.resolve(),
+    };
+    this.running.set(entry.seq, run);
+    this.track(entry, 1);
+    this.deps.onJobChanged(entry.seq, entry.id);
+    run.done = this.execute(run).finally(() => {
+      this.running.delete(entry.seq);
+      this.track(entry, -1);
+      this.deps.onJobChanged(entry.seq, entry.id);
+      this.wake();
+    });
+  }
+
+  private async execute(run: RunningJob): Promise<void> {
+    const { store, backend, clock } = this.deps;
+    const { entry } = run;
+    try {
+      const record = store.getBySeq(entry.seq);
+      if (!record) throw new BackendError('protocol', 'job record vanished');
+      JOB_KIND_DEFINITIONS[entry.kind].validate(record.input);
+      const outcome = await backend.run(
+        { jobId: entry.id, kind: entry.kind, model: entry.model, body: backendBody(record.input, entry.model) },
+        {
+          signal: run.controller.signal,
+          onChunk: (data) => {
+            for (const sink of this.deps.sinks(entry.seq)) sink.onChunk(data);
+          },
+          onTokens: (tokens) => {
+            run.tokens = tokens;
+            this.deps.onJobChanged(entry.seq, entry.id);
+          },
+        },
+      );
+      if (run.abortReason) throw new BackendError('aborted', 'aborted');
+      this.succeed(run, outcome.body, outcome.usage, outcome.stats.tokensPerSecond, outcome.stats.timeToFirstTokenMs);
+      this.deps.service.observe({
+        kind: entry.kind,
+        owner: entry.owner,
+        model: entry.model,
+        promptTokens: outcome.stats.promptTokens,
+        completionTokens: outcome.stats.completionTokens,
+        durationMs: outcome.stats.durationMs,
+        tokensPerSecond: outcome.stats.tokensPerSecond,
+        timeToFirstTokenMs: outcome.stats.timeToFirstTokenMs,
+      });
+    } catch (error) {
+      this.handleFailure(run, toBackendError(error), clock.now());
+    }
+  }
+
+  private succeed(run: RunningJob, body: unknown, usage: Usage, tps: number | null, ttft: number | null): void {
+    const { entry, estimate } = run;
+    const stored: Usage = { ...usage, tokensPerSecond: tps, timeToFirstTokenMs: ttft };
+    this.deps.store.succeed(entry.seq, this.deps.clock.now(), body, stored);
+    // Fair share is charged an estimate at start; settle it to what was really served.
+    const actual = serviceCost(usage.promptTokens, usage.completionTokens);
+    this.deps.fair.charge(entry.owner, actual - serviceCost(estimate.promptTokens, estimate.outputTokens));
+    this.refunds.delete(entry.seq);
+  }
+
+  private handleFailure(run: RunningJob, error: BackendError, now: number): void {
+    const { store, index, logger } = this.deps;
+    const { entry } = run;
+    if (run.abortReason === 'canceled') return; // the store already says canceled
+    if (run.abortReason === 'shutdown') {
+      store.requeue(entry.seq, null, { code: 'interrupted', message: 'LM Queue shut down' }, true);
+      return;
+    }
+    const record = store.getBySeq(entry.seq);
+    if (!record || record.state !== 'running') return;
+    const refunds = this.refunds.get(entry.seq) ?? 0;
+    const refund = (error.code === 'unreachable' || error.code === 'model_loading') && refunds < MAX_REFUNDS;
+    const attemptsUsed = record.attempts - (refund ? 1 : 0);
+    if (error.retryable && attemptsUsed < record.maxAttempts) {
+      if (refund) this.refunds.set(entry.seq, refunds + 1);
+      const delay = retryDelayMs(attemptsUsed + 1, this.deps.retryBaseMs, this.deps.retryMaxMs, this.deps.random);
+      if (store.requeue(entry.seq, now + delay, jobError(error), refund)) {
+        index.add({ ...entry, runAt: now + delay }, now);
+      }
+      logger.warn({ job: entry.id, code: error.code, retryInMs: delay }, 'job failed; will retry');
+    } else {
+      store.fail(entry.seq, now, jobError(error));
+      this.refunds.delete(entry.seq);
+      logger.warn({ job: entry.id, code: error.code }, 'job failed');
+    }
+  }
+
+  private switchTo(model: string): void {
+    const { backend, clock, service, logger } = this.deps;
+    const started = clock.now();
+    this.models.loading = true;
+    const controller = new AbortController();
+    this.loadController = controller;
+    this.loading = backend
+      .loadModel(model, controller.signal)
+      .then(() => {
+        service.observeLoad(model, clock.now() - started);
+        this.models.active = model;
+        this.models.activeSince = clock.now();
+        this.loadFailures = 0;
+      })
+      .catch((raw: unknown) => {
+        if (controller.signal.aborted) return;
+        const error = toBackendError(raw);
+        logger.warn({ model, code: error.code, err: error.message }, 'model load failed');
+        if (error.retryable) {
+          this.loadFailures++;
+          this.loadRetryAt = clock.now() + retryDelayMs(this.loadFailures, this.deps.retryBaseMs, this.deps.retryMaxMs);
+        } else {
+          this.failQueuedForModel(model, error);
+        }
+      })
+      .finally(() => {
+        this.models.loading = false;
+        this.loading = null;
+        this.loadController = null;
+        this.wake();
+      });
+  }
+
+  /** A model LM Studio cannot load: its queued jobs fail now rather than wait forever. */
+  private failQueuedForModel(model: string, error: BackendError): void {
+    const { index, store, clock } = this.deps;
+    const now = clock.now();
+    const doomed = [...index.allNodes()].filter((n) => n.entry.model === model).map((n) => n.entry);
+    store.transaction(() => {
+      for (const entry of doomed) {
+        index.remove(entry.seq);
+        store.fail(entry.seq, now, jobError(error), 'queued');
+      }
+    });
+    for (const entry of doomed) this.deps.onJobChanged(entry.seq, entry.id);
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * What runs next. Pure: the live dispatcher and the forecast (positions and ETAs) both call
+ * `decide` with their own view of the world, so predictions follow the real policy.
+ *
+ * Order: effective priority (priority plus one level per `agingMs` waited, capped at 9, so
+ * nothing starves), then fair share (the owner served least so far, VTC-style), then FIFO.
+ * Eligibility: global slots, per-lane caps, per-owner running cap.
+ * Models: keep to the loaded model while it has work, unless work for another model has
+ * waited `switchBoundMs` since it could last have run; switch only with nothing in flight.
+ */
+import { LANES, type Lane } from '../../../shared/job';
+import { MAX_PRIORITY } from '../../../shared/priority';
+import type { QueuedEntry } from '../store/job-record';
+
+export interface PolicyParams {
+  slots: number;
+  laneCaps: Record<Lane, number>;
+  maxRunningPerOwner: number | null;
+  agingMs: number;
+  switchBoundMs: number;
+}
+
+/** What is in flight right now. */
+export interface RunningView {
+  total: number;
+  byLane: Record<Lane, number>;
+  byOwner: Map<string, number>;
+}
+
+export interface ModelView {
+  /** The model requests are sent to; null before the first load. */
+  active: string | null;
+  /** When `active` became active: other-model work waits `switchBoundMs` from here at most. */
+  activeSince: number;
+  /** A load is in progress: nothing else starts. */
+  loading: boolean;
+}
+
+/** Fair-share counters: lower has been served less. */
+export interface FairView {
+  served(owner: string): number;
+}
+
+export type Decision<C> =
+  | { type: 'run'; candidate: C }
+  | { type: 'switch'; model: string }
+  /** Something is queued but cannot start yet (slots full, lanes capped, draining, loading). */
+  | { type: 'wait' }
+  /** Nothing is queued that is due. */
+  | { type: 'idle' };
+
+export function effectivePriority(entry: QueuedEntry, now: number, agingMs: number): number {
+  if (agingMs <= 0 || !Number.isFinite(agingMs)) return entry.priority;
+  const waited = Math.max(0, now - entry.createdAt);
+  return Math.min(MAX_PRIORITY, entry.priority + Math.floor(waited / agingMs));
+}
+
+/** Negative when `a` goes before `b`. */
+export function compareEntries(a: QueuedEntry, b: QueuedEntry, now: number, agingMs: number, fair: FairView): number {
+  const byPriority = effectivePriority(b, now, agingMs) - effectivePriority(a, now, agingMs);
+  if (byPriority !== 0) return byPriority;
+  if (a.owner !== b.owner) {
+    const byShare = fair.served(a.owner) - fair.served(b.owner);
+    if (byShare !== 0) return byShare;
+  }
+  return a.seq - b.seq;
+}
+
+export function emptyRunningView(): RunningView {
+  return { total: 0, byLane: Object.fromEntries(LANES.map((l) => [l, 0])) as Record<Lane, number>, byOwner: new Map() };
+}
+
+export function isEligible(entry: QueuedEntry, running: RunningView, params: PolicyParams): boolean {
+  if (running.byLane[entry.lane] >= params.laneCaps[entry.lane]) return false;
+  if (params.maxRunningPerOwner !== null && (running.byOwner.get(entry.owner) ?? 0) >= params.maxRunningPerOwner) {
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Decides the next step. `heads` are the competing candidates (the first due job of each
+ * lane/priority/owner/model group); `entryOf` reads a candidate's job.
+ */
+export function decide<C>(
+  heads: Iterable<C>,
+  entryOf: (candidate: C) => QueuedEntry,
+  running: RunningView,
+  models: ModelView,
+  fair: FairView,
+  params: PolicyParams,
+  now: number,
+): Decision<C> {
+  let any = false;
+  let best: C | null = null;
+  let bestOther: C | null = null;
+  let overdue: C | null = null;
+  const full = running.total >= params.slots || models.loading;
+  for (const candidate of heads) {
+    any = true;
+    if (full) break;
+    const entry = entryOf(candidate);
+    if (!isEligible(entry, running, params)) continue;
+    if (entry.model === models.active) {
+      if (best === null || compareEntries(entry, entryOf(best), now, params.agingMs, fair) < 0) best = candidate;
+      continue;
+    }
+    if (bestOther === null || compareEntries(entry, entryOf(bestOther), now, params.agingMs, fair) < 0) {
+      bestOther = candidate;
+    }
+    const waitingSince = Math.max(entry.createdAt, entry.runAt, models.activeSince);
+    if (
+      now - waitingSince >= params.switchBoundMs &&
+      (overdue === null || compareEntries(entry, entryOf(overdue), now, params.agingMs, fair) < 0)
+    ) {
+      overdue = candidate;
+    }
+  }
+  if (!any) return { type: 'idle' };
+  if (full) return { type: 'wait' };
+  const switchTarget = models.active === null ? bestOther : (overdue ?? (best === null ? bestOther : null));
+  if (switchTarget !== null) {
+    // Never switch under someone else's generation: drain first (no new work for the old model).
+    return running.total > 0 ? { type: 'wait' } : { type: 'switch', model: entryOf(switchTarget).model };
+  }
+  return best === null ? { type: 'wait' } : { type: 'run', candidate: best };
+}

@@ -1,0 +1,228 @@
+import type { Lane } from '../../../shared/job';
+import type { QueuedEntry } from '../store/job-record';
+
+/**
+ * A queued job in memory. `position`, `startAt` and `finishAt` are written by the forecast.
+ * `alive` goes false when the job leaves the queue (removal is lazy inside buckets).
+ */
+export interface QueueNode {
+  entry: QueuedEntry;
+  alive: boolean;
+  bucket: Bucket | null;
+  position: number;
+  startAt: number;
+  finishAt: number;
+}
+
+/**
+ * Jobs that share lane, priority, owner and model. Inside a bucket, FIFO order is also the
+ * policy's order (same priority, so the oldest has aged the most), so only heads compete.
+ */
+export interface Bucket {
+  readonly key: string;
+  readonly lane: Lane;
+  readonly priority: number;
+  readonly owner: string;
+  readonly model: string;
+  nodes: QueueNode[];
+  head: number;
+  live: number;
+}
+
+function bucketKey(entry: QueuedEntry): string {
+  return `${entry.lane}\u0000${entry.priority}\u0000${entry.owner}\u0000${entry.model}`;
+}
+
+/** Min-heap of delayed nodes by runAt. */
+class DelayedHeap {
+  readonly items: QueueNode[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  peek(): QueueNode | undefined {
+    return this.items[0];
+  }
+
+  push(node: QueueNode): void {
+    const items = this.items;
+    items.push(node);
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (items[parent]!.entry.runAt <= node.entry.runAt) break;
+      items[i] = items[parent]!;
+      i = parent;
+    }
+    items[i] = node;
+  }
+
+  pop(): QueueNode | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length > 0 && last) {
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        if (left >= items.length) break;
+        const right = left + 1;
+        const child = right < items.length && items[right]!.entry.runAt < items[left]!.entry.runAt ? right : left;
+        if (items[child]!.entry.runAt >= last.entry.runAt) break;
+        items[i] = items[child]!;
+        i = child;
+      }
+      items[i] = last;
+    }
+    return top;
+  }
+}
+
+/**
+ * The queued jobs, indexed for the policy: buckets whose heads compete, plus a heap of jobs
+ * that are not due yet. Also keeps per-owner and per-model counts of queued work.
+ */
+export class QueueIndex {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly nonEmpty = new Set<Bucket>();
+  private readonly nodes = new Map<number, QueueNode>();
+  private readonly delayed = new DelayedHeap();
+  private readonly ownerCounts = new Map<string, number>();
+  readonly laneCounts: Record<Lane, number> = { interactive: 0, batch: 0, background: 0 };
+  /** Bumped on every change, so the forecast knows when it is stale. */
+  version = 0;
+
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  get(seq: number): QueueNode | undefined {
+    return this.nodes.get(seq);
+  }
+
+  /** Owners with queued work (due or delayed). */
+  owners(): IterableIterator<string> {
+    return this.ownerCounts.keys();
+  }
+
+  queuedForOwner(owner: string): number {
+    return this.ownerCounts.get(owner) ?? 0;
+  }
+
+  /** Buckets with at least one live, due job. */
+  activeBuckets(): Iterable<Bucket> {
+    return this.nonEmpty;
+  }
+
+  /** All queued nodes (due and delayed), in no particular order. */
+  allNodes(): IterableIterator<QueueNode> {
+    return this.nodes.values();
+  }
+
+  delayedNodes(): readonly QueueNode[] {
+    return this.delayed.items;
+  }
+
+  nextDueAt(): number | null {
+    this.dropDeadDelayed();
+    return this.delayed.peek()?.entry.runAt ?? null;
+  }
+
+  add(entry: QueuedEntry, now: number): QueueNode {
+    const node: QueueNode = { entry, alive: true, bucket: null, position: 0, startAt: 0, finishAt: 0 };
+    this.nodes.set(entry.seq, node);
+    this.ownerCounts.set(entry.owner, (this.ownerCounts.get(entry.owner) ?? 0) + 1);
+    this.laneCounts[entry.lane]++;
+    if (entry.runAt > now) this.delayed.push(node);
+    else this.placeInBucket(node);
+    this.version++;
+    return node;
+  }
+
+  /** Takes a job out of the queue (claimed, canceled, reprioritized). */
+  remove(seq: number): QueuedEntry | undefined {
+    const node = this.nodes.get(seq);
+    if (!node) return undefined;
+    this.nodes.delete(seq);
+    node.alive = false;
+    this.laneCounts[node.entry.lane]--;
+    const left = (this.ownerCounts.get(node.entry.owner) ?? 1) - 1;
+    if (left === 0) this.ownerCounts.delete(node.entry.owner);
+    else this.ownerCounts.set(node.entry.owner, left);
+    const bucket = node.bucket;
+    if (bucket) {
+      bucket.live--;
+      if (bucket.live === 0) {
+        bucket.nodes = [];
+        bucket.head = 0;
+        this.nonEmpty.delete(bucket);
+      } else {
+        this.advanceHead(bucket);
+      }
+    }
+    this.version++;
+    return node.entry;
+  }
+
+  /** Moves delayed jobs whose time has come into their buckets; returns how many. */
+  promoteDue(now: number): number {
+    let moved = 0;
+    for (let top = this.delayed.peek(); top && top.entry.runAt <= now; top = this.delayed.peek()) {
+      this.delayed.pop();
+      if (!top.alive) continue;
+      this.placeInBucket(top);
+      moved++;
+    }
+    if (moved > 0) this.version++;
+    return moved;
+  }
+
+  /** The first live node of a bucket. */
+  static head(bucket: Bucket): QueueNode | undefined {
+    return bucket.nodes[bucket.head];
+  }
+
+  private placeInBucket(node: QueueNode): void {
+    const key = bucketKey(node.entry);
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      const e = node.entry;
+      bucket = { key, lane: e.lane, priority: e.priority, owner: e.owner, model: e.model, nodes: [], head: 0, live: 0 };
+      this.buckets.set(key, bucket);
+    }
+    node.bucket = bucket;
+    const nodes = bucket.nodes;
+    const last = nodes.at(-1);
+    if (!last || last.entry.seq < node.entry.seq) {
+      nodes.push(node);
+    } else {
+      // A retried or delayed job re-enters among newer ones: keep seq order.
+      let lo = bucket.head;
+      let hi = nodes.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (nodes[mid]!.entry.seq < node.entry.seq) lo = mid + 1;
+        else hi = mid;
+      }
+      nodes.splice(lo, 0, node);
+    }
+    bucket.live++;
+    this.nonEmpty.add(bucket);
+    this.advanceHead(bucket);
+  }
+
+  private advanceHead(bucket: Bucket): void {
+    const nodes = bucket.nodes;
+    while (bucket.head < nodes.length && !nodes[bucket.head]!.alive) bucket.head++;
+    // Compact once the dead prefix dominates, so memory stays proportional to live jobs.
+    if (bucket.head > 1024 && bucket.head * 2 > nodes.length) {
+      bucket.nodes = nodes.slice(bucket.head);
+      bucket.head = 0;
+    }
+  }
+
+  private dropDeadDelayed(): void {
+    while (this.delayed.size > 0 && !this.delayed.peek()!.alive) this.delayed.pop();
+  }
+}

@@ -1,0 +1,72 @@
+import type { JobError, JobKind, JobState, Lane, Usage } from '../../../shared/job';
+
+/** A job as the store holds it (timestamps in epoch ms). */
+export interface JobRecord {
+  seq: number;
+  id: string;
+  kind: JobKind;
+  model: string;
+  owner: string;
+  priority: number;
+  lane: Lane;
+  state: JobState;
+  attempts: number;
+  maxAttempts: number;
+  createdAt: number;
+  runAt: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  promptTokens: number;
+  maxTokens: number | null;
+  input: Record<string, unknown>;
+  metadata: Record<string, unknown> | null;
+  error: JobError | null;
+  usage: Usage | null;
+}
+
+/** What the scheduler keeps in memory per queued job: small, no payload. */
+export interface QueuedEntry {
+  seq: number;
+  id: string;
+  kind: JobKind;
+  model: string;
+  owner: string;
+  lane: Lane;
+  priority: number;
+  createdAt: number;
+  /** Not before this time (delayed jobs, retry backoff); 0 when due now. */
+  runAt: number;
+  promptTokens: number;
+  maxTokens: number | null;
+}
+
+export interface NewJob {
+  kind: JobKind;
+  model: string;
+  owner: string;
+  priority: number;
+  lane: Lane;
+  maxAttempts: number;
+  createdAt: number;
+  runAt: number | null;
+  promptTokens: number;
+  maxTokens: number | null;
+  input: Record<string, unknown>;
+  metadata: Record<string, unknown> | null;
+}
+
+export function toQueuedEntry(record: JobRecord): QueuedEntry {
+  return {
+    seq: record.seq,
+    id: record.id,
+    kind: record.kind,
+    model: record.model,
+    owner: record.owner,
+    lane: record.lane,
+    priority: record.priority,
+    createdAt: record.createdAt,
+    runAt: record.runAt ?? 0,
+    promptTokens: record.promptTokens,
+    maxTokens: record.maxTokens,
+  };
+}

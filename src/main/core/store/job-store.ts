@@ -1,0 +1,365 @@
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import type { JobError, JobState, Usage } from '../../../shared/job';
+import type { JobRecord, NewJob, QueuedEntry } from './job-record';
+import { migrate } from './schema';
+
+export interface JobStoreOptions {
+  /** File path, or ':memory:' for tests. */
+  path: string;
+  /**
+   * NORMAL (default) survives a killed process with no loss (WAL); FULL also survives power loss
+   * at the cost of an fsync per commit.
+   */
+  synchronous?: 'NORMAL' | 'FULL';
+}
+
+export interface HistoryQuery {
+  state?: JobState | undefined;
+  owner?: string | undefined;
+  model?: string | undefined;
+  search?: string | undefined;
+  limit: number;
+  /** Opaque: the seq of the last row of the previous page. */
+  cursor?: string | undefined;
+}
+
+interface JobRow {
+  seq: number;
+  id: string;
+  kind: string;
+  model: string;
+  owner: string;
+  priority: number;
+  lane: string;
+  state: string;
+  attempts: number;
+  max_attempts: number;
+  created_at: number;
+  run_at: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+  prompt_tokens: number;
+  max_tokens: number | null;
+  input: string;
+  metadata: string | null;
+  error: string | null;
+  usage: string | null;
+}
+
+const RECORD_COLUMNS = `seq, id, kind, model, owner, priority, lane, state, attempts, max_attempts, created_at,
+  run_at, started_at, finished_at, prompt_tokens, max_tokens, input, metadata, error, usage`;
+
+function parseJson<T>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T);
+}
+
+function rowToRecord(row: JobRow): JobRecord {
+  return {
+    seq: row.seq,
+    id: row.id,
+    kind: row.kind as JobRecord['kind'],
+    model: row.model,
+    owner: row.owner,
+    priority: row.priority,
+    lane: row.lane as JobRecord['lane'],
+    state: row.state as JobState,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    createdAt: row.created_at,
+    runAt: row.run_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    promptTokens: row.prompt_tokens,
+    maxTokens: row.max_tokens,
+    input: JSON.parse(row.input) as Record<string, unknown>,
+    metadata: parseJson(row.metadata),
+    error: parseJson<JobError>(row.error),
+    usage: parseJson<Usage>(row.usage),
+  };
+}
+
+export function newJobId(): string {
+  return `job_${randomBytes(9).toString('base64url')}`;
+}
+
+/**
+ * The durable record of every job. Each state change is one SQLite statement guarded by the
+ * expected current state, so a change that lost a race reports `false` instead of clobbering.
+ * Nothing is deleted on dequeue; finished jobs are removed only by `purgeFinished` (retention).
+ */
+export class JobStore {
+  readonly db: Database.Database;
+  /** Jobs per state, kept in step with every transition (no COUNT(*) on the hot path). */
+  readonly counts: Record<JobState, number>;
+  private readonly statements;
+
+  constructor(options: JobStoreOptions) {
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+    this.db.pragma('busy_timeout = 5000');
+    if (options.path !== ':memory:') {
+      // One engine per data directory: hold the write lock for the life of the process.
+      this.db.pragma('locking_mode = EXCLUSIVE');
+      try {
+        this.db.exec('BEGIN IMMEDIATE; COMMIT;');
+      } catch (error) {
+        this.db.close();
+        throw new Error(`data directory is in use by another LM Queue process (${options.path})`, { cause: error });
+      }
+    }
+    migrate(this.db);
+    const db = this.db;
+    this.statements = {
+      insert: db.prepare(`INSERT INTO jobs (id, kind, model, owner, priority, lane, state, attempts, max_attempts,
+          created_at, run_at, prompt_tokens, max_tokens, input, metadata)
+        VALUES (@id, @kind, @model, @owner, @priority, @lane, 'queued', 0, @maxAttempts,
+          @createdAt, @runAt, @promptTokens, @maxTokens, @input, @metadata)`),
+      claim: db.prepare(`UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, claimed_by = ?,
+          error = NULL WHERE seq = ? AND state = 'queued'`),
+      succeed: db.prepare(`UPDATE jobs SET state = 'succeeded', finished_at = ?, result = ?, usage = ?, error = NULL
+          WHERE seq = ? AND state = 'running'`),
+      requeue: db.prepare(`UPDATE jobs SET state = 'queued', run_at = ?, error = ?, claimed_by = NULL,
+          attempts = max(0, attempts - ?) WHERE seq = ? AND state = 'running'`),
+      fail: db.prepare(`UPDATE jobs SET state = 'failed', finished_at = ?, error = ?, usage = coalesce(?, usage)
+          WHERE seq = ? AND state = ?`),
+      cancel: db.prepare(`UPDATE jobs SET state = 'canceled', finished_at = ?, error = ? WHERE seq = ? AND state = ?`),
+      reprioritize: db.prepare(`UPDATE jobs SET priority = ? WHERE seq = ? AND state = 'queued'`),
+      byId: db.prepare(`SELECT ${RECORD_COLUMNS} FROM jobs WHERE id = ?`),
+      bySeq: db.prepare(`SELECT ${RECORD_COLUMNS} FROM jobs WHERE seq = ?`),
+      result: db.prepare(`SELECT result FROM jobs WHERE seq = ?`),
+      queued: db.prepare(`SELECT seq, id, kind, model, owner, lane, priority, created_at, run_at, prompt_tokens, max_tokens
+          FROM jobs WHERE state = 'queued' ORDER BY seq`),
+      countByState: db.prepare(`SELECT state, count(*) AS n FROM jobs GROUP BY state`),
+      interrupted: db.prepare(`SELECT seq, attempts, max_attempts FROM jobs WHERE state = 'running'`),
+      purge: db.prepare(`DELETE FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?`),
+      purgeCounts: db.prepare(`SELECT state, count(*) AS n FROM jobs
+          WHERE finished_at IS NOT NULL AND finished_at < ? GROUP BY state`),
+      loadStats: db.prepare(`SELECT key, value, samples FROM service_stats`),
+      saveStat: db.prepare(`INSERT INTO service_stats (key, value, samples) VALUES (?, ?, ?)
+          ON CONFLICT(key) DO UPDATE SET value = excluded.value, samples = excluded.samples`),
+    };
+    this.counts = this.countByState();
+  }
+
+  private moved(from: JobState, to: JobState, changed: boolean): boolean {
+    if (changed) {
+      this.counts[from]--;
+      this.counts[to]++;
+    }
+    return changed;
+  }
+
+  insert(job: NewJob): JobRecord {
+    const id = newJobId();
+    const info = this.statements.insert.run({
+      id,
+      kind: job.kind,
+      model: job.model,
+      owner: job.owner,
+      priority: job.priority,
+      lane: job.lane,
+      maxAttempts: job.maxAttempts,
+      createdAt: job.createdAt,
+      runAt: job.runAt,
+      promptTokens: job.promptTokens,
+      maxTokens: job.maxTokens,
+      input: JSON.stringify(job.input),
+      metadata: job.metadata === null ? null : JSON.stringify(job.metadata),
+    });
+    this.counts.queued++;
+    return {
+      ...job,
+      seq: Number(info.lastInsertRowid),
+      id,
+      state: 'queued',
+      attempts: 0,
+      startedAt: null,
+      finishedAt: null,
+      error: null,
+      usage: null,
+    };
+  }
+
+  /** Runs `fn` in one transaction (one commit for a burst of inserts). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  /** Marks a queued job running before anything is sent; false if it is no longer queued. */
+  claim(seq: number, now: number, claimedBy: string): boolean {
+    return this.moved('queued', 'running', this.statements.claim.run(now, claimedBy, seq).changes === 1);
+  }
+
+  succeed(seq: number, now: number, result: unknown, usage: Usage | null): boolean {
+    const resultText = JSON.stringify(result ?? null);
+    const info = this.statements.succeed.run(now, resultText, usage && JSON.stringify(usage), seq);
+    return this.moved('running', 'succeeded', info.changes === 1);
+  }
+
+  /**
+   * Running → queued again (retry after backoff, or a shutdown that could not wait).
+   * `refundAttempt`: the attempt did not really happen (LM Studio unreachable, our shutdown).
+   */
+  requeue(seq: number, runAt: number | null, error: JobError | null, refundAttempt = false): boolean {
+    const info = this.statements.requeue.run(runAt, error && JSON.stringify(error), refundAttempt ? 1 : 0, seq);
+    return this.moved('running', 'queued', info.changes === 1);
+  }
+
+  fail(seq: number, now: number, error: JobError, from: 'queued' | 'running' = 'running'): boolean {
+    const info = this.statements.fail.run(now, JSON.stringify(error), null, seq, from);
+    return this.moved(from, 'failed', info.changes === 1);
+  }
+
+  cancel(seq: number, now: number, reason: string, from: 'queued' | 'running'): boolean {
+    const error: JobError = { code: 'canceled', message: reason };
+    return this.moved(from, 'canceled', this.statements.cancel.run(now, JSON.stringify(error), seq, from).changes === 1);
+  }
+
+  reprioritize(seq: number, priority: number): boolean {
+    return this.statements.reprioritize.run(priority, seq).changes === 1;
+  }
+
+  getById(id: string): JobRecord | null {
+    const row = this.statements.byId.get(id) as JobRow | undefined;
+    return row ? rowToRecord(row) : null;
+  }
+
+  getBySeq(seq: number): JobRecord | null {
+    const row = this.statements.bySeq.get(seq) as JobRow | undefined;
+    return row ? rowToRecord(row) : null;
+  }
+
+  result(seq: number): unknown {
+    const row = this.statements.result.get(seq) as { result: string | null } | undefined;
+    return row?.result == null ? null : JSON.parse(row.result);
+  }
+
+  /**
+   * Jobs a dead process left running go back to the queue; their attempt was counted at claim.
+   * A job that has used all its attempts fails instead of looping on a crash it causes.
+   */
+  recoverInterrupted(now: number): { requeued: number; failed: number } {
+    return this.transaction(() => {
+      const rows = this.statements.interrupted.all() as { seq: number; attempts: number; max_attempts: number }[];
+      let requeued = 0;
+      let failed = 0;
+      const error: JobError = {
+        code: 'interrupted',
+        message: 'LM Queue stopped while this job was running',
+        retryable: true,
+      };
+      for (const row of rows) {
+        if (row.attempts >= row.max_attempts) {
+          this.fail(row.seq, now, { ...error, message: `${error.message}; no attempts left` });
+          failed++;
+        } else {
+          this.requeue(row.seq, null, error);
+          requeued++;
+        }
+      }
+      return { requeued, failed };
+    });
+  }
+
+  /** Every queued job, oldest first, without payloads. */
+  *queuedEntries(): Generator<QueuedEntry> {
+    for (const raw of this.statements.queued.iterate()) {
+      const row = raw as {
+        seq: number;
+        id: string;
+        kind: string;
+        model: string;
+        owner: string;
+        lane: string;
+        priority: number;
+        created_at: number;
+        run_at: number | null;
+        prompt_tokens: number;
+        max_tokens: number | null;
+      };
+      yield {
+        seq: row.seq,
+        id: row.id,
+        kind: row.kind as QueuedEntry['kind'],
+        model: row.model,
+        owner: row.owner,
+        lane: row.lane as QueuedEntry['lane'],
+        priority: row.priority,
+        createdAt: row.created_at,
+        runAt: row.run_at ?? 0,
+        promptTokens: row.prompt_tokens,
+        maxTokens: row.max_tokens,
+      };
+    }
+  }
+
+  countByState(): Record<JobState, number> {
+    const counts: Record<JobState, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, canceled: 0 };
+    for (const row of this.statements.countByState.all() as { state: JobState; n: number }[]) {
+      counts[row.state] = row.n;
+    }
+    return counts;
+  }
+
+  /** Newest first; `search` matches id, owner or model. */
+  history(query: HistoryQuery): { records: JobRecord[]; nextCursor: string | null } {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (query.state) {
+      where.push('state = ?');
+      params.push(query.state);
+    }
+    if (query.owner) {
+      where.push('owner = ?');
+      params.push(query.owner);
+    }
+    if (query.model) {
+      where.push('model = ?');
+      params.push(query.model);
+    }
+    if (query.search) {
+      where.push(`(id LIKE ? ESCAPE '\\' OR owner LIKE ? ESCAPE '\\' OR model LIKE ? ESCAPE '\\')`);
+      const pattern = `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      params.push(pattern, pattern, pattern);
+    }
+    if (query.cursor !== undefined) {
+      const before = Number(query.cursor);
+      if (!Number.isSafeInteger(before)) throw new RangeError('cursor is not valid');
+      where.push('seq < ?');
+      params.push(before);
+    }
+    const sql = `SELECT ${RECORD_COLUMNS} FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY seq DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...params, query.limit + 1) as JobRow[];
+    const more = rows.length > query.limit;
+    const records = rows.slice(0, query.limit).map(rowToRecord);
+    const last = records.at(-1);
+    return { records, nextCursor: more && last ? String(last.seq) : null };
+  }
+
+  /** Retention: drops finished jobs that finished before `before`. */
+  purgeFinished(before: number): number {
+    return this.transaction(() => {
+      for (const row of this.statements.purgeCounts.all(before) as { state: JobState; n: number }[]) {
+        this.counts[row.state] -= row.n;
+      }
+      return this.statements.purge.run(before).changes;
+    });
+  }
+
+  loadStats(): { key: string; value: number; samples: number }[] {
+    return this.statements.loadStats.all() as { key: string; value: number; samples: number }[];
+  }
+
+  saveStats(stats: Iterable<{ key: string; value: number; samples: number }>): void {
+    this.transaction(() => {
+      for (const s of stats) this.statements.saveStat.run(s.key, s.value, s.samples);
+    });
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

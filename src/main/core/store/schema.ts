@@ -1,0 +1,71 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Forward-only migrations; `PRAGMA user_version` records how many have run.
+ * Append new steps; never edit one that has shipped.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE jobs (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    model TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    lane TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    max_attempts INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    run_at INTEGER,
+    started_at INTEGER,
+    finished_at INTEGER,
+    prompt_tokens INTEGER NOT NULL,
+    max_tokens INTEGER,
+    input TEXT NOT NULL,
+    metadata TEXT,
+    result TEXT,
+    error TEXT,
+    usage TEXT,
+    claimed_by TEXT
+  );
+  CREATE INDEX jobs_by_state ON jobs(state, seq);
+  CREATE INDEX jobs_by_owner ON jobs(owner, seq);
+  CREATE INDEX jobs_by_finished ON jobs(finished_at) WHERE finished_at IS NOT NULL;
+
+  CREATE TABLE tokens (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    max_priority INTEGER NOT NULL,
+    requests_per_minute INTEGER,
+    max_queued INTEGER,
+    created_at INTEGER NOT NULL,
+    last_used_at INTEGER
+  );
+
+  CREATE TABLE service_stats (
+    key TEXT PRIMARY KEY,
+    value REAL NOT NULL,
+    samples INTEGER NOT NULL
+  );
+  `,
+];
+
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(
+      `database schema version ${current} is newer than this LM Queue (${MIGRATIONS.length}); upgrade LM Queue`,
+    );
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

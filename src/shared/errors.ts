@@ -1,0 +1,51 @@
+/** Error codes every transport understands; the HTTP adapter maps them to statuses. */
+export const ERROR_STATUS = {
+  bad_request: 400,
+  unknown_model: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  priority_not_allowed: 403,
+  not_found: 404,
+  invalid_state: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  too_many_queued: 429,
+  internal: 500,
+  backend_error: 502,
+  queue_full: 503,
+  shutting_down: 503,
+} as const;
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+/** An expected failure with a stable code; safe to show to the caller. */
+export class LmqError extends Error {
+  readonly code: ErrorCode;
+  readonly retryAfterSeconds: number | undefined;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message: string, options: { retryAfterSeconds?: number; details?: unknown } = {}) {
+    super(message);
+    this.name = 'LmqError';
+    this.code = code;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.details = options.details;
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+
+  toBody(): ErrorBody {
+    const body: ErrorBody = { error: { code: this.code, message: this.message } };
+    if (this.details !== undefined) body.error.details = this.details;
+    return body;
+  }
+}
+
+export function isLmqError(value: unknown): value is LmqError {
+  return value instanceof LmqError;
+}

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { PrioritySchema } from './priority';
+
+export const JOB_KINDS = ['chat', 'completion', 'embedding'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export const FINISHED_STATES: readonly JobState[] = ['succeeded', 'failed', 'canceled'];
+
+/** Lanes each have a concurrency cap so one kind of work can never take every slot. */
+export const LANES = ['interactive', 'batch', 'background'] as const;
+export type Lane = (typeof LANES)[number];
+
+export const JobKindSchema = z.enum(JOB_KINDS);
+export const JobStateSchema = z.enum(JOB_STATES);
+export const LaneSchema = z.enum(LANES);
+
+const MAX_METADATA_KEYS = 64;
+
+export const SubmitJobSchema = z
+  .object({
+    kind: JobKindSchema,
+    model: z.string().trim().min(1, 'model is required').max(256),
+    input: z.record(z.string(), z.unknown()),
+    priority: PrioritySchema.optional(),
+    lane: LaneSchema.optional(),
+    maxAttempts: z.number().int().min(1).max(20).optional(),
+    runAt: z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()]).optional(),
+    metadata: z
+      .record(z.string(), z.unknown())
+      .refine((m) => Object.keys(m).length <= MAX_METADATA_KEYS, `metadata may have at most ${MAX_METADATA_KEYS} keys`)
+      .optional(),
+  })
+  .strict();
+export type SubmitJobInput = z.input<typeof SubmitJobSchema>;
+export type SubmitJobRequest = z.output<typeof SubmitJobSchema>;
+
+export const ReprioritizeSchema = z.object({ priority: PrioritySchema }).strict();
+
+export const ListJobsQuerySchema = z.object({
+  state: JobStateSchema.optional(),
+  owner: z.string().min(1).max(128).optional(),
+  model: z.string().min(1).max(256).optional(),
+  search: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+});
+export type ListJobsQuery = z.input<typeof ListJobsQuerySchema>;
+
+export const JobProgressSchema = z.object({
+  fraction: z.number().min(0).max(1).nullable(),
+  stage: z.string(),
+  message: z.string().nullable(),
+});
+export type JobProgress = z.infer<typeof JobProgressSchema>;
+
+export const JobEtaSchema = z.object({
+  startsInSeconds: z.number().nonnegative(),
+  finishesInSeconds: z.number().nonnegative(),
+});
+export type JobEta = z.infer<typeof JobEtaSchema>;
+
+export const JobErrorSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  retryable: z.boolean().optional(),
+});
+export type JobError = z.infer<typeof JobErrorSchema>;
+
+export const UsageSchema = z.object({
+  promptTokens: z.number().int().nonnegative(),
+  completionTokens: z.number().int().nonnegative(),
+  totalTokens: z.number().int().nonnegative(),
+  tokensPerSecond: z.number().nonnegative().nullable().optional(),
+  timeToFirstTokenMs: z.number().nonnegative().nullable().optional(),
+});
+export type Usage = z.infer<typeof UsageSchema>;
+
+/** A job as every API shows it. Timestamps are ISO strings. */
+export const JobSchema = z.object({
+  id: z.string(),
+  kind: JobKindSchema,
+  model: z.string(),
+  owner: z.string(),
+  priority: z.number().int(),
+  lane: LaneSchema,
+  state: JobStateSchema,
+  position: z.number().int().positive().nullable(),
+  eta: JobEtaSchema.nullable(),
+  progress: JobProgressSchema,
+  attempts: z.number().int().nonnegative(),
+  maxAttempts: z.number().int().positive(),
+  createdAt: z.string(),
+  runAt: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  error: JobErrorSchema.nullable(),
+  usage: UsageSchema.nullable(),
+  metadata: z.record(z.string(), z.unknown()).nullable(),
+});
+export type Job = z.infer<typeof JobSchema>;
+
+export const JobPageSchema = z.object({ jobs: z.array(JobSchema), nextCursor: z.string().nullable() });
+export type JobPage = z.infer<typeof JobPageSchema>;
