@@ -95,19 +95,20 @@ export class JobStore {
   private readonly statements;
 
   constructor(options: JobStoreOptions) {
-    this.db = new Database(options.path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
-    this.db.pragma('busy_timeout = 5000');
-    if (options.path !== ':memory:') {
-      // One engine per data directory: hold the write lock for the life of the process.
-      this.db.pragma('locking_mode = EXCLUSIVE');
-      try {
+    this.db = new Database(options.path, { timeout: 1_000 });
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+      if (options.path !== ':memory:') {
+        // One engine per data directory: hold the write lock for the life of the process.
+        this.db.pragma('locking_mode = EXCLUSIVE');
         this.db.exec('BEGIN IMMEDIATE; COMMIT;');
-      } catch (error) {
-        this.db.close();
-        throw new Error(`data directory is in use by another LM Queue process (${options.path})`, { cause: error });
       }
+    } catch (error) {
+      this.db.close();
+      const busy = (error as { code?: string }).code?.startsWith('SQLITE_BUSY');
+      if (busy) throw new Error(`data directory is in use by another LM Queue process (${options.path})`, { cause: error });
+      throw error;
     }
     migrate(this.db);
     const db = this.db;

@@ -32,6 +32,8 @@ export class FakeBackend implements Backend {
   readonly violations: string[] = [];
   readonly loads: { model: string; at: number }[] = [];
   maxInFlight = 0;
+  /** Called as each request arrives, before it is counted (tests inspect the engine here). */
+  onRun: ((request: BackendRequest) => void) | null = null;
   private loading = 0;
   private failures: BackendErrorCode[] = [];
   private listeners = new Set<(state: BackendState) => void>();
@@ -63,6 +65,8 @@ export class FakeBackend implements Backend {
   }
 
   run(request: BackendRequest, callbacks: RunCallbacks): Promise<RunOutcome> {
+    this.onRun?.(request);
+    if (this.inFlight.has(request.jobId)) this.violations.push(`job ${request.jobId} sent twice at once`);
     if (this.loading > 0) this.violations.push(`request ${request.jobId} sent during a model load`);
     if (request.model !== this.current.loadedModel) {
       this.violations.push(`request ${request.jobId} for ${request.model} while ${this.current.loadedModel} is loaded`);
