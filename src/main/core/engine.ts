@@ -32,6 +32,8 @@ import { JobStore } from './store/job-store';
 import { TokenStore } from './store/token-store';
 
 const DAY_MS = 86_400_000;
+/** Long prompts on big models can take minutes before the first token. */
+const DEFAULT_TIMEOUTS = { firstTokenMs: 300_000, idleMs: 60_000, totalMs: 3_600_000 };
 const silentLogger: EngineLogger = { info() {}, warn() {}, error() {}, debug() {} };
 
 function parseRunAt(runAt: SubmitJobRequest['runAt']): number | null {
@@ -54,7 +56,8 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       ? (await import('./lmstudio/client')).createLmStudioClient({
           baseUrl: config.backend.url,
           maxConcurrency: config.maxConcurrency ?? null,
-          timeouts: config.timeouts ?? {},
+          timeouts: { ...DEFAULT_TIMEOUTS, ...config.timeouts },
+          refreshIntervalMs: 10_000,
           logger,
         })
       : config.backend;

@@ -4,7 +4,7 @@
  */
 import type { Lane } from '../../../shared/job';
 import { serviceCost, type FairShare } from '../scheduler/fair-share';
-import { decide, emptyRunningView, type ModelView, type PolicyParams, type RunningView } from '../scheduler/policy';
+import { decide, emptyRunningView, type Contender, type ModelView, type PolicyParams, type RunningView } from '../scheduler/policy';
 import type { Bucket, QueueIndex, QueueNode } from '../scheduler/queue-index';
 import type { QueuedEntry } from '../store/job-record';
 import type { ServiceModel } from './service-model';
@@ -31,6 +31,7 @@ export interface ForecastInput {
 interface Cursor {
   nodes: QueueNode[];
   at: number;
+  servedAt: number;
 }
 
 interface SimRun {
@@ -83,8 +84,8 @@ function skipDead(cursor: Cursor): void {
   while (cursor.at < cursor.nodes.length && !cursor.nodes[cursor.at]!.alive) cursor.at++;
 }
 
-function entryOfCursor(cursor: Cursor): QueuedEntry {
-  return cursor.nodes[cursor.at]!.entry;
+function contenderOfCursor(cursor: Cursor): Contender {
+  return { entry: cursor.nodes[cursor.at]!.entry, groupServedAt: cursor.servedAt };
 }
 
 function addRunning(view: RunningView, lane: Lane, owner: string, delta: number): void {
@@ -100,7 +101,7 @@ export function forecast(input: ForecastInput): QueueNode[] {
   const order: QueueNode[] = [];
   const cursors: Cursor[] = [];
   for (const bucket of index.activeBuckets() as Iterable<Bucket>) {
-    const cursor = { nodes: bucket.nodes, at: bucket.head };
+    const cursor = { nodes: bucket.nodes, at: bucket.head, servedAt: bucket.servedAt };
     skipDead(cursor);
     if (cursor.at < cursor.nodes.length) cursors.push(cursor);
   }
@@ -128,7 +129,7 @@ export function forecast(input: ForecastInput): QueueNode[] {
       const key = `${e.lane}\u0000${e.priority}\u0000${e.owner}\u0000${e.model}`;
       let cursor = overlay.get(key);
       if (!cursor || cursor.at >= cursor.nodes.length) {
-        cursor = { nodes: [], at: 0 };
+        cursor = { nodes: [], at: 0, servedAt: 0 };
         overlay.set(key, cursor);
         cursors.push(cursor);
       }
@@ -147,11 +148,12 @@ export function forecast(input: ForecastInput): QueueNode[] {
 
   admitDelayed();
   for (let guard = 0; guard < 4 * (index.size + input.running.length) + 16; guard++) {
-    const decision = decide(cursors, entryOfCursor, running, models, fair, params, t);
+    const decision = decide(cursors, contenderOfCursor, running, models, fair, params, t);
     if (decision.type === 'run') {
       const cursor = decision.candidate;
       const node = cursor.nodes[cursor.at]!;
       cursor.at++;
+      cursor.servedAt = t;
       skipDead(cursor);
       if (cursor.at >= cursor.nodes.length) {
         const i = cursors.indexOf(cursor);

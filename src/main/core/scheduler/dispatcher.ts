@@ -147,7 +147,7 @@ export class Dispatcher {
     for (;;) {
       const decision = decide(
         index.activeBuckets() as Iterable<Bucket>,
-        (bucket) => QueueIndex.head(bucket)!.entry,
+        (bucket) => ({ entry: QueueIndex.head(bucket)!.entry, groupServedAt: bucket.servedAt }),
         this.runningView,
         this.models,
         fair,
@@ -156,6 +156,7 @@ export class Dispatcher {
       );
       if (decision.type === 'run') {
         const entry = QueueIndex.head(decision.candidate)!.entry;
+        decision.candidate.servedAt = now;
         index.remove(entry.seq);
         if (this.deps.store.claim(entry.seq, now, this.deps.instanceId)) this.start(entry, now);
         continue;

@@ -2,8 +2,11 @@
  * What runs next. Pure: the live dispatcher and the forecast (positions and ETAs) both call
  * `decide` with their own view of the world, so predictions follow the real policy.
  *
- * Order: effective priority (priority plus one level per `agingMs` waited, capped at 9, so
- * nothing starves), then fair share (the owner served least so far, VTC-style), then FIFO.
+ * Order: effective priority, then fair share (the owner served least so far, VTC-style), then
+ * FIFO. Effective priority is the priority plus one level per `agingMs` that the job's group
+ * (lane, priority, owner, model) has gone unserved, capped at 9: a starved group climbs until it
+ * runs, while a flood that is being served keeps its own priority and cannot outrank fresh work
+ * just by being old.
  * Eligibility: global slots, per-lane caps, per-owner running cap.
  * Models: keep to the loaded model while it has work, unless work for another model has
  * waited `switchBoundMs` since it could last have run; switch only with nothing in flight.
@@ -49,21 +52,32 @@ export type Decision<C> =
   /** Nothing is queued that is due. */
   | { type: 'idle' };
 
-export function effectivePriority(entry: QueuedEntry, now: number, agingMs: number): number {
-  if (agingMs <= 0 || !Number.isFinite(agingMs)) return entry.priority;
-  const waited = Math.max(0, now - entry.createdAt);
-  return Math.min(MAX_PRIORITY, entry.priority + Math.floor(waited / agingMs));
+/** A competing job: the head of its group, and when that group last got a slot (0: never). */
+export interface Contender {
+  entry: QueuedEntry;
+  groupServedAt: number;
+}
+
+/** Aging counts from when the job could first run or its group last ran, whichever is later. */
+export function unservedSince(c: Contender): number {
+  return Math.max(c.entry.createdAt, c.entry.runAt, c.groupServedAt);
+}
+
+export function effectivePriority(c: Contender, now: number, agingMs: number): number {
+  if (agingMs <= 0 || !Number.isFinite(agingMs)) return c.entry.priority;
+  const waited = Math.max(0, now - unservedSince(c));
+  return Math.min(MAX_PRIORITY, c.entry.priority + Math.floor(waited / agingMs));
 }
 
 /** Negative when `a` goes before `b`. */
-export function compareEntries(a: QueuedEntry, b: QueuedEntry, now: number, agingMs: number, fair: FairView): number {
+export function compareContenders(a: Contender, b: Contender, now: number, agingMs: number, fair: FairView): number {
   const byPriority = effectivePriority(b, now, agingMs) - effectivePriority(a, now, agingMs);
   if (byPriority !== 0) return byPriority;
-  if (a.owner !== b.owner) {
-    const byShare = fair.served(a.owner) - fair.served(b.owner);
+  if (a.entry.owner !== b.entry.owner) {
+    const byShare = fair.served(a.entry.owner) - fair.served(b.entry.owner);
     if (byShare !== 0) return byShare;
   }
-  return a.seq - b.seq;
+  return a.entry.seq - b.entry.seq;
 }
 
 export function emptyRunningView(): RunningView {
@@ -80,11 +94,11 @@ export function isEligible(entry: QueuedEntry, running: RunningView, params: Pol
 
 /**
  * Decides the next step. `heads` are the competing candidates (the first due job of each
- * lane/priority/owner/model group); `entryOf` reads a candidate's job.
+ * lane/priority/owner/model group); `contenderOf` reads a candidate's job and group state.
  */
 export function decide<C>(
   heads: Iterable<C>,
-  entryOf: (candidate: C) => QueuedEntry,
+  contenderOf: (candidate: C) => Contender,
   running: RunningView,
   models: ModelView,
   fair: FairView,
@@ -99,19 +113,20 @@ export function decide<C>(
   for (const candidate of heads) {
     any = true;
     if (full) break;
-    const entry = entryOf(candidate);
+    const c = contenderOf(candidate);
+    const entry = c.entry;
     if (!isEligible(entry, running, params)) continue;
     if (entry.model === models.active) {
-      if (best === null || compareEntries(entry, entryOf(best), now, params.agingMs, fair) < 0) best = candidate;
+      if (best === null || compareContenders(c, contenderOf(best), now, params.agingMs, fair) < 0) best = candidate;
       continue;
     }
-    if (bestOther === null || compareEntries(entry, entryOf(bestOther), now, params.agingMs, fair) < 0) {
+    if (bestOther === null || compareContenders(c, contenderOf(bestOther), now, params.agingMs, fair) < 0) {
       bestOther = candidate;
     }
     const waitingSince = Math.max(entry.createdAt, entry.runAt, models.activeSince);
     if (
       now - waitingSince >= params.switchBoundMs &&
-      (overdue === null || compareEntries(entry, entryOf(overdue), now, params.agingMs, fair) < 0)
+      (overdue === null || compareContenders(c, contenderOf(overdue), now, params.agingMs, fair) < 0)
     ) {
       overdue = candidate;
     }
@@ -121,7 +136,7 @@ export function decide<C>(
   const switchTarget = models.active === null ? bestOther : (overdue ?? (best === null ? bestOther : null));
   if (switchTarget !== null) {
     // Never switch under someone else's generation: drain first (no new work for the old model).
-    return running.total > 0 ? { type: 'wait' } : { type: 'switch', model: entryOf(switchTarget).model };
+    return running.total > 0 ? { type: 'wait' } : { type: 'switch', model: contenderOf(switchTarget).entry.model };
   }
   return best === null ? { type: 'wait' } : { type: 'run', candidate: best };
 }

@@ -27,6 +27,8 @@ export interface Bucket {
   nodes: QueueNode[];
   head: number;
   live: number;
+  /** When the dispatcher last started a job from this group (aging restarts there). */
+  servedAt: number;
 }
 
 function bucketKey(entry: QueuedEntry): string {
@@ -188,7 +190,7 @@ export class QueueIndex {
     let bucket = this.buckets.get(key);
     if (!bucket) {
       const e = node.entry;
-      bucket = { key, lane: e.lane, priority: e.priority, owner: e.owner, model: e.model, nodes: [], head: 0, live: 0 };
+      bucket = { key, lane: e.lane, priority: e.priority, owner: e.owner, model: e.model, nodes: [], head: 0, live: 0, servedAt: 0 };
       this.buckets.set(key, bucket);
     }
     node.bucket = bucket;

@@ -8,7 +8,7 @@ export interface Harness {
   engine: Engine;
   backend: FakeBackend;
   clock: FakeClock;
-  /** Advances fake time to the next timer (or by `ms`) and lets the engine react. */
+  /** Advances fake time to the next timer (or by `ms`, timer by timer) and lets the engine react. */
   step(ms?: number): Promise<void>;
   /** Steps until `done()` or the step budget runs out (then throws). */
   runUntil(done: () => boolean, maxSteps?: number): Promise<void>;
@@ -21,11 +21,16 @@ export async function startHarness(
   const clock = new FakeClock();
   const backend = new FakeBackend(clock, { models: ['model-a', 'model-b'], slots: 4, ...backendOptions });
   const engine = await createEngine({ dataDir: null, backend, clock, retryBaseMs: 100, ...config });
+  // Time moves one timer at a time, letting the engine react between them, as real time would.
   const step = async (ms?: number): Promise<void> => {
     await settle();
-    const next = clock.nextAt();
-    if (ms !== undefined) clock.advance(ms);
-    else if (next !== null) clock.advanceTo(next);
+    const target = ms === undefined ? clock.nextAt() : clock.now() + ms;
+    if (target === null) return;
+    for (let next = clock.nextAt(); next !== null && next <= target; next = clock.nextAt()) {
+      clock.advanceTo(next);
+      await settle();
+    }
+    clock.advanceTo(target);
     await settle();
   };
   const runUntil = async (done: () => boolean, maxSteps = 100_000): Promise<void> => {
