@@ -52,7 +52,7 @@ async function runScenario(ops: Op[], modelCount: number, agingSeconds: number):
     models: MODELS,
     slots: SLOTS,
     loadMs: 1_500,
-    serviceMs: (r) => 500 + (r.jobId.charCodeAt(5) % 7) * 300,
+    serviceMs: (r) => 500 + (JSON.stringify(r.body).length % 7) * 300,
   });
   const caps = laneCaps(SLOTS);
   const lanes = new Map<string, Lane>();

@@ -5,9 +5,9 @@
 import type { Lane } from '../../../shared/job';
 import { serviceCost, type FairShare } from '../scheduler/fair-share';
 import { decide, emptyRunningView, type Contender, type ModelView, type PolicyParams, type RunningView } from '../scheduler/policy';
-import type { Bucket, QueueIndex, QueueNode } from '../scheduler/queue-index';
+import { bucketKey, type Bucket, type QueueIndex, type QueueNode } from '../scheduler/queue-index';
 import type { QueuedEntry } from '../store/job-record';
-import type { ServiceModel } from './service-model';
+import type { ServiceModel, ServiceRates } from './service-model';
 
 export interface RunningJobView {
   entry: QueuedEntry;
@@ -28,16 +28,17 @@ export interface ForecastInput {
 }
 
 /** A read cursor over one bucket's (or one overlay group's) remaining nodes. */
-interface Cursor {
+interface Cursor extends Contender {
   nodes: QueueNode[];
   at: number;
-  servedAt: number;
+  /** Service rates of this group, looked up once per forecast. */
+  rates: ServiceRates | null;
 }
 
 interface SimRun {
   finishAt: number;
   lane: Lane;
-  owner: string;
+  owner: string | null;
 }
 
 class FinishHeap {
@@ -80,18 +81,19 @@ class FinishHeap {
   }
 }
 
-function skipDead(cursor: Cursor): void {
-  while (cursor.at < cursor.nodes.length && !cursor.nodes[cursor.at]!.alive) cursor.at++;
+/** Moves past removed jobs; false when the cursor is used up. */
+function skipDead(cursor: Cursor): boolean {
+  const nodes = cursor.nodes;
+  while (cursor.at < nodes.length && !nodes[cursor.at]!.alive) cursor.at++;
+  const head = nodes[cursor.at];
+  if (head) cursor.entry = head.entry;
+  return head !== undefined;
 }
 
-function contenderOfCursor(cursor: Cursor): Contender {
-  return { entry: cursor.nodes[cursor.at]!.entry, groupServedAt: cursor.servedAt };
-}
-
-function addRunning(view: RunningView, lane: Lane, owner: string, delta: number): void {
+function addRunning(view: RunningView, lane: Lane, owner: string | null, delta: number): void {
   view.total += delta;
   view.byLane[lane] += delta;
-  view.byOwner.set(owner, (view.byOwner.get(owner) ?? 0) + delta);
+  if (owner !== null) view.byOwner.set(owner, (view.byOwner.get(owner) ?? 0) + delta);
 }
 
 /** Returns the queued nodes in predicted dispatch order (position = index + 1). */
@@ -101,9 +103,8 @@ export function forecast(input: ForecastInput): QueueNode[] {
   const order: QueueNode[] = [];
   const cursors: Cursor[] = [];
   for (const bucket of index.activeBuckets() as Iterable<Bucket>) {
-    const cursor = { nodes: bucket.nodes, at: bucket.head, servedAt: bucket.servedAt };
-    skipDead(cursor);
-    if (cursor.at < cursor.nodes.length) cursors.push(cursor);
+    const cursor: Cursor = { nodes: bucket.nodes, at: bucket.head, entry: bucket.entry, groupServedAt: bucket.groupServedAt, rates: null };
+    if (skipDead(cursor)) cursors.push(cursor);
   }
   const delayed = index
     .delayedNodes()
@@ -113,11 +114,13 @@ export function forecast(input: ForecastInput): QueueNode[] {
   const overlay = new Map<string, Cursor>();
 
   const running = emptyRunningView();
+  // Per-owner counts matter only under a per-owner cap; skip the bookkeeping otherwise.
+  const ownerOf = (entry: QueuedEntry): string | null => (params.maxRunningPerOwner === null ? null : entry.owner);
   const finishes = new FinishHeap();
   let t = input.now + (input.resumeInMs ?? 0);
   for (const r of input.running) {
-    addRunning(running, r.entry.lane, r.entry.owner, 1);
-    finishes.push({ finishAt: Math.max(t, r.expectedFinishAt), lane: r.entry.lane, owner: r.entry.owner });
+    addRunning(running, r.entry.lane, ownerOf(r.entry), 1);
+    finishes.push({ finishAt: Math.max(t, r.expectedFinishAt), lane: r.entry.lane, owner: ownerOf(r.entry) });
   }
   const models: ModelView = { ...input.models, loading: false };
   if (input.models.loading && input.models.active !== null) t += service.loadMs(input.models.active);
@@ -126,16 +129,17 @@ export function forecast(input: ForecastInput): QueueNode[] {
     while (nextDelayed < delayed.length && delayed[nextDelayed]!.entry.runAt <= t) {
       const node = delayed[nextDelayed++]!;
       const e = node.entry;
-      const key = `${e.lane}\u0000${e.priority}\u0000${e.owner}\u0000${e.model}`;
+      const key = bucketKey(e);
       let cursor = overlay.get(key);
       if (!cursor || cursor.at >= cursor.nodes.length) {
-        cursor = { nodes: [], at: 0, servedAt: 0 };
+        cursor = { nodes: [], at: 0, entry: e, groupServedAt: 0, rates: null };
         overlay.set(key, cursor);
         cursors.push(cursor);
       }
       let i = cursor.nodes.length;
       while (i > cursor.at && cursor.nodes[i - 1]!.entry.seq > e.seq) i--;
       cursor.nodes.splice(i, 0, node);
+      skipDead(cursor);
     }
   };
   const finishOne = (): boolean => {
@@ -148,25 +152,25 @@ export function forecast(input: ForecastInput): QueueNode[] {
 
   admitDelayed();
   for (let guard = 0; guard < 4 * (index.size + input.running.length) + 16; guard++) {
-    const decision = decide(cursors, contenderOfCursor, running, models, fair, params, t);
+    const decision = decide(cursors, running, models, fair, params, t);
     if (decision.type === 'run') {
       const cursor = decision.candidate;
       const node = cursor.nodes[cursor.at]!;
       cursor.at++;
-      cursor.servedAt = t;
-      skipDead(cursor);
-      if (cursor.at >= cursor.nodes.length) {
+      cursor.groupServedAt = t;
+      const rates = (cursor.rates ??= service.rates(node.entry.kind, node.entry.owner, node.entry.model));
+      if (!skipDead(cursor)) {
         const i = cursors.indexOf(cursor);
         cursors[i] = cursors[cursors.length - 1]!;
         cursors.pop();
       }
-      const estimate = service.estimate(node.entry);
+      const estimate = service.estimate(node.entry, rates);
       node.position = order.push(node);
       node.startAt = t;
       node.finishAt = t + estimate.serviceMs;
       fair.charge(node.entry.owner, serviceCost(estimate.promptTokens, estimate.outputTokens));
-      addRunning(running, node.entry.lane, node.entry.owner, 1);
-      finishes.push({ finishAt: node.finishAt, lane: node.entry.lane, owner: node.entry.owner });
+      addRunning(running, node.entry.lane, ownerOf(node.entry), 1);
+      finishes.push({ finishAt: node.finishAt, lane: node.entry.lane, owner: ownerOf(node.entry) });
       continue;
     }
     if (decision.type === 'switch') {

@@ -49,6 +49,14 @@ export interface ServiceEstimate {
   serviceMs: number;
 }
 
+export interface ServiceRates {
+  overheadMs: number;
+  msPerPromptToken: number;
+  msPerOutputToken: number;
+  /** Typical output length (0 for embeddings), before the job's own max_tokens cap. */
+  typicalOutput: number;
+}
+
 export interface StoredStat {
   key: string;
   value: number;
@@ -65,23 +73,32 @@ export class ServiceModel {
 
   constructor(private readonly defaults: ServiceDefaults = SERVICE_DEFAULTS) {}
 
-  estimate(entry: QueuedEntry): ServiceEstimate {
-    const outputTokens = this.expectedOutput(entry);
-    const promptMs = (entry.promptTokens / this.value(`prompt_tps:${entry.model}`, this.defaults.promptTokensPerSecond)) * 1000;
-    const genMs = (outputTokens / this.value(`gen_tps:${entry.model}`, this.defaults.generationTokensPerSecond)) * 1000;
+  /** Learned speeds for one kind of work; the same for every job of a queue group. */
+  rates(kind: JobKind, owner: string, model: string): ServiceRates {
+    const typical = this.value(`output:${owner}:${model}:${kind}`, NaN);
     return {
-      promptTokens: entry.promptTokens,
-      outputTokens,
-      serviceMs: this.value(`overhead_ms:${entry.model}`, this.defaults.overheadMs) + promptMs + genMs,
+      overheadMs: this.value(`overhead_ms:${model}`, this.defaults.overheadMs),
+      msPerPromptToken: 1000 / this.value(`prompt_tps:${model}`, this.defaults.promptTokensPerSecond),
+      msPerOutputToken: 1000 / this.value(`gen_tps:${model}`, this.defaults.generationTokensPerSecond),
+      typicalOutput:
+        kind === 'embedding'
+          ? 0
+          : Number.isFinite(typical)
+            ? typical
+            : this.value(`output:*:${model}:${kind}`, this.defaults.outputTokens),
     };
   }
 
-  expectedOutput(entry: QueuedEntry): number {
-    if (entry.kind === 'embedding') return 0;
-    const typical = this.value(`output:${entry.owner}:${entry.model}:${entry.kind}`, NaN);
-    const fallback = this.value(`output:*:${entry.model}:${entry.kind}`, this.defaults.outputTokens);
-    const expected = Number.isFinite(typical) ? typical : fallback;
-    return Math.max(1, Math.round(entry.maxTokens === null ? expected : Math.min(entry.maxTokens, expected)));
+  estimate(entry: QueuedEntry, rates = this.rates(entry.kind, entry.owner, entry.model)): ServiceEstimate {
+    const outputTokens =
+      rates.typicalOutput === 0
+        ? 0
+        : Math.max(1, Math.round(entry.maxTokens === null ? rates.typicalOutput : Math.min(entry.maxTokens, rates.typicalOutput)));
+    return {
+      promptTokens: entry.promptTokens,
+      outputTokens,
+      serviceMs: rates.overheadMs + entry.promptTokens * rates.msPerPromptToken + outputTokens * rates.msPerOutputToken,
+    };
   }
 
   loadMs(model: string): number {

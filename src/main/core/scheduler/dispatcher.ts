@@ -16,7 +16,7 @@ import type { JobStore } from '../store/job-store';
 import { retryDelayMs } from './backoff';
 import { serviceCost, type FairShare } from './fair-share';
 import { decide, emptyRunningView, type ModelView, type PolicyParams, type RunningView } from './policy';
-import { QueueIndex, type Bucket } from './queue-index';
+import type { Bucket, QueueIndex } from './queue-index';
 
 export interface RunningJob {
   entry: QueuedEntry;
@@ -26,7 +26,9 @@ export interface RunningJob {
   tokens: number;
   controller: AbortController;
   abortReason: 'canceled' | 'shutdown' | null;
+  /** Resolves once the outcome is committed. */
   done: Promise<void>;
+  settle: () => void;
 }
 
 export interface DispatcherDeps {
@@ -73,6 +75,9 @@ export class Dispatcher {
   private readonly refunds = new Map<number, number>();
   private loading: Promise<void> | null = null;
   private loadController: AbortController | null = null;
+  private closed = false;
+  /** Outcomes of finished requests, applied together (one commit) at the next tick. */
+  private readonly completions: (() => QueuedEntry)[] = [];
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -87,7 +92,7 @@ export class Dispatcher {
 
   /** Schedules one pass of the loop (many wakes in one turn make one pass). */
   wake(): void {
-    if (this.scheduled || this.stopping) return;
+    if (this.scheduled || this.closed) return;
     this.scheduled = true;
     queueMicrotask(() => {
       this.scheduled = false;
@@ -130,35 +135,37 @@ export class Dispatcher {
     this.loadController?.abort(new BackendError('aborted', 'LM Queue is shutting down'));
     await all;
     await this.loading;
+    this.closed = true;
   }
 
   private tick(): void {
-    if (this.stopping) return;
-    const { index, clock, backend } = this.deps;
+    if (this.closed) return;
+    const { index, clock, backend, store } = this.deps;
     const now = clock.now();
     index.promoteDue(now);
-    if (!this.paused && backend.state().status !== 'down') this.dispatchReady(now);
-    this.armTimer(now);
+    const launches: RunningJob[] = [];
+    const finished: QueuedEntry[] = [];
+    // One transaction per pass (group commit): finished jobs and new claims commit together,
+    // and nothing is sent before the commit, so a claimed job is on disk before LM Studio sees it.
+    store.transaction(() => {
+      for (const complete of this.completions.splice(0)) finished.push(complete());
+      if (!this.stopping && !this.paused && backend.state().status !== 'down') this.dispatchReady(now, launches);
+    });
+    for (const entry of finished) this.deps.onJobChanged(entry.seq, entry.id);
+    for (const run of launches) this.launch(run);
+    if (!this.stopping) this.armTimer(now);
   }
 
-  private dispatchReady(now: number): void {
+  private dispatchReady(now: number, launches: RunningJob[]): void {
     const { index, fair } = this.deps;
     const params = this.deps.params();
     for (;;) {
-      const decision = decide(
-        index.activeBuckets() as Iterable<Bucket>,
-        (bucket) => ({ entry: QueueIndex.head(bucket)!.entry, groupServedAt: bucket.servedAt }),
-        this.runningView,
-        this.models,
-        fair,
-        params,
-        now,
-      );
+      const decision = decide(index.activeBuckets() as Iterable<Bucket>, this.runningView, this.models, fair, params, now);
       if (decision.type === 'run') {
-        const entry = QueueIndex.head(decision.candidate)!.entry;
-        decision.candidate.servedAt = now;
+        const entry = decision.candidate.entry;
+        decision.candidate.groupServedAt = now;
         index.remove(entry.seq);
-        if (this.deps.store.claim(entry.seq, now, this.deps.instanceId)) this.start(entry, now);
+        if (this.deps.store.claim(entry.seq, now, this.deps.instanceId)) launches.push(this.claimed(entry, now));
         continue;
       }
       if (decision.type === 'switch' && now >= this.loadRetryAt) this.switchTo(decision.model);
@@ -197,9 +204,12 @@ export class Dispatcher {
     else view.byOwner.set(entry.owner, n);
   }
 
-  private start(entry: QueuedEntry, now: number): void {
+  /** Books a claimed job as running (slots, fair share); it is sent after the commit. */
+  private claimed(entry: QueuedEntry, now: number): RunningJob {
     const estimate = this.deps.service.estimate(entry);
     this.deps.fair.charge(entry.owner, serviceCost(estimate.promptTokens, estimate.outputTokens));
+    let settle: () => void = () => {};
+    const done = new Promise<void>((resolve) => (settle = resolve));
     const run: RunningJob = {
       entry,
       startedAt: now,
@@ -207,17 +217,29 @@ export class Dispatcher {
       tokens: 0,
       controller: new AbortController(),
       abortReason: null,
-      done: Promise.resolve(),
+      done,
+      settle,
     };
     this.running.set(entry.seq, run);
     this.track(entry, 1);
-    this.deps.onJobChanged(entry.seq, entry.id);
-    run.done = this.execute(run).finally(() => {
-      this.running.delete(entry.seq);
-      this.track(entry, -1);
-      this.deps.onJobChanged(entry.seq, entry.id);
-      this.wake();
+    return run;
+  }
+
+  private launch(run: RunningJob): void {
+    this.deps.onJobChanged(run.entry.seq, run.entry.id);
+    void this.execute(run);
+  }
+
+  /** Queues a finished run's bookkeeping for the next tick's transaction. */
+  private complete(run: RunningJob, apply: () => void): void {
+    this.completions.push(() => {
+      apply();
+      this.running.delete(run.entry.seq);
+      this.track(run.entry, -1);
+      run.settle();
+      return run.entry;
     });
+    this.wake();
   }
 
   private async execute(run: RunningJob): Promise<void> {
@@ -241,7 +263,6 @@ export class Dispatcher {
         },
       );
       if (run.abortReason) throw new BackendError('aborted', 'aborted');
-      this.succeed(run, outcome.body, outcome.usage, outcome.stats.tokensPerSecond, outcome.stats.timeToFirstTokenMs);
       this.deps.service.observe({
         kind: entry.kind,
         owner: entry.owner,
@@ -252,8 +273,11 @@ export class Dispatcher {
         tokensPerSecond: outcome.stats.tokensPerSecond,
         timeToFirstTokenMs: outcome.stats.timeToFirstTokenMs,
       });
+      this.complete(run, () =>
+        this.succeed(run, outcome.body, outcome.usage, outcome.stats.tokensPerSecond, outcome.stats.timeToFirstTokenMs),
+      );
     } catch (error) {
-      this.handleFailure(run, toBackendError(error), clock.now());
+      this.complete(run, () => this.handleFailure(run, toBackendError(error), clock.now()));
     }
   }
 

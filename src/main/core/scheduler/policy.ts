@@ -69,15 +69,14 @@ export function effectivePriority(c: Contender, now: number, agingMs: number): n
   return Math.min(MAX_PRIORITY, c.entry.priority + Math.floor(waited / agingMs));
 }
 
-/** Negative when `a` goes before `b`. */
-export function compareContenders(a: Contender, b: Contender, now: number, agingMs: number, fair: FairView): number {
-  const byPriority = effectivePriority(b, now, agingMs) - effectivePriority(a, now, agingMs);
-  if (byPriority !== 0) return byPriority;
+/** Whether `a` (at effective priority `aEff`) goes before `b` (at `bEff`). */
+export function goesBefore(a: Contender, aEff: number, b: Contender, bEff: number, fair: FairView): boolean {
+  if (aEff !== bEff) return aEff > bEff;
   if (a.entry.owner !== b.entry.owner) {
     const byShare = fair.served(a.entry.owner) - fair.served(b.entry.owner);
-    if (byShare !== 0) return byShare;
+    if (byShare !== 0) return byShare < 0;
   }
-  return a.entry.seq - b.entry.seq;
+  return a.entry.seq < b.entry.seq;
 }
 
 export function emptyRunningView(): RunningView {
@@ -93,12 +92,11 @@ export function isEligible(entry: QueuedEntry, running: RunningView, params: Pol
 }
 
 /**
- * Decides the next step. `heads` are the competing candidates (the first due job of each
- * lane/priority/owner/model group); `contenderOf` reads a candidate's job and group state.
+ * Decides the next step. `heads` are the competing groups' first due jobs (the first job of
+ * each lane/priority/owner/model group). Hot path: the forecast calls this once per queued job.
  */
-export function decide<C>(
+export function decide<C extends Contender>(
   heads: Iterable<C>,
-  contenderOf: (candidate: C) => Contender,
   running: RunningView,
   models: ModelView,
   fair: FairView,
@@ -107,28 +105,33 @@ export function decide<C>(
 ): Decision<C> {
   let any = false;
   let best: C | null = null;
+  let bestEff = -1;
   let bestOther: C | null = null;
+  let bestOtherEff = -1;
   let overdue: C | null = null;
+  let overdueEff = -1;
   const full = running.total >= params.slots || models.loading;
-  for (const candidate of heads) {
+  for (const c of heads) {
     any = true;
     if (full) break;
-    const c = contenderOf(candidate);
     const entry = c.entry;
     if (!isEligible(entry, running, params)) continue;
+    const eff = effectivePriority(c, now, params.agingMs);
     if (entry.model === models.active) {
-      if (best === null || compareContenders(c, contenderOf(best), now, params.agingMs, fair) < 0) best = candidate;
+      if (best === null || goesBefore(c, eff, best, bestEff, fair)) {
+        best = c;
+        bestEff = eff;
+      }
       continue;
     }
-    if (bestOther === null || compareContenders(c, contenderOf(bestOther), now, params.agingMs, fair) < 0) {
-      bestOther = candidate;
+    if (bestOther === null || goesBefore(c, eff, bestOther, bestOtherEff, fair)) {
+      bestOther = c;
+      bestOtherEff = eff;
     }
     const waitingSince = Math.max(entry.createdAt, entry.runAt, models.activeSince);
-    if (
-      now - waitingSince >= params.switchBoundMs &&
-      (overdue === null || compareContenders(c, contenderOf(overdue), now, params.agingMs, fair) < 0)
-    ) {
-      overdue = candidate;
+    if (now - waitingSince >= params.switchBoundMs && (overdue === null || goesBefore(c, eff, overdue, overdueEff, fair))) {
+      overdue = c;
+      overdueEff = eff;
     }
   }
   if (!any) return { type: 'idle' };
@@ -136,7 +139,7 @@ export function decide<C>(
   const switchTarget = models.active === null ? bestOther : (overdue ?? (best === null ? bestOther : null));
   if (switchTarget !== null) {
     // Never switch under someone else's generation: drain first (no new work for the old model).
-    return running.total > 0 ? { type: 'wait' } : { type: 'switch', model: contenderOf(switchTarget).entry.model };
+    return running.total > 0 ? { type: 'wait' } : { type: 'switch', model: switchTarget.entry.model };
   }
   return best === null ? { type: 'wait' } : { type: 'run', candidate: best };
 }

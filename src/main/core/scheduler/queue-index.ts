@@ -15,7 +15,7 @@ export interface QueueNode {
 }
 
 /**
- * Jobs that share lane, priority, owner and model. Inside a bucket, FIFO order is also the
+ * Jobs that share lane, priority, owner, model and kind. Inside a bucket, FIFO order is also the
  * policy's order (same priority, so the oldest has aged the most), so only heads compete.
  */
 export interface Bucket {
@@ -27,12 +27,15 @@ export interface Bucket {
   nodes: QueueNode[];
   head: number;
   live: number;
+  /** The head's job (kept in step with `head`), so a bucket is a policy `Contender`. */
+  entry: QueuedEntry;
   /** When the dispatcher last started a job from this group (aging restarts there). */
-  servedAt: number;
+  groupServedAt: number;
 }
 
-function bucketKey(entry: QueuedEntry): string {
-  return `${entry.lane}\u0000${entry.priority}\u0000${entry.owner}\u0000${entry.model}`;
+/** Jobs of one group share lane, priority, owner, model and kind (so also service rates). */
+export function bucketKey(entry: QueuedEntry): string {
+  return `${entry.lane}\u0000${entry.priority}\u0000${entry.owner}\u0000${entry.model}\u0000${entry.kind}`;
 }
 
 /** Min-heap of delayed nodes by runAt. */
@@ -190,7 +193,18 @@ export class QueueIndex {
     let bucket = this.buckets.get(key);
     if (!bucket) {
       const e = node.entry;
-      bucket = { key, lane: e.lane, priority: e.priority, owner: e.owner, model: e.model, nodes: [], head: 0, live: 0, servedAt: 0 };
+      bucket = {
+        key,
+        lane: e.lane,
+        priority: e.priority,
+        owner: e.owner,
+        model: e.model,
+        nodes: [],
+        head: 0,
+        live: 0,
+        entry: e,
+        groupServedAt: 0,
+      };
       this.buckets.set(key, bucket);
     }
     node.bucket = bucket;
@@ -217,6 +231,8 @@ export class QueueIndex {
   private advanceHead(bucket: Bucket): void {
     const nodes = bucket.nodes;
     while (bucket.head < nodes.length && !nodes[bucket.head]!.alive) bucket.head++;
+    const head = nodes[bucket.head];
+    if (head) bucket.entry = head.entry;
     // Compact once the dead prefix dominates, so memory stays proportional to live jobs.
     if (bucket.head > 1024 && bucket.head * 2 > nodes.length) {
       bucket.nodes = nodes.slice(bucket.head);

@@ -82,7 +82,9 @@ export class FakeBackend implements Backend {
       this.maxInFlight = Math.max(this.maxInFlight, this.inFlight.size);
       if (this.inFlight.size > this.current.slots) this.violations.push(`${this.inFlight.size} requests in flight`);
       const finish = (): void => {
-        if (!this.inFlight.delete(request.jobId)) return;
+        // Only this run's own timer may finish it (a retried job reuses its id).
+        if (this.inFlight.get(request.jobId) !== run) return;
+        this.inFlight.delete(request.jobId);
         const completionTokens = this.options.outputTokens?.(request) ?? 100;
         const durationMs = this.clock.now() - startedAt;
         this.served.push({ jobId: request.jobId, model: request.model, startedAt, finishedAt: this.clock.now() });
@@ -92,11 +94,14 @@ export class FakeBackend implements Backend {
           stats: { promptTokens: 10, completionTokens, tokensPerSecond: null, timeToFirstTokenMs: null, durationMs },
         });
       };
-      this.clock.setTimeout(finish, finishAt - startedAt);
+      const timer = this.clock.setTimeout(finish, finishAt - startedAt);
       callbacks.signal.addEventListener(
         'abort',
         () => {
-          if (this.inFlight.delete(request.jobId)) reject(new BackendError('aborted', 'aborted'));
+          if (this.inFlight.get(request.jobId) !== run) return;
+          this.inFlight.delete(request.jobId);
+          this.clock.clearTimeout(timer);
+          reject(new BackendError('aborted', 'aborted'));
         },
         { once: true },
       );

@@ -1,0 +1,160 @@
+/**
+ * One measurement in a fresh process (so RSS is this measurement's own):
+ *   tsx bench/queue/worker.ts throughput <jobs>
+ *   tsx bench/queue/worker.ts forecast <queued>
+ * Prints one JSON line.
+ */
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEngine } from '../../src/main/core/engine';
+import { forecast } from '../../src/main/core/eta/forecast';
+import { ServiceModel } from '../../src/main/core/eta/service-model';
+import { FairShare } from '../../src/main/core/scheduler/fair-share';
+import { laneCaps } from '../../src/main/core/scheduler/limits';
+import { QueueIndex } from '../../src/main/core/scheduler/queue-index';
+import { JobStore } from '../../src/main/core/store/job-store';
+import { LANES } from '../../src/shared/job';
+import { instantBackend } from '../instant-backend';
+
+const [mode, sizeText, mixArg] = process.argv.slice(2);
+/**
+ * `team`: each person works in one lane at one or two priorities (what a team does);
+ * `spread`: every person uses every lane and priority on both models — the worst case for the
+ * policy, which compares one head per (lane, priority, owner, model) group.
+ */
+const mix = mixArg === 'spread' ? 'spread' : 'team';
+const size = Number(sizeText);
+const dir = mkdtempSync(join(tmpdir(), 'lmq-bench-'));
+const OWNERS = ['ana', 'ben', 'chen', 'dara', 'eli', 'fay', 'gus', 'hana'];
+const MODELS = ['qwen-7b', 'llama-8b'];
+const input = { messages: [{ role: 'user', content: 'Summarize the attached paragraph in one line.' }], max_tokens: 128 };
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
+
+const TEAM_LANES = ['interactive', 'interactive', 'batch', 'batch', 'interactive', 'background', 'batch', 'interactive'] as const;
+function job(i: number) {
+  if (mix === 'spread') {
+    return { kind: 'chat' as const, model: MODELS[i % 7 === 0 ? 1 : 0]!, lane: LANES[i % 3]!, priority: i % 10, input };
+  }
+  const person = i % 8;
+  return {
+    kind: 'chat' as const,
+    model: MODELS[person === 3 && i % 16 < 8 ? 1 : 0]!,
+    lane: TEAM_LANES[person]!,
+    priority: person % 2 === 0 && i % 5 === 0 ? 7 : 5,
+    input,
+  };
+}
+
+async function throughput(): Promise<object> {
+  // Baseline in the same run: the same rows through a bare prepared INSERT, one commit each.
+  const raw = new Database(join(dir, 'raw.db'));
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = NORMAL');
+  raw.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, owner TEXT, model TEXT, priority INTEGER, input TEXT, state TEXT)');
+  const insert = raw.prepare('INSERT INTO t (owner, model, priority, input, state) VALUES (?, ?, ?, ?, ?)');
+  const update = raw.prepare('UPDATE t SET state = ? WHERE id = ?');
+  let t0 = performance.now();
+  for (let i = 0; i < size; i++) insert.run(OWNERS[i % 8], 'm', i % 10, JSON.stringify(input), 'queued');
+  const rawInsertPerSec = size / ((performance.now() - t0) / 1000);
+  t0 = performance.now();
+  for (let i = 1; i <= size; i++) {
+    update.run('running', i);
+    update.run('done', i);
+  }
+  const rawClaimFinishPerSec = size / ((performance.now() - t0) / 1000);
+  raw.close();
+
+  const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
+  const engine = await createEngine({ dataDir: dir, backend: instantBackend(MODELS, concurrency), maxConcurrency: concurrency });
+  engine.setPaused(true);
+  t0 = performance.now();
+  for (let i = 0; i < size; i++) engine.submit(job(i), { owner: OWNERS[i % 8]! });
+  const enqueuePerSec = size / ((performance.now() - t0) / 1000);
+  t0 = performance.now();
+  engine.setPaused(false);
+  await new Promise<void>((resolve) => {
+    const check = () => (engine.counts().succeeded >= size ? resolve() : setImmediate(check));
+    check();
+  });
+  const claimFinishPerSec = size / ((performance.now() - t0) / 1000);
+  await engine.close({ graceMs: 0 });
+
+  // The store alone (claim + succeed, as the dispatcher calls them) for the same jobs.
+  const store = new JobStore({ path: join(dir, 'store.db') });
+  const seqs = store.transaction(() =>
+    Array.from({ length: size }, (_, i) =>
+      store.insert({ ...job(i), owner: 'x', maxAttempts: 3, createdAt: 0, runAt: null, promptTokens: 10, maxTokens: 128, metadata: null }).seq,
+    ),
+  );
+  t0 = performance.now();
+  for (const seq of seqs) {
+    store.claim(seq, 1, 'bench');
+    store.succeed(seq, 2, { ok: true }, null);
+  }
+  const storeClaimFinishPerSec = size / ((performance.now() - t0) / 1000);
+  store.close();
+  return { jobs: size, enqueuePerSec, claimFinishPerSec, storeClaimFinishPerSec, rawInsertPerSec, rawClaimFinishPerSec };
+}
+
+async function forecastTiming(): Promise<object> {
+  const rssBefore = process.memoryUsage().rss;
+  const store = new JobStore({ path: join(dir, 'forecast.db') });
+  const now = Date.now();
+  const index = new QueueIndex();
+  let t0 = performance.now();
+  const CHUNK = 10_000;
+  for (let start = 0; start < size; start += CHUNK) {
+    store.transaction(() => {
+      for (let i = start; i < Math.min(size, start + CHUNK); i++) {
+        const j = job(i);
+        const rec = store.insert({ ...j, owner: OWNERS[i % 8]!, maxAttempts: 3, createdAt: now - (size - i), runAt: null, promptTokens: 12, maxTokens: 128, metadata: null });
+        index.add({ seq: rec.seq, id: rec.id, kind: 'chat', model: j.model, owner: rec.owner, lane: j.lane, priority: j.priority, createdAt: rec.createdAt, runAt: 0, promptTokens: 12, maxTokens: 128 }, now);
+      }
+    });
+  }
+  const enqueueSeconds = (performance.now() - t0) / 1000;
+  const rssQueued = process.memoryUsage().rss;
+  const slots = 4;
+  const params = { slots, laneCaps: laneCaps(slots), maxRunningPerOwner: null, agingMs: 60_000, switchBoundMs: 60_000 };
+  const run = () =>
+    forecast({ index, running: [], models: { active: MODELS[0]!, activeSince: now, loading: false }, fair: new FairShare(), params, service: new ServiceModel(), now });
+  run(); // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < (size >= 1_000_000 ? 3 : 7); i++) {
+    t0 = performance.now();
+    const order = run();
+    times.push(performance.now() - t0);
+    if (order.length !== size) throw new Error(`forecast placed ${order.length} of ${size}`);
+  }
+  times.sort((a, b) => a - b);
+  // Baseline in the same run: sorting the same entries by (priority desc, seq) — the cheapest
+  // possible "position" with no lanes, fairness, models or ETAs.
+  const entries = [...index.allNodes()].map((n) => n.entry);
+  const sortTimes: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    t0 = performance.now();
+    [...entries].sort((a, b) => b.priority - a.priority || a.seq - b.seq);
+    sortTimes.push(performance.now() - t0);
+  }
+  sortTimes.sort((a, b) => a - b);
+  store.close();
+  return {
+    queued: size,
+    mix,
+    groups: [...index.activeBuckets()].length,
+    enqueueSeconds,
+    forecastMedianMs: times[Math.floor(times.length / 2)],
+    sortBaselineMedianMs: sortTimes[1],
+    rssBeforeMb: rssBefore / 2 ** 20,
+    rssQueuedMb: rssQueued / 2 ** 20,
+  };
+}
+
+const result = mode === 'throughput' ? await throughput() : await forecastTiming();
+clearInterval(sampler);
+peakRss = Math.max(peakRss, process.memoryUsage().rss);
+rmSync(dir, { recursive: true, force: true });
+console.log(JSON.stringify({ mode, ...result, peakRssMb: peakRss / 2 ** 20 }));

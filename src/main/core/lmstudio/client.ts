@@ -1,0 +1,318 @@
+/**
+ * The LM Studio client the engine dispatches through: inference calls, model state, explicit
+ * loads, and a circuit breaker that reports LM Studio `down` (with the next retry time) while it
+ * does not answer, probes on a backoff schedule, and reports `up` again on its own.
+ */
+import type { BackendState } from '../../../shared/backend';
+import type { Backend, BackendRequest, RunCallbacks, RunOutcome } from '../backend';
+import type { EngineLogger } from '../config';
+import { linkAbort } from './abort-link';
+import { BackendError, isBackendError } from './errors';
+import { codeFromMessage, errorFromResponse, errorFromThrown, extractErrorMessage, type FailureContext } from './failure-classifier';
+import { loadedParallel, MODEL_PARSERS, MODEL_SOURCE_PATHS, sourceOrder, type LoadedInstance, type ModelSnapshot, type ModelSource } from './model-state';
+import { DEFAULT_RECONNECT_BACKOFF, reconnectDelayMs, type BackoffSettings } from './reconnect-backoff';
+import type { RequestTimeouts } from './request-watchdog';
+import { runRequest } from './run-request';
+
+export const DEFAULT_SLOTS = 4;
+
+export interface LmStudioClientOptions {
+  /** e.g. http://127.0.0.1:1234 */
+  baseUrl: string;
+  /** Slots to dispatch into; null/undefined: what LM Studio reports for the loaded model, else 4. */
+  maxConcurrency?: number | null;
+  timeouts: RequestTimeouts & {
+    /** Model listings and reconnect probes (default 5 s). */
+    probeMs?: number;
+    /** An explicit model load (default 10 min: big models load slowly). */
+    loadMs?: number;
+  };
+  /** How often model state is re-read while LM Studio is up. */
+  refreshIntervalMs: number;
+  fetch?: typeof fetch;
+  logger?: Pick<EngineLogger, 'info' | 'warn' | 'debug'>;
+  /** Reconnect schedule while down (default 0.5 s doubling to 30 s, with jitter). */
+  reconnect?: Partial<BackoffSettings>;
+  /** Jitter source; tests pass a fixed one. */
+  random?: () => number;
+}
+
+interface HttpAnswer {
+  status: number;
+  payload: unknown;
+}
+
+export function createLmStudioClient(options: LmStudioClientOptions): Backend {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const logger = options.logger;
+  const backoff: BackoffSettings = { ...DEFAULT_RECONNECT_BACKOFF, ...options.reconnect };
+  const probeMs = options.timeouts.probeMs ?? 5_000;
+  const loadMs = options.timeouts.loadMs ?? 600_000;
+  const configuredSlots = options.maxConcurrency ?? null;
+
+  let state: BackendState = {
+    url: baseUrl,
+    status: 'unknown',
+    loadedModel: null,
+    slots: configuredSlots ?? DEFAULT_SLOTS,
+    models: [],
+    lastError: null,
+    since: new Date().toISOString(),
+    retryAt: null,
+  };
+  const listeners = new Set<(state: BackendState) => void>();
+  let preferredSource: ModelSource | null = null;
+  let instances: LoadedInstance[] = [];
+  /** Where LM Studio cannot report load state (OpenAI listing only), the model we last made it run. */
+  let assumedLoaded: string | null = null;
+  let refreshing: Promise<BackendState> | null = null;
+  let failedProbes = 0;
+  let retryTimer: NodeJS.Timeout | null = null;
+  let loadChain: Promise<void> = Promise.resolve();
+  let closed = false;
+  const closing = new AbortController();
+
+  function update(patch: Partial<BackendState>): void {
+    if (closed) return;
+    const next: BackendState = { ...state, ...patch };
+    next.slots = configuredSlots ?? loadedParallel(next) ?? DEFAULT_SLOTS;
+    if (next.status !== state.status) next.since = new Date().toISOString();
+    if (JSON.stringify(next) === JSON.stringify(state)) return;
+    state = next;
+    for (const listener of [...listeners]) {
+      try {
+        listener(state);
+      } catch (error) {
+        logger?.warn({ err: error }, 'LM Studio state listener failed');
+      }
+    }
+  }
+
+  /** Closes the breaker; `patch` lets a refresh publish its news in the same event. */
+  function markUp(patch: Partial<BackendState> = {}): void {
+    if (state.status === 'up') {
+      update(patch);
+      return;
+    }
+    failedProbes = 0;
+    if (retryTimer) clearTimeout(retryTimer);
+    retryTimer = null;
+    logger?.info({ url: baseUrl }, 'LM Studio is reachable');
+    update({ ...patch, status: 'up', retryAt: null, lastError: state.status === 'down' ? null : state.lastError });
+  }
+
+  /** Opens the breaker: report down, and probe again after a growing, jittered delay. */
+  function markDown(error: BackendError): void {
+    if (closed) return;
+    // Several requests failing together are one outage: only a failed probe lengthens the wait.
+    if (state.status === 'down' && retryTimer !== null) {
+      update({ lastError: error.message });
+      return;
+    }
+    failedProbes++;
+    const delay = reconnectDelayMs(failedProbes, options.random, backoff);
+    if (retryTimer) clearTimeout(retryTimer);
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      void refresh();
+    }, delay);
+    retryTimer.unref();
+    if (state.status !== 'down') logger?.warn({ url: baseUrl, err: error.message }, 'LM Studio is down; will keep probing');
+    update({ status: 'down', lastError: error.message, retryAt: new Date(Date.now() + delay).toISOString() });
+  }
+
+  /** Every failure lands here: unreachable opens the breaker, others trigger a fresh look at the models. */
+  function noteFailure(error: BackendError): void {
+    if (error.code === 'aborted' || closed) return;
+    if (error.code === 'unreachable') {
+      markDown(error);
+      return;
+    }
+    update({ lastError: error.message });
+    if (state.status !== 'down') void refresh();
+  }
+
+  function applySnapshot(snapshot: ModelSnapshot): void {
+    preferredSource = snapshot.source;
+    instances = snapshot.instances;
+    const loadedModel = snapshot.knowsLoadState ? snapshot.loadedModel : assumedLoaded;
+    markUp({ models: snapshot.models, loadedModel });
+  }
+
+  async function request(path: string, init: { method?: string; body?: unknown; timeoutMs: number; signal?: AbortSignal; operation: string }): Promise<HttpAnswer> {
+    const failure: FailureContext = { url: baseUrl, operation: init.operation };
+    const link = linkAbort([closing.signal, ...(init.signal ? [init.signal] : [])]);
+    const signal = link.signal;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      link.controller.abort();
+    }, init.timeoutMs);
+    try {
+      const response = await doFetch(baseUrl + path, {
+        method: init.method ?? 'GET',
+        headers: init.body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        signal,
+      });
+      const text = await response.text();
+      let payload: unknown = text;
+      try {
+        payload = text.trim() === '' ? null : (JSON.parse(text) as unknown);
+      } catch {
+        // Not JSON: keep the text for the error message.
+      }
+      return { status: response.status, payload };
+    } catch (error) {
+      if (timedOut) throw new BackendError('timeout', `LM Studio at ${baseUrl} did not answer the ${init.operation} within ${init.timeoutMs} ms`, { cause: error });
+      if (signal.aborted) throw new BackendError('aborted', `Canceled the ${init.operation} (LM Studio at ${baseUrl})`, { cause: error });
+      throw errorFromThrown(error, failure);
+    } finally {
+      clearTimeout(timer);
+      link.unlink();
+    }
+  }
+
+  /** Tries the model APIs, newest first (or the one that worked last time). */
+  async function fetchSnapshot(): Promise<ModelSnapshot> {
+    let lastError: BackendError | null = null;
+    for (const source of sourceOrder(preferredSource)) {
+      const path = MODEL_SOURCE_PATHS[source];
+      const answer = await request(path, { timeoutMs: probeMs, operation: `model listing (${path})` });
+      const snapshot = answer.status === 200 ? MODEL_PARSERS[source](answer.payload) : null;
+      if (snapshot) return snapshot;
+      // 404 or LM Studio's "Unexpected endpoint" (HTTP 200) mean an older LM Studio: try the next API.
+      lastError = errorFromResponse(answer.status, answer.payload ?? 'unrecognised model listing', { url: baseUrl, operation: `model listing (${path})` });
+    }
+    throw lastError ?? new BackendError('protocol', `LM Studio at ${baseUrl} answered no model listing`);
+  }
+
+  function refresh(): Promise<BackendState> {
+    if (closed) return Promise.resolve(state);
+    refreshing ??= (async () => {
+      try {
+        applySnapshot(await fetchSnapshot());
+      } catch (error) {
+        const failure = isBackendError(error) ? error : errorFromThrown(error, { url: baseUrl, operation: 'model listing' });
+        // A listing that hangs is as good as no LM Studio at all.
+        if (failure.code === 'unreachable' || failure.code === 'timeout') markDown(failure);
+        else if (failure.code !== 'aborted') {
+          markUp();
+          update({ lastError: failure.message });
+        }
+      } finally {
+        refreshing = null;
+      }
+      return state;
+    })();
+    return refreshing;
+  }
+
+  const refreshTimer = setInterval(() => {
+    // While down, the reconnect schedule does the probing.
+    if (state.status !== 'down') void refresh();
+  }, options.refreshIntervalMs);
+  refreshTimer.unref();
+  void refresh();
+
+  async function run(backendRequest: BackendRequest, callbacks: RunCallbacks): Promise<RunOutcome> {
+    if (closed) throw new BackendError('aborted', `The LM Studio client for ${baseUrl} is closed`);
+    const link = linkAbort([callbacks.signal, closing.signal]);
+    try {
+      const outcome = await runRequest({ baseUrl, fetch: doFetch, timeouts: options.timeouts }, backendRequest, { ...callbacks, signal: link.signal });
+      // Where LM Studio cannot say what is loaded, what just answered is our best knowledge.
+      if (preferredSource === 'openai') assumedLoaded = backendRequest.model;
+      markUp(preferredSource === 'openai' ? { loadedModel: assumedLoaded } : {});
+      return outcome;
+    } catch (error) {
+      const failure = isBackendError(error) ? error : errorFromThrown(error, { url: baseUrl, operation: `${backendRequest.kind} request` });
+      noteFailure(failure);
+      throw failure;
+    } finally {
+      link.unlink();
+    }
+  }
+
+  function loadModel(model: string, signal: AbortSignal): Promise<void> {
+    // Loads never overlap, whatever the caller does: LM Studio would load both.
+    const link = linkAbort([signal, closing.signal]);
+    const result = loadChain.then(() => loadSerialized(model, link.signal)).finally(() => link.unlink());
+    loadChain = result.catch(() => undefined);
+    return result;
+  }
+
+  async function loadSerialized(model: string, signal: AbortSignal): Promise<void> {
+    const operation = `load of model "${model}"`;
+    if (signal.aborted) throw new BackendError('aborted', `Canceled the ${operation}`);
+    try {
+      await refresh();
+      if (state.status === 'down') throw new BackendError('unreachable', `LM Studio at ${baseUrl} is down; cannot load model "${model}" (${state.lastError ?? 'no answer'})`);
+      if (state.models.length > 0 && !state.models.some((m) => m.id === model)) {
+        throw new BackendError('model_not_found', `LM Studio at ${baseUrl} has no model "${model}" (it has: ${state.models.map((m) => m.id).join(', ')})`);
+      }
+      const othersLoaded = instances.some((i) => i.model !== model);
+      if (state.loadedModel === model && !othersLoaded) return;
+      if (preferredSource === 'v1' && (await loadThroughRestApi(model, signal, operation))) return;
+      await loadJustInTime(model, signal, operation);
+    } catch (error) {
+      const failure = isBackendError(error) ? error : errorFromThrown(error, { url: baseUrl, operation });
+      noteFailure(failure);
+      throw failure;
+    } finally {
+      await refresh();
+    }
+  }
+
+  /** Unloads everything else, then loads `model`. Returns false where this LM Studio has no load API. */
+  async function loadThroughRestApi(model: string, signal: AbortSignal, operation: string): Promise<boolean> {
+    for (const instance of instances.filter((i) => i.model !== model)) {
+      const answer = await request('/api/v1/models/unload', { method: 'POST', body: { instance_id: instance.instanceId }, timeoutMs: probeMs, signal, operation: `unload of "${instance.instanceId}"` });
+      if (answer.status !== 200 && answer.status !== 404) throw errorFromResponse(answer.status, answer.payload, { url: baseUrl, operation: `unload of "${instance.instanceId}"` });
+    }
+    // LM Studio's load endpoint adds another instance even when one exists.
+    if (instances.some((i) => i.model === model)) return true;
+    logger?.info({ url: baseUrl, model }, 'loading model');
+    const answer = await request('/api/v1/models/load', { method: 'POST', body: { model }, timeoutMs: loadMs, signal, operation });
+    const message = extractErrorMessage(answer.payload);
+    if (answer.status === 200 && message === null) return true;
+    // No load endpoint here (404, or LM Studio's "Unexpected endpoint" in an HTTP 200): load on first use.
+    const unsupported =
+      (answer.status === 200 && message !== null && /unexpected endpoint/i.test(message)) ||
+      (answer.status === 404 && (message === null || codeFromMessage(message) !== 'model_not_found'));
+    if (unsupported) return false;
+    throw errorFromResponse(answer.status, answer.payload, { url: baseUrl, operation });
+  }
+
+  /** Older LM Studio loads on first use: send the smallest request that makes it load `model`. */
+  async function loadJustInTime(model: string, signal: AbortSignal, operation: string): Promise<void> {
+    const isEmbedding = state.models.find((m) => m.id === model)?.type === 'embedding';
+    const [path, body] = isEmbedding
+      ? ['/v1/embeddings', { model, input: 'load' }]
+      : ['/v1/completions', { model, prompt: 'Hi', max_tokens: 1, stream: false }];
+    logger?.info({ url: baseUrl, model }, 'loading model just in time (no load API)');
+    const answer = await request(path, { method: 'POST', body, timeoutMs: loadMs, signal, operation });
+    if (answer.status !== 200 || extractErrorMessage(answer.payload) !== null) throw errorFromResponse(answer.status, answer.payload, { url: baseUrl, operation });
+    assumedLoaded = model;
+  }
+
+  return {
+    run,
+    loadModel,
+    state: () => state,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    refresh,
+    async close() {
+      if (closed) return;
+      closing.abort();
+      closed = true;
+      clearInterval(refreshTimer);
+      if (retryTimer) clearTimeout(retryTimer);
+      listeners.clear();
+      await refreshing?.catch(() => undefined);
+    },
+  };
+}

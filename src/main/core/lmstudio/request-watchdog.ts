@@ -1,0 +1,72 @@
+/**
+ * Cuts a request that stops making progress: no first chunk in time, a stream that goes quiet,
+ * or one that simply takes too long. It aborts the fetch and says which limit was hit.
+ */
+import { linkAbort } from './abort-link';
+import { BackendError, isBackendError } from './errors';
+import { errorFromThrown, type FailureContext } from './failure-classifier';
+
+export interface RequestTimeouts {
+  /** From sending until the first chunk (streams) or the answer (non-streaming). */
+  firstTokenMs: number;
+  /** Longest silence between two chunks of a stream. */
+  idleMs: number;
+  totalMs: number;
+}
+
+export interface Watchdog {
+  /** Pass to fetch: aborts on the caller's signal or on any timeout. */
+  readonly signal: AbortSignal;
+  /** Call on every chunk: clears the first-token timer and restarts the idle timer. */
+  progress(): void;
+  /** The error to throw for a failure seen while this watchdog ran (timeout, abort, or classified). */
+  failure(error: unknown): BackendError;
+  /** Stops the timers and drops the connection if anything is still unread. */
+  dispose(): void;
+}
+
+export function startWatchdog(timeouts: RequestTimeouts, callerSignal: AbortSignal, ctx: FailureContext): Watchdog {
+  const link = linkAbort([callerSignal]);
+  const { controller, signal } = link;
+  let fired: BackendError | null = null;
+  let idleTimer: NodeJS.Timeout | null = null;
+  let sawChunk = false;
+
+  const fire = (error: BackendError): void => {
+    if (fired || controller.signal.aborted) return;
+    fired = error;
+    controller.abort(error);
+  };
+  const timer = (ms: number, describe: () => string): NodeJS.Timeout =>
+    setTimeout(() => fire(new BackendError('timeout', `${describe()} (LM Studio at ${ctx.url}, ${ctx.operation})`)), ms);
+
+  const totalTimer = timer(timeouts.totalMs, () => `Gave up after ${timeouts.totalMs} ms in total`);
+  let firstTimer: NodeJS.Timeout | null = timer(timeouts.firstTokenMs, () => `No first token within ${timeouts.firstTokenMs} ms`);
+
+  return {
+    signal,
+    progress() {
+      if (!sawChunk) {
+        sawChunk = true;
+        if (firstTimer) clearTimeout(firstTimer);
+        firstTimer = null;
+      }
+      if (idleTimer) clearTimeout(idleTimer);
+      idleTimer = timer(timeouts.idleMs, () => `The stream stalled: no data for ${timeouts.idleMs} ms`);
+    },
+    failure(error) {
+      if (fired) return fired;
+      if (callerSignal.aborted) {
+        return new BackendError('aborted', `Canceled the ${ctx.operation} (LM Studio at ${ctx.url})`, { cause: error });
+      }
+      return isBackendError(error) ? error : errorFromThrown(error, ctx);
+    },
+    dispose() {
+      clearTimeout(totalTimer);
+      if (firstTimer) clearTimeout(firstTimer);
+      if (idleTimer) clearTimeout(idleTimer);
+      link.unlink();
+      if (!controller.signal.aborted) controller.abort(new BackendError('aborted', 'request finished'));
+    },
+  };
+}

@@ -1,0 +1,197 @@
+/**
+ * One inference request to LM Studio. Chat and completion requests are always streamed from
+ * LM Studio, so progress is visible as tokens arrive and a stalled stream can be cut; the caller
+ * still gets the ordinary non-streaming body at the end.
+ */
+import { createParser } from 'eventsource-parser';
+import type { Usage } from '../../../shared/job';
+import type { BackendRequest, RunCallbacks, RunOutcome, RunStats } from '../backend';
+import { BackendError } from './errors';
+import { errorFromResponse, extractErrorMessage, type FailureContext } from './failure-classifier';
+import { startWatchdog, type RequestTimeouts, type Watchdog } from './request-watchdog';
+import { createStreamAssembler, readStats, readUsage, type StreamKind, type StreamUsage } from './response-assembler';
+
+export interface RunContext {
+  baseUrl: string;
+  fetch: typeof fetch;
+  timeouts: RequestTimeouts;
+}
+
+const ENDPOINTS = { chat: '/v1/chat/completions', completion: '/v1/completions', embedding: '/v1/embeddings' } as const;
+
+const OPERATION_NAMES = { chat: 'chat request', completion: 'completion request', embedding: 'embedding request' } as const;
+
+export async function runRequest(ctx: RunContext, request: BackendRequest, callbacks: RunCallbacks): Promise<RunOutcome> {
+  const failure: FailureContext = { url: ctx.baseUrl, operation: `${OPERATION_NAMES[request.kind]} for model "${request.model}"` };
+  const streamKind: StreamKind | null = request.kind === 'embedding' ? null : request.kind;
+  const watchdog = startWatchdog(ctx.timeouts, callbacks.signal, failure);
+  const startedAt = performance.now();
+  try {
+    const response = await ctx.fetch(ctx.baseUrl + ENDPOINTS[request.kind], {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: streamKind ? 'text/event-stream' : 'application/json',
+        // Lets LM Studio logs (and the simulator's record) be matched to our jobs.
+        'x-request-id': request.jobId,
+      },
+      body: JSON.stringify(outgoingBody(request, streamKind !== null)),
+      signal: watchdog.signal,
+    });
+    if (!response.ok) throw errorFromResponse(response.status, await readPayload(response), failure);
+    const isEventStream = (response.headers.get('content-type') ?? '').includes('text/event-stream');
+    if (streamKind && isEventStream) return await consumeStream(response, streamKind, request, callbacks, watchdog, failure, startedAt);
+
+    // Embeddings, or an answer that is not a stream (LM Studio's HTTP-200-with-error comes this way).
+    const payload = await readPayload(response);
+    watchdog.progress();
+    if (extractErrorMessage(payload) !== null) throw errorFromResponse(response.status, payload, failure);
+    if (typeof payload !== 'object' || payload === null) {
+      throw new BackendError('protocol', `LM Studio at ${ctx.baseUrl} sent a body that is not JSON to the ${failure.operation}`);
+    }
+    return outcomeFromBody(payload as Record<string, unknown>, request, startedAt);
+  } catch (error) {
+    throw watchdog.failure(error);
+  } finally {
+    watchdog.dispose();
+  }
+}
+
+/** The caller's OpenAI body, pointed at the model, streaming with usage where we stream. */
+function outgoingBody(request: BackendRequest, stream: boolean): Record<string, unknown> {
+  if (!stream) return { ...request.body, model: request.model };
+  const streamOptions = typeof request.body.stream_options === 'object' && request.body.stream_options !== null ? request.body.stream_options : {};
+  return { ...request.body, model: request.model, stream: true, stream_options: { ...streamOptions, include_usage: true } };
+}
+
+async function consumeStream(
+  response: Response,
+  kind: StreamKind,
+  request: BackendRequest,
+  callbacks: RunCallbacks,
+  watchdog: Watchdog,
+  failure: FailureContext,
+  startedAt: number,
+): Promise<RunOutcome> {
+  const assembler = createStreamAssembler(kind);
+  // We add include_usage for ourselves; a caller that did not ask for the usage-only chunk
+  // (empty `choices`) may not cope with it, so it is forwarded only when asked for.
+  const callerWantsUsage = (request.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+  let tokens = 0;
+  let firstTokenAt: number | null = null;
+  let lastTokenAt: number | null = null;
+  let sawDone = false;
+  let streamError: BackendError | null = null;
+
+  const parser = createParser({
+    onEvent(event) {
+      if (sawDone || streamError) return;
+      watchdog.progress();
+      if (event.data === '[DONE]') {
+        sawDone = true;
+        return;
+      }
+      let chunk: unknown;
+      try {
+        chunk = JSON.parse(event.data);
+      } catch {
+        streamError = new BackendError('protocol', `LM Studio at ${failure.url} sent a stream chunk that is not JSON during the ${failure.operation}`);
+        return;
+      }
+      if (extractErrorMessage(chunk) !== null) {
+        streamError = errorFromResponse(200, chunk, failure);
+        return;
+      }
+      const usageOnly = Array.isArray((chunk as { choices?: unknown }).choices) && (chunk as { choices: unknown[] }).choices.length === 0;
+      if (!usageOnly || callerWantsUsage) callbacks.onChunk?.(event.data);
+      const added = assembler.add(chunk);
+      if (added > 0) {
+        const now = performance.now();
+        firstTokenAt ??= now;
+        lastTokenAt = now;
+        tokens += added;
+        callbacks.onTokens?.(tokens);
+      }
+    },
+  });
+
+  const body = response.body;
+  if (!body) throw new BackendError('protocol', `LM Studio at ${failure.url} sent an empty stream to the ${failure.operation}`);
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    parser.feed(decoder.decode(value, { stream: true }));
+    if (streamError) throw streamError;
+    if (sawDone) {
+      await reader.cancel().catch(() => undefined);
+      break;
+    }
+  }
+  parser.feed(decoder.decode());
+  if (streamError) throw streamError;
+  if (!sawDone && !assembler.finished) {
+    throw new BackendError('server_error', `LM Studio at ${failure.url} ended the stream before it was complete during the ${failure.operation}`);
+  }
+
+  const finishedAt = performance.now();
+  const usage: StreamUsage = assembler.usage ?? { promptTokens: estimatePromptTokens(request.body), completionTokens: tokens };
+  const reported = assembler.stats;
+  const stats: RunStats = {
+    promptTokens: usage.promptTokens,
+    completionTokens: usage.completionTokens,
+    tokensPerSecond: reported?.tokensPerSecond ?? measuredTokensPerSecond(tokens, firstTokenAt, lastTokenAt),
+    timeToFirstTokenMs: reported?.timeToFirstTokenMs ?? (firstTokenAt === null ? null : firstTokenAt - startedAt),
+    durationMs: finishedAt - startedAt,
+  };
+  return { body: assembler.body(usage), usage: toUsage(stats), stats };
+}
+
+/** A complete JSON answer (embeddings, or a server that ignored `stream`). */
+function outcomeFromBody(body: Record<string, unknown>, request: BackendRequest, startedAt: number): RunOutcome {
+  const usage = readUsage(body.usage) ?? { promptTokens: estimatePromptTokens(request.body), completionTokens: 0 };
+  const reported = readStats(body.stats);
+  const stats: RunStats = {
+    promptTokens: usage.promptTokens,
+    completionTokens: usage.completionTokens,
+    tokensPerSecond: reported?.tokensPerSecond ?? null,
+    timeToFirstTokenMs: reported?.timeToFirstTokenMs ?? null,
+    durationMs: performance.now() - startedAt,
+  };
+  return { body, usage: toUsage(stats), stats };
+}
+
+function toUsage(stats: RunStats): Usage {
+  return {
+    promptTokens: stats.promptTokens,
+    completionTokens: stats.completionTokens,
+    totalTokens: stats.promptTokens + stats.completionTokens,
+    tokensPerSecond: stats.tokensPerSecond,
+    timeToFirstTokenMs: stats.timeToFirstTokenMs,
+  };
+}
+
+/** Speed between the first and the last token: the first one also paid for the prompt. */
+function measuredTokensPerSecond(tokens: number, firstAt: number | null, lastAt: number | null): number | null {
+  if (tokens < 2 || firstAt === null || lastAt === null || lastAt <= firstAt) return null;
+  return (tokens - 1) / ((lastAt - firstAt) / 1000);
+}
+
+/** Only when LM Studio reports no usage: about four characters per token. */
+function estimatePromptTokens(body: Record<string, unknown>): number {
+  const source = body.messages ?? body.prompt ?? body.input ?? '';
+  const text = typeof source === 'string' ? source : JSON.stringify(source);
+  return Math.ceil(text.length / 4);
+}
+
+/** JSON when it parses, else the text (error pages, plain-text failures). */
+async function readPayload(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (text.trim() === '') return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

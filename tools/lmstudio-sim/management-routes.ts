@@ -1,0 +1,119 @@
+/** Model listing (OpenAI, REST v0, REST v1) and the v1 load/unload endpoints. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { clientGoneSignal, errorBody, sendJson } from './http-io';
+import { SimAbortError } from './model-host';
+import type { SimModel } from './options';
+import type { RequestRecord } from './sim-record';
+import { findModel, unknownModelMessage, type SimContext } from './sim-context';
+
+export function listOpenAiModels(ctx: SimContext, res: ServerResponse): void {
+  sendJson(res, 200, {
+    object: 'list',
+    data: ctx.models.map((m) => ({ id: m.id, object: 'model', owned_by: 'organization_owner' })),
+  });
+}
+
+export function listV0Models(ctx: SimContext, res: ServerResponse): void {
+  sendJson(res, 200, {
+    object: 'list',
+    data: ctx.models.map((m) => ({
+      id: m.id,
+      object: 'model',
+      type: m.type === 'embedding' ? 'embeddings' : 'llm',
+      publisher: 'lmstudio-sim',
+      arch: m.type === 'embedding' ? 'nomic-bert' : 'llama',
+      compatibility_type: 'gguf',
+      quantization: 'Q4_K_M',
+      state: ctx.host.loadedModel === m.id ? 'loaded' : 'not-loaded',
+      max_context_length: ctx.options.contextLength,
+    })),
+  });
+}
+
+export function listV1Models(ctx: SimContext, res: ServerResponse): void {
+  sendJson(res, 200, { models: ctx.models.map((m) => v1Model(ctx, m)) });
+}
+
+function v1Model(ctx: SimContext, m: SimModel): Record<string, unknown> {
+  const isLlm = m.type === 'llm';
+  const config: Record<string, unknown> = { context_length: ctx.options.contextLength };
+  if (isLlm) Object.assign(config, { eval_batch_size: 512, flash_attention: false, offload_kv_cache_to_gpu: true, parallel: ctx.options.parallel });
+  return {
+    type: m.type,
+    publisher: 'lmstudio-sim',
+    key: m.id,
+    display_name: m.id,
+    ...(isLlm ? { architecture: 'llama' } : {}),
+    quantization: { name: 'Q4_K_M', bits_per_weight: 4 },
+    size_bytes: isLlm ? 4_000_000_000 : 100_000_000,
+    params_string: isLlm ? '7B' : null,
+    loaded_instances: ctx.host.loadedModel === m.id ? [{ id: m.id, config }] : [],
+    max_context_length: ctx.options.contextLength,
+    format: 'gguf',
+  };
+}
+
+export async function loadModel(ctx: SimContext, req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>): Promise<void> {
+  const id = typeof body.model === 'string' ? body.model : '';
+  const record = managementRecord(ctx, req, '/api/v1/models/load', id);
+  const fail = (status: number, message: string, payload = errorBody(message)): void => {
+    record.status = status;
+    record.error = message;
+    record.finishedAt = Date.now();
+    sendJson(res, status, payload);
+  };
+  if (id === '') return fail(400, `'model' is required`);
+  const model = findModel(ctx, id);
+  if (!model) return fail(404, unknownModelMessage(ctx, id), errorBody(unknownModelMessage(ctx, id), { param: 'model', code: 'model_not_found' }));
+
+  const gone = clientGoneSignal(res);
+  const started = Date.now();
+  record.startedAt = started;
+  try {
+    // The load itself goes on if the caller leaves, as it does in LM Studio.
+    await ctx.host.ensureLoaded(id, 'load', gone);
+  } catch (error) {
+    if (!(error instanceof SimAbortError)) throw error;
+    record.aborted = true;
+    record.finishedAt = Date.now();
+    return;
+  }
+  record.finishedAt = Date.now();
+  sendJson(res, 200, { type: model.type, instance_id: id, load_time_seconds: (record.finishedAt - started) / 1000, status: 'loaded' });
+}
+
+export function unloadModel(ctx: SimContext, req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>): void {
+  const id = typeof body.instance_id === 'string' ? body.instance_id : '';
+  const record = managementRecord(ctx, req, '/api/v1/models/unload', id);
+  record.startedAt = record.arrivedAt;
+  record.finishedAt = Date.now();
+  if (!ctx.host.unload(id)) {
+    const message = id === '' ? `'instance_id' is required` : `No loaded model instance with id "${id}".`;
+    record.status = id === '' ? 400 : 404;
+    record.error = message;
+    sendJson(res, record.status, errorBody(message));
+    return;
+  }
+  sendJson(res, 200, { instance_id: id });
+}
+
+function managementRecord(ctx: SimContext, req: IncomingMessage, endpoint: RequestRecord['endpoint'], model: string): RequestRecord {
+  const requestId = req.headers['x-request-id'];
+  return ctx.recorder.addRequest({
+    id: ctx.nextId('mgmt'),
+    clientRequestId: typeof requestId === 'string' ? requestId : null,
+    model,
+    endpoint,
+    stream: false,
+    arrivedAt: Date.now(),
+    startedAt: null,
+    firstTokenAt: null,
+    finishedAt: null,
+    aborted: false,
+    evicted: false,
+    status: 200,
+    error: null,
+    promptTokens: 0,
+    completionTokens: 0,
+  });
+}
