@@ -145,8 +145,9 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     maxIntervalMs: 2_000,
     onError: (error) => logger.error({ err: error }, 'publishing changes failed'),
     flush: (changed, queueChanged) => {
-      if (index.size > 0 || dispatcher.running.size > 0) forecaster.current();
-      if (emitter.listenerCount('job.updated') > 0) {
+      // Positions are computed on demand: only when someone will see them.
+      if (emitter.listenerCount('job.updated') > 0 && changed.size > 0) {
+        forecaster.current();
         for (const seq of changed) {
           const record = store.getBySeq(seq);
           if (record) emitter.emit('job.updated', view(record));

@@ -1,0 +1,72 @@
+/**
+ * `npm run bench -- queue`: enqueue and claim+finish throughput, and the time to compute
+ * positions+ETAs for 10k/100k/1M queued jobs with the memory held. Each measurement runs in a
+ * fresh process (bench/queue/worker.ts) so its RSS is its own; ratios are against baselines
+ * measured in the same run (bare SQLite statements; a plain sort of the same queue).
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const WORKER = join(import.meta.dirname, 'worker.ts');
+
+function measure(args: string[], env: Record<string, string> = {}): Record<string, number | string> {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', WORKER, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    maxBuffer: 16 * 2 ** 20,
+  });
+  return JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, number | string>;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+export interface QueueBenchResult {
+  throughput: Array<{ concurrency: number; jobs: number; enqueuePerSec: number; claimFinishPerSec: number; storeClaimFinishPerSec: number; rawInsertPerSec: number; rawClaimFinishPerSec: number }>;
+  forecast: Array<{ queued: number; mix: string; groups: number; forecastMedianMs: number; sortBaselineMedianMs: number; ratioToSort: number; enqueueSeconds: number; rssQueuedMb: number; peakRssMb: number }>;
+}
+
+export function runQueueBench(options: { quick: boolean; log?: (line: string) => void }): QueueBenchResult {
+  const log = options.log ?? console.log;
+  const repeats = options.quick ? 1 : 3;
+  const jobs = options.quick ? 10_000 : 50_000;
+  const throughput: QueueBenchResult['throughput'] = [];
+  for (const concurrency of [4, 64]) {
+    const runs = Array.from({ length: repeats }, () => measure(['throughput', String(jobs)], { BENCH_CONCURRENCY: String(concurrency) }));
+    const pick = (key: string) => median(runs.map((r) => Number(r[key])));
+    const row = {
+      concurrency,
+      jobs,
+      enqueuePerSec: pick('enqueuePerSec'),
+      claimFinishPerSec: pick('claimFinishPerSec'),
+      storeClaimFinishPerSec: pick('storeClaimFinishPerSec'),
+      rawInsertPerSec: pick('rawInsertPerSec'),
+      rawClaimFinishPerSec: pick('rawClaimFinishPerSec'),
+    };
+    throughput.push(row);
+    log(`queue throughput (concurrency ${concurrency}, ${jobs} jobs): enqueue ${row.enqueuePerSec.toFixed(0)}/s, claim+finish ${row.claimFinishPerSec.toFixed(0)}/s (bare SQLite: ${row.rawClaimFinishPerSec.toFixed(0)}/s)`);
+  }
+  const sizes: Array<[number, string]> = options.quick
+    ? [[10_000, 'team'], [100_000, 'team']]
+    : [[10_000, 'team'], [100_000, 'team'], [100_000, 'spread'], [1_000_000, 'team']];
+  const forecast: QueueBenchResult['forecast'] = [];
+  for (const [size, mix] of sizes) {
+    const r = measure(['forecast', String(size), mix]);
+    const row = {
+      queued: size,
+      mix,
+      groups: Number(r.groups),
+      forecastMedianMs: Number(r.forecastMedianMs),
+      sortBaselineMedianMs: Number(r.sortBaselineMedianMs),
+      ratioToSort: Number(r.forecastMedianMs) / Number(r.sortBaselineMedianMs),
+      enqueueSeconds: Number(r.enqueueSeconds),
+      rssQueuedMb: Number(r.rssQueuedMb),
+      peakRssMb: Number(r.peakRssMb),
+    };
+    forecast.push(row);
+    log(`positions+ETAs for ${size} queued (${mix}, ${row.groups} groups): ${row.forecastMedianMs.toFixed(1)} ms (plain sort ${row.sortBaselineMedianMs.toFixed(1)} ms, x${row.ratioToSort.toFixed(1)}); RSS ${row.rssQueuedMb.toFixed(0)} MB, peak ${row.peakRssMb.toFixed(0)} MB`);
+  }
+  return { throughput, forecast };
+}
