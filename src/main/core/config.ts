@@ -34,6 +34,8 @@ export interface EngineConfig {
   retentionDays?: number;
   /** LM Studio client timeouts. */
   timeouts?: { firstTokenMs?: number; idleMs?: number; totalMs?: number };
+  /** better-sqlite3 addon built for the host's ABI (Electron's), when not Node's own. */
+  sqliteNativeBinding?: string | null;
   clock?: Clock;
   logger?: EngineLogger;
 }

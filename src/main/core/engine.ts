@@ -47,7 +47,10 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   const clock = config.clock ?? systemClock;
   const logger = config.logger ?? silentLogger;
   if (config.dataDir !== null) mkdirSync(config.dataDir, { recursive: true });
-  const store = new JobStore({ path: config.dataDir === null ? ':memory:' : join(config.dataDir, 'lmqueue.db') });
+  const store = new JobStore({
+    path: config.dataDir === null ? ':memory:' : join(config.dataDir, 'lmqueue.db'),
+    nativeBinding: config.sqliteNativeBinding ?? null,
+  });
   const recovered = store.recoverInterrupted(clock.now());
   if (recovered.requeued + recovered.failed > 0) logger.warn(recovered, 'recovered jobs left running by a previous run');
 

@@ -12,6 +12,8 @@ export interface JobStoreOptions {
    * at the cost of an fsync per commit.
    */
   synchronous?: 'NORMAL' | 'FULL';
+  /** Path of a better-sqlite3 addon built for another ABI (Electron); default: Node's build. */
+  nativeBinding?: string | null;
 }
 
 export interface HistoryQuery {
@@ -95,7 +97,10 @@ export class JobStore {
   private readonly statements;
 
   constructor(options: JobStoreOptions) {
-    this.db = new Database(options.path, { timeout: 1_000 });
+    this.db = new Database(options.path, {
+      timeout: 1_000,
+      ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+    });
     try {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);

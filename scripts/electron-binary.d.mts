@@ -1,0 +1,2 @@
+export function electronBinary(): { path: string } | { missing: string };
+export function electronVersion(): string;

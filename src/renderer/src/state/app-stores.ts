@@ -1,0 +1,30 @@
+/** Every store of the UI, created once at start around the chosen bridge. */
+import type { AppBridge } from '../bridge/app-bridge';
+import { createBackendController, type BackendController } from './backend-store';
+import { createHistoryController, type HistoryController } from './history-store';
+import { createQueueController, type QueueController } from './queue-store';
+import { createSessionController, type SessionController } from './session-store';
+import { createSubmitController, type SubmitController } from './submit-store';
+import { createTokenController, type TokenController } from './token-store';
+
+export interface AppStores {
+  bridge: AppBridge;
+  queue: QueueController;
+  session: SessionController;
+  backend: BackendController;
+  history: HistoryController;
+  submit: SubmitController;
+  tokens: TokenController;
+}
+
+export function createAppStores(bridge: AppBridge): AppStores {
+  return {
+    bridge,
+    queue: createQueueController(bridge),
+    session: createSessionController(bridge),
+    backend: createBackendController(bridge),
+    history: createHistoryController(bridge),
+    submit: createSubmitController(bridge),
+    tokens: createTokenController(bridge),
+  };
+}

@@ -1,0 +1,120 @@
+/** History: finished jobs, newest first, with search, a result view and retry. */
+import { useEffect, useState } from 'react';
+import { elapsedBetween, formatClockTime } from '../../format/durations';
+import type { HistoryStateFilter } from '../../state/history-store';
+import { useSlice, useStores } from '../../ui/stores-context';
+import { Banner, EmptyState, StateBadge } from '../../ui/widgets';
+import { JobDetail } from './JobDetail';
+
+export const HISTORY_SEARCH_INPUT_ID = 'history-search';
+
+const FILTERS: Array<{ value: HistoryStateFilter; label: string }> = [
+  { value: 'finished', label: 'All finished' },
+  { value: 'succeeded', label: 'Succeeded' },
+  { value: 'failed', label: 'Failed' },
+  { value: 'canceled', label: 'Canceled' },
+];
+
+export function HistoryTab() {
+  const { history } = useStores();
+  const state = useSlice(history.store, (s) => s);
+  const [search, setSearch] = useState(state.search);
+
+  useEffect(() => {
+    void history.reload();
+  }, [history]);
+
+  // Search as the user types, once they pause.
+  useEffect(() => {
+    if (search === history.store.getState().search) return;
+    const timer = setTimeout(() => void history.setFilter({ search }), 250);
+    return () => clearTimeout(timer);
+  }, [search, history]);
+
+  const selected = state.jobs.find((job) => job.id === state.selectedId) ?? null;
+
+  return (
+    <section className="tab tab--history" aria-label="History">
+      <div className="toolbar">
+        <div className="segmented" role="group" aria-label="State">
+          {FILTERS.map((f) => (
+            <button
+              key={f.value}
+              type="button"
+              className={`segmented__item${state.stateFilter === f.value ? ' is-active' : ''}`}
+              aria-pressed={state.stateFilter === f.value}
+              onClick={() => void history.setFilter({ stateFilter: f.value })}
+            >
+              {f.label}
+            </button>
+          ))}
+        </div>
+        <input
+          id={HISTORY_SEARCH_INPUT_ID}
+          className="input input--search"
+          type="search"
+          placeholder="Search id, owner or model  ( / )"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
+      </div>
+      {state.error ? <Banner tone="error" title="Could not read the history.">{state.error}</Banner> : null}
+      <div className={`history${selected ? ' history--with-detail' : ''}`}>
+        <div className="card history__list">
+          {!state.loading && state.jobs.length === 0 ? (
+            <EmptyState title={state.search ? 'No finished job matches' : 'No finished jobs yet'}>
+              Finished, failed and canceled jobs are kept here (for 7 days by default).
+            </EmptyState>
+          ) : (
+            <table className="table table--hover" aria-label="Finished jobs">
+              <thead>
+                <tr>
+                  <th>State</th>
+                  <th>Job</th>
+                  <th>Owner</th>
+                  <th>Model</th>
+                  <th>Queued at</th>
+                  <th>Ran</th>
+                  <th>Tokens out</th>
+                </tr>
+              </thead>
+              <tbody>
+                {state.jobs.map((job) => (
+                  <tr
+                    key={job.id}
+                    data-job-id={job.id}
+                    data-state={job.state}
+                    className={job.id === state.selectedId ? 'is-selected' : ''}
+                    tabIndex={0}
+                    onClick={() => void history.select(job.id)}
+                    onKeyDown={(e) => {
+                      if (e.key === 'Enter') void history.select(job.id);
+                    }}
+                  >
+                    <td>
+                      <StateBadge state={job.state} />
+                    </td>
+                    <td className="mono">{job.id.slice(0, 8)}</td>
+                    <td>{job.owner}</td>
+                    <td>{job.model}</td>
+                    <td>{formatClockTime(job.createdAt)}</td>
+                    <td>{elapsedBetween(job.startedAt, job.finishedAt) ?? '—'}</td>
+                    <td>{job.usage?.completionTokens ?? '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          {state.hasMore ? (
+            <div className="form__actions">
+              <button type="button" className="button" disabled={state.loading} onClick={() => void history.loadMore()}>
+                {state.loading ? 'Loading…' : 'Load more'}
+              </button>
+            </div>
+          ) : null}
+        </div>
+        {selected ? <JobDetail job={selected} /> : null}
+      </div>
+    </section>
+  );
+}
