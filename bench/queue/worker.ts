@@ -144,7 +144,7 @@ async function forecastTiming(): Promise<object> {
   return {
     queued: size,
     mix,
-    groups: [...index.activeBuckets()].length,
+    groups: Object.values(index.activeBuckets()).reduce((n, list) => n + list.length, 0),
     enqueueSeconds,
     forecastMedianMs: times[Math.floor(times.length / 2)],
     sortBaselineMedianMs: sortTimes[1],

@@ -2,10 +2,10 @@
  * Positions and ETAs: run the dispatch policy forward in simulated time over the whole queue,
  * with learned service times. Writes `position`, `startAt` and `finishAt` on each queue node.
  */
-import type { Lane } from '../../../shared/job';
+import { LANES, type Lane } from '../../../shared/job';
 import { serviceCost, type FairShare } from '../scheduler/fair-share';
 import { decide, emptyRunningView, type Contender, type ModelView, type PolicyParams, type RunningView } from '../scheduler/policy';
-import { bucketKey, type Bucket, type QueueIndex, type QueueNode } from '../scheduler/queue-index';
+import { bucketKey, type QueueIndex, type QueueNode } from '../scheduler/queue-index';
 import type { QueuedEntry } from '../store/job-record';
 import type { ServiceModel, ServiceRates } from './service-model';
 
@@ -101,10 +101,12 @@ export function forecast(input: ForecastInput): QueueNode[] {
   const { index, params, service } = input;
   const fair = input.fair.clone();
   const order: QueueNode[] = [];
-  const cursors: Cursor[] = [];
-  for (const bucket of index.activeBuckets() as Iterable<Bucket>) {
-    const cursor: Cursor = { nodes: bucket.nodes, at: bucket.head, entry: bucket.entry, groupServedAt: bucket.groupServedAt, rates: null };
-    if (skipDead(cursor)) cursors.push(cursor);
+  const cursors: Record<Lane, Cursor[]> = { interactive: [], batch: [], background: [] };
+  for (const lane of LANES) {
+    for (const bucket of index.activeBuckets()[lane]) {
+      const cursor: Cursor = { nodes: bucket.nodes, at: bucket.head, entry: bucket.entry, groupServedAt: bucket.groupServedAt, rates: null };
+      if (skipDead(cursor)) cursors[lane].push(cursor);
+    }
   }
   const delayed = index
     .delayedNodes()
@@ -134,7 +136,7 @@ export function forecast(input: ForecastInput): QueueNode[] {
       if (!cursor || cursor.at >= cursor.nodes.length) {
         cursor = { nodes: [], at: 0, entry: e, groupServedAt: 0, rates: null };
         overlay.set(key, cursor);
-        cursors.push(cursor);
+        cursors[e.lane].push(cursor);
       }
       let i = cursor.nodes.length;
       while (i > cursor.at && cursor.nodes[i - 1]!.entry.seq > e.seq) i--;
@@ -160,9 +162,9 @@ export function forecast(input: ForecastInput): QueueNode[] {
       cursor.groupServedAt = t;
       const rates = (cursor.rates ??= service.rates(node.entry.kind, node.entry.owner, node.entry.model));
       if (!skipDead(cursor)) {
-        const i = cursors.indexOf(cursor);
-        cursors[i] = cursors[cursors.length - 1]!;
-        cursors.pop();
+        const list = cursors[node.entry.lane];
+        list[list.indexOf(cursor)] = list[list.length - 1]!;
+        list.pop();
       }
       const estimate = service.estimate(node.entry, rates);
       node.position = order.push(node);

@@ -16,7 +16,7 @@ import type { JobStore } from '../store/job-store';
 import { retryDelayMs } from './backoff';
 import { serviceCost, type FairShare } from './fair-share';
 import { decide, emptyRunningView, type ModelView, type PolicyParams, type RunningView } from './policy';
-import type { Bucket, QueueIndex } from './queue-index';
+import type { QueueIndex } from './queue-index';
 
 export interface RunningJob {
   entry: QueuedEntry;
@@ -160,7 +160,7 @@ export class Dispatcher {
     const { index, fair } = this.deps;
     const params = this.deps.params();
     for (;;) {
-      const decision = decide(index.activeBuckets() as Iterable<Bucket>, this.runningView, this.models, fair, params, now);
+      const decision = decide(index.activeBuckets(), this.runningView, this.models, fair, params, now);
       if (decision.type === 'run') {
         const entry = decision.candidate.entry;
         decision.candidate.groupServedAt = now;

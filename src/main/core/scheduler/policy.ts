@@ -83,20 +83,13 @@ export function emptyRunningView(): RunningView {
   return { total: 0, byLane: Object.fromEntries(LANES.map((l) => [l, 0])) as Record<Lane, number>, byOwner: new Map() };
 }
 
-export function isEligible(entry: QueuedEntry, running: RunningView, params: PolicyParams): boolean {
-  if (running.byLane[entry.lane] >= params.laneCaps[entry.lane]) return false;
-  if (params.maxRunningPerOwner !== null && (running.byOwner.get(entry.owner) ?? 0) >= params.maxRunningPerOwner) {
-    return false;
-  }
-  return true;
-}
-
 /**
- * Decides the next step. `heads` are the competing groups' first due jobs (the first job of
- * each lane/priority/owner/model group). Hot path: the forecast calls this once per queued job.
+ * Decides the next step. `heads` are, per lane, the competing groups' first due jobs (the first
+ * job of each lane/priority/owner/model/kind group). Hot path: the forecast calls this once per
+ * queued job, so a capped lane is skipped whole and each candidate is looked at once.
  */
 export function decide<C extends Contender>(
-  heads: Iterable<C>,
+  heads: Readonly<Record<Lane, readonly C[]>>,
   running: RunningView,
   models: ModelView,
   fair: FairView,
@@ -111,27 +104,33 @@ export function decide<C extends Contender>(
   let overdue: C | null = null;
   let overdueEff = -1;
   const full = running.total >= params.slots || models.loading;
-  for (const c of heads) {
+  const ownerCap = params.maxRunningPerOwner;
+  for (const lane of LANES) {
+    const laneHeads = heads[lane];
+    if (laneHeads.length === 0) continue;
     any = true;
-    if (full) break;
-    const entry = c.entry;
-    if (!isEligible(entry, running, params)) continue;
-    const eff = effectivePriority(c, now, params.agingMs);
-    if (entry.model === models.active) {
-      if (best === null || goesBefore(c, eff, best, bestEff, fair)) {
-        best = c;
-        bestEff = eff;
+    if (full || running.byLane[lane] >= params.laneCaps[lane]) continue;
+    for (let i = 0; i < laneHeads.length; i++) {
+      const c = laneHeads[i]!;
+      const entry = c.entry;
+      if (ownerCap !== null && (running.byOwner.get(entry.owner) ?? 0) >= ownerCap) continue;
+      const eff = effectivePriority(c, now, params.agingMs);
+      if (entry.model === models.active) {
+        if (best === null || goesBefore(c, eff, best, bestEff, fair)) {
+          best = c;
+          bestEff = eff;
+        }
+        continue;
       }
-      continue;
-    }
-    if (bestOther === null || goesBefore(c, eff, bestOther, bestOtherEff, fair)) {
-      bestOther = c;
-      bestOtherEff = eff;
-    }
-    const waitingSince = Math.max(entry.createdAt, entry.runAt, models.activeSince);
-    if (now - waitingSince >= params.switchBoundMs && (overdue === null || goesBefore(c, eff, overdue, overdueEff, fair))) {
-      overdue = c;
-      overdueEff = eff;
+      if (bestOther === null || goesBefore(c, eff, bestOther, bestOtherEff, fair)) {
+        bestOther = c;
+        bestOtherEff = eff;
+      }
+      const waitingSince = Math.max(entry.createdAt, entry.runAt, models.activeSince);
+      if (now - waitingSince >= params.switchBoundMs && (overdue === null || goesBefore(c, eff, overdue, overdueEff, fair))) {
+        overdue = c;
+        overdueEff = eff;
+      }
     }
   }
   if (!any) return { type: 'idle' };

@@ -31,6 +31,8 @@ export interface Bucket {
   entry: QueuedEntry;
   /** When the dispatcher last started a job from this group (aging restarts there). */
   groupServedAt: number;
+  /** Index in the lane's list of active buckets, or -1. */
+  activeSlot: number;
 }
 
 /** Jobs of one group share lane, priority, owner, model and kind (so also service rates). */
@@ -90,7 +92,11 @@ class DelayedHeap {
  */
 export class QueueIndex {
   private readonly buckets = new Map<string, Bucket>();
-  private readonly nonEmpty = new Set<Bucket>();
+  /**
+   * Buckets with at least one live, due job, by lane (a capped lane is skipped whole). Arrays,
+   * not sets: the policy scans them on every decision; `activeSlot` makes removal O(1).
+   */
+  private readonly nonEmpty: Record<Lane, Bucket[]> = { interactive: [], batch: [], background: [] };
   private readonly nodes = new Map<number, QueueNode>();
   private readonly delayed = new DelayedHeap();
   private readonly ownerCounts = new Map<string, number>();
@@ -115,8 +121,8 @@ export class QueueIndex {
     return this.ownerCounts.get(owner) ?? 0;
   }
 
-  /** Buckets with at least one live, due job. */
-  activeBuckets(): Iterable<Bucket> {
+  /** Buckets with at least one live, due job, by lane. */
+  activeBuckets(): Readonly<Record<Lane, readonly Bucket[]>> {
     return this.nonEmpty;
   }
 
@@ -161,7 +167,7 @@ export class QueueIndex {
       if (bucket.live === 0) {
         bucket.nodes = [];
         bucket.head = 0;
-        this.nonEmpty.delete(bucket);
+        this.deactivate(bucket);
       } else {
         this.advanceHead(bucket);
       }
@@ -204,6 +210,7 @@ export class QueueIndex {
         live: 0,
         entry: e,
         groupServedAt: 0,
+        activeSlot: -1,
       };
       this.buckets.set(key, bucket);
     }
@@ -224,7 +231,7 @@ export class QueueIndex {
       nodes.splice(lo, 0, node);
     }
     bucket.live++;
-    this.nonEmpty.add(bucket);
+    if (bucket.activeSlot < 0) bucket.activeSlot = this.nonEmpty[bucket.lane].push(bucket) - 1;
     this.advanceHead(bucket);
   }
 
@@ -238,6 +245,16 @@ export class QueueIndex {
       bucket.nodes = nodes.slice(bucket.head);
       bucket.head = 0;
     }
+  }
+
+  private deactivate(bucket: Bucket): void {
+    const list = this.nonEmpty[bucket.lane];
+    const last = list.pop()!;
+    if (last !== bucket) {
+      list[bucket.activeSlot] = last;
+      last.activeSlot = bucket.activeSlot;
+    }
+    bucket.activeSlot = -1;
   }
 
   private dropDeadDelayed(): void {
