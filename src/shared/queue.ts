@@ -10,6 +10,8 @@ export const QueueCountsSchema = z.object({
   canceled: z.number().int().nonnegative(),
   queuedByLane: z.record(z.enum(LANES), z.number().int().nonnegative()),
   runningByLane: z.record(z.enum(LANES), z.number().int().nonnegative()),
+  /** Queued jobs per priority ("0".."9"). */
+  queuedByPriority: z.record(z.string(), z.number().int().nonnegative()),
 });
 export type QueueCounts = z.infer<typeof QueueCountsSchema>;
 

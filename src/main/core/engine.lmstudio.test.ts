@@ -8,6 +8,7 @@ import type { BackendState } from '../../shared/backend';
 import type { Job } from '../../shared/job';
 import { createEngine } from './engine';
 import type { Engine } from './engine-api';
+import type { EngineConfig } from './config';
 
 let sim: Simulator | undefined;
 let engine: Engine | undefined;
@@ -18,7 +19,7 @@ afterEach(async () => {
   sim = undefined;
 });
 
-async function start(simOptions: Parameters<typeof startSimulator>[0], config: { switchBoundSeconds?: number } = {}) {
+async function start(simOptions: Parameters<typeof startSimulator>[0], config: Partial<EngineConfig> = {}) {
   sim = await startSimulator({ models: ['model-a', 'model-b'], parallel: 4, timeScale: 0.01, seed: 7, ...simOptions });
   engine = await createEngine({ dataDir: null, backend: { url: sim.url }, retryBaseMs: 20, retryMaxMs: 200, ...config });
   await vi.waitFor(() => expect(engine!.backend().status).toBe('up'), { timeout: 5_000 });
@@ -112,5 +113,23 @@ describe('engine + LM Studio client + simulator', () => {
     const loadMs = 3_000 * 0.01;
     const longestRequest = Math.max(...record.requests.map((r) => (r.finishedAt ?? 0) - (r.startedAt ?? 0)));
     expect(longestWait).toBeLessThanOrEqual(500 + longestRequest + 2 * loadMs + 250);
+  });
+});
+
+describe('streaming failures', () => {
+  test('a stream cut after output reached the client fails instead of retrying (no duplicated text)', async () => {
+    // A short idle timeout cuts the stalled stream quickly.
+    const { sim, engine } = await start({}, { timeouts: { idleMs: 300 } });
+    sim.inject({ stall: { count: 1, afterTokens: 3 } });
+    const chunks: string[] = [];
+    const streamed = engine.submit(chat('model-a'), { owner: 'a', sink: { onChunk: (d) => chunks.push(d) } });
+    const failed = await engine.waitForFinish(streamed.id);
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(failed).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'timeout', retryable: false } });
+    // The same failure without a live listener is retried and succeeds.
+    sim.inject({ stall: { count: 1, afterTokens: 3 } });
+    const queued = engine.submit(chat('model-a'), { owner: 'a' });
+    const done = await engine.waitForFinish(queued.id);
+    expect(done).toMatchObject({ state: 'succeeded', attempts: 2 });
   });
 });

@@ -120,8 +120,10 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       now: clock.now(),
     });
   };
-  const viewFresh = (record: JobRecord): Job => {
-    if (record.state === 'queued' && forecaster.cheap) forecaster.current();
+  // Reads recompute positions when that is cheap. A submission does so only within a CPU
+  // budget: under a burst, new jobs show a provisional place until the next forecast.
+  const viewFresh = (record: JobRecord, budgeted = false): Job => {
+    if (record.state === 'queued' && (budgeted ? forecaster.affordable() : forecaster.cheap)) forecaster.current();
     return view(record);
   };
 
@@ -141,6 +143,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     running: dispatcher.running.size,
     queuedByLane: { ...index.laneCounts },
     runningByLane: { ...dispatcher.runningView.byLane },
+    queuedByPriority: Object.fromEntries(index.priorityCounts.map((n, p) => [String(p), n])),
   });
 
   const publisher = new ChangePublisher({
@@ -229,7 +232,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       if (options.sink) sinks.set(record.seq, new Set([options.sink]));
       publisher.jobChanged(record.seq);
       dispatcher.wake();
-      return viewFresh(record);
+      return viewFresh(record, true);
     },
 
     get: (id) => viewFresh(mustGet(id)),
@@ -242,6 +245,9 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
 
     list(query) {
       const parsed = parseOrThrow(ListJobsQuerySchema, query);
+      if (parsed.cursor !== undefined && !/^\d+$/.test(parsed.cursor)) {
+        throw new LmqError('bad_request', 'cursor: not a cursor this server issued');
+      }
       const page = store.history(parsed);
       return { jobs: page.records.map((r) => view(r)), nextCursor: page.nextCursor };
     },

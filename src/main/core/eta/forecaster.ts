@@ -21,6 +21,7 @@ export class Forecaster {
   private runningKey = '';
   /** Milliseconds the last recompute took (bench and adaptive throttling read it). */
   lastDurationMs = 0;
+  private finishedAt = -Infinity;
 
   constructor(
     private readonly deps: {
@@ -45,9 +46,14 @@ export class Forecaster {
     return this.order;
   }
 
-  /** Whether a recompute is cheap enough to do inside a request. */
+  /** Whether a request may recompute inside its own time (a forecast under 2 ms). */
   get cheap(): boolean {
     return this.lastDurationMs < 2;
+  }
+
+  /** Cheap, and recent forecasts have taken at most a tenth of the time (bursts of submissions). */
+  affordable(): boolean {
+    return this.cheap && performance.now() - this.finishedAt >= 10 * this.lastDurationMs;
   }
 
   /** Last computed order without recomputing. */
@@ -81,6 +87,7 @@ export class Forecaster {
     this.computedAt = now;
     this.computedVersion = index.version;
     this.runningKey = runningKey;
-    this.lastDurationMs = performance.now() - started;
+    this.finishedAt = performance.now();
+    this.lastDurationMs = this.finishedAt - started;
   }
 }

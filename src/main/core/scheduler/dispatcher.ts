@@ -24,6 +24,8 @@ export interface RunningJob {
   estimate: ServiceEstimate;
   /** Generated tokens so far (streamed). */
   tokens: number;
+  /** Output already went to a live listener: a retry would send it twice, so none happens. */
+  streamedToListener: boolean;
   controller: AbortController;
   abortReason: 'canceled' | 'shutdown' | null;
   /** Resolves once the outcome is committed. */
@@ -215,6 +217,7 @@ export class Dispatcher {
       startedAt: now,
       estimate,
       tokens: 0,
+      streamedToListener: false,
       controller: new AbortController(),
       abortReason: null,
       done,
@@ -254,7 +257,10 @@ export class Dispatcher {
         {
           signal: run.controller.signal,
           onChunk: (data) => {
-            for (const sink of this.deps.sinks(entry.seq)) sink.onChunk(data);
+            for (const sink of this.deps.sinks(entry.seq)) {
+              run.streamedToListener = true;
+              sink.onChunk(data);
+            }
           },
           onTokens: (tokens) => {
             run.tokens = tokens;
@@ -304,7 +310,11 @@ export class Dispatcher {
     const refunds = this.refunds.get(entry.seq) ?? 0;
     const refund = (error.code === 'unreachable' || error.code === 'model_loading') && refunds < MAX_REFUNDS;
     const attemptsUsed = record.attempts - (refund ? 1 : 0);
-    if (error.retryable && attemptsUsed < record.maxAttempts) {
+    if (error.retryable && run.streamedToListener) {
+      const message = `${error.message} (after part of the answer was streamed, so it is not retried)`;
+      store.fail(entry.seq, now, { ...jobError(error), message, retryable: false });
+      logger.warn({ job: entry.id, code: error.code }, 'streamed job failed mid-answer');
+    } else if (error.retryable && attemptsUsed < record.maxAttempts) {
       if (refund) this.refunds.set(entry.seq, refunds + 1);
       const delay = retryDelayMs(attemptsUsed + 1, this.deps.retryBaseMs, this.deps.retryMaxMs, this.deps.random);
       if (store.requeue(entry.seq, now + delay, jobError(error), refund)) {

@@ -101,6 +101,8 @@ export class QueueIndex {
   private readonly delayed = new DelayedHeap();
   private readonly ownerCounts = new Map<string, number>();
   readonly laneCounts: Record<Lane, number> = { interactive: 0, batch: 0, background: 0 };
+  /** Queued jobs per priority 0-9. */
+  readonly priorityCounts: number[] = Array.from({ length: 10 }, () => 0);
   /** Bumped on every change, so the forecast knows when it is stale. */
   version = 0;
 
@@ -145,6 +147,7 @@ export class QueueIndex {
     this.nodes.set(entry.seq, node);
     this.ownerCounts.set(entry.owner, (this.ownerCounts.get(entry.owner) ?? 0) + 1);
     this.laneCounts[entry.lane]++;
+    this.priorityCounts[entry.priority]!++;
     if (entry.runAt > now) this.delayed.push(node);
     else this.placeInBucket(node);
     this.version++;
@@ -158,6 +161,7 @@ export class QueueIndex {
     this.nodes.delete(seq);
     node.alive = false;
     this.laneCounts[node.entry.lane]--;
+    this.priorityCounts[node.entry.priority]!--;
     const left = (this.ownerCounts.get(node.entry.owner) ?? 1) - 1;
     if (left === 0) this.ownerCounts.delete(node.entry.owner);
     else this.ownerCounts.set(node.entry.owner, left);

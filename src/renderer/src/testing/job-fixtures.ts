@@ -35,6 +35,7 @@ export function makeCounts(queued: number, running: number): QueueCounts {
     failed: 0,
     canceled: 0,
     queuedByLane: { interactive: queued, batch: 0, background: 0 },
+    queuedByPriority: { '5': queued },
     runningByLane: { interactive: running, batch: 0, background: 0 },
   };
 }

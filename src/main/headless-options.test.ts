@@ -1,0 +1,72 @@
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseHeadlessOptions, UsageError } from './headless-options';
+
+const cwd = '/srv/lmq';
+
+describe('parseHeadlessOptions', () => {
+  it('has the documented defaults', () => {
+    expect(parseHeadlessOptions([], {}, cwd)).toEqual({
+      host: '127.0.0.1',
+      port: 1235,
+      backendUrl: 'http://127.0.0.1:1234',
+      dataDir: path.join(os.homedir(), '.lmqueue'),
+      requireAuth: false,
+      maxConcurrency: null,
+      webRoot: null,
+      graceMs: 10_000,
+      adminToken: null,
+      help: false,
+    });
+  });
+
+  it('reads env vars, and flags win over them', () => {
+    const env = {
+      LMQ_HOST: '0.0.0.0',
+      LMQ_PORT: '8080',
+      LMQ_BACKEND_URL: 'http://gpu-box:1234/',
+      LMQ_DATA_DIR: 'data',
+      LMQ_ADMIN_TOKEN: 'a-long-admin-secret',
+      LMQ_MAX_CONCURRENCY: '2',
+    };
+    expect(parseHeadlessOptions([], env, cwd)).toMatchObject({
+      host: '0.0.0.0',
+      port: 8080,
+      backendUrl: 'http://gpu-box:1234',
+      dataDir: '/srv/lmq/data',
+      adminToken: 'a-long-admin-secret',
+      maxConcurrency: 2,
+    });
+    const flags = ['--host', '192.168.1.2', '--port', '0', '--backend', 'https://lm:1', '--data-dir', '/d', '--require-auth', '--max-concurrency', '8'];
+    expect(parseHeadlessOptions(flags, env, cwd)).toMatchObject({
+      host: '192.168.1.2',
+      port: 0,
+      backendUrl: 'https://lm:1',
+      dataDir: '/d',
+      requireAuth: true,
+      maxConcurrency: 8,
+    });
+  });
+
+  it('treats empty env vars as unset and expands ~', () => {
+    expect(parseHeadlessOptions(['--data-dir', '~/q'], { LMQ_PORT: '' }, cwd)).toMatchObject({
+      port: 1235,
+      dataDir: path.join(os.homedir(), 'q'),
+    });
+  });
+
+  it.each([
+    [['--port', 'abc'], '--port must be an integer from 0 to 65535'],
+    [['--port', '70000'], '--port must be an integer'],
+    [['--max-concurrency', '0'], '--max-concurrency must be an integer from 1'],
+    [['--backend', 'localhost:1234'], '--backend must be'],
+    [['--backend', 'ftp://x'], '--backend must be an http:// or https:// URL'],
+    [['--bogus'], "Unknown option '--bogus'"],
+    [['--web-root', '/no/such/dir'], 'does not exist'],
+    [['stray'], 'Unexpected argument'],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parseHeadlessOptions(argv, {}, cwd)).toThrow(UsageError);
+    expect(() => parseHeadlessOptions(argv, {}, cwd)).toThrow(message);
+  });
+});

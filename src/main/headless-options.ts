@@ -1,0 +1,130 @@
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+export interface HeadlessOptions {
+  host: string;
+  port: number;
+  backendUrl: string;
+  dataDir: string;
+  requireAuth: boolean;
+  /** null: what LM Studio reports, else 4 (the engine decides). */
+  maxConcurrency: number | null;
+  webRoot: string | null;
+  /** How long running jobs may take to finish on SIGTERM/SIGINT before they are requeued. */
+  graceMs: number;
+  /** Secret of the bootstrap admin token (LMQ_ADMIN_TOKEN); never logged. */
+  adminToken: string | null;
+  help: boolean;
+}
+
+/** Bad flags or env values: the host prints the message and the usage, and exits 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export const USAGE = `Usage: npm run serve -- [options]
+
+  --host HOST             address to bind (env LMQ_HOST; default 127.0.0.1; 0.0.0.0 for the LAN)
+  --port PORT             port to listen on (env LMQ_PORT; default 1235; 0 picks a free one)
+  --backend URL           LM Studio base URL (env LMQ_BACKEND_URL; default http://127.0.0.1:1234)
+  --data-dir DIR          where the queue database lives (env LMQ_DATA_DIR; default ~/.lmqueue)
+  --require-auth          loopback requests need a token too
+  --max-concurrency N     requests sent to LM Studio at once (env LMQ_MAX_CONCURRENCY;
+                          default: what LM Studio reports, else 4)
+  --web-root DIR          web UI build to serve at / (default: dist-web when it exists)
+  --grace-ms MS           on SIGTERM/SIGINT, how long running jobs may finish (default 10000)
+  --help                  show this help
+
+Env LMQ_ADMIN_TOKEN creates (or rotates) an admin token named "admin" with that secret.`;
+
+const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 1235,
+  backendUrl: 'http://127.0.0.1:1234',
+  graceMs: 10_000,
+};
+
+function integer(value: string, name: string, min: number, max: number): number {
+  const trimmed = value.trim();
+  const parsed = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+    throw new UsageError(`${name} must be an integer from ${min} to ${max}, got "${value}"`);
+  }
+  return parsed;
+}
+
+function httpUrl(value: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`${name} must be a URL such as http://127.0.0.1:1234, got "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`${name} must be an http:// or https:// URL, got "${value}"`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+/** An env var set to "" counts as unset (a blank line in a .env file should not break the start). */
+function fromEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function expandHome(dir: string): string {
+  return dir === '~' || dir.startsWith('~/') ? path.join(os.homedir(), dir.slice(1)) : dir;
+}
+
+/** Flags win over env vars, env vars over defaults. Throws UsageError on anything invalid. */
+export function parseHeadlessOptions(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string = process.cwd(),
+): HeadlessOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        backend: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'require-auth': { type: 'boolean' },
+        'max-concurrency': { type: 'string' },
+        'web-root': { type: 'string' },
+        'grace-ms': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+
+  const host = (values.host ?? fromEnv(env, 'LMQ_HOST') ?? DEFAULTS.host).trim();
+  if (host === '') throw new UsageError('--host must not be empty');
+  const portText = values.port ?? fromEnv(env, 'LMQ_PORT');
+  const concurrencyText = values['max-concurrency'] ?? fromEnv(env, 'LMQ_MAX_CONCURRENCY');
+  const dataDir = values['data-dir'] ?? fromEnv(env, 'LMQ_DATA_DIR') ?? path.join(os.homedir(), '.lmqueue');
+  const defaultWebRoot = path.join(cwd, 'dist-web');
+  const webRoot = values['web-root'] ?? (existsSync(path.join(defaultWebRoot, 'index.html')) ? defaultWebRoot : null);
+  if (webRoot !== null && !existsSync(webRoot)) throw new UsageError(`--web-root ${webRoot} does not exist`);
+
+  return {
+    host,
+    port: portText === undefined ? DEFAULTS.port : integer(portText, '--port', 0, 65_535),
+    backendUrl: httpUrl(values.backend ?? fromEnv(env, 'LMQ_BACKEND_URL') ?? DEFAULTS.backendUrl, '--backend'),
+    dataDir: path.resolve(cwd, expandHome(dataDir)),
+    requireAuth: values['require-auth'] ?? false,
+    maxConcurrency: concurrencyText === undefined ? null : integer(concurrencyText, '--max-concurrency', 1, 1024),
+    webRoot: webRoot === null ? null : path.resolve(cwd, webRoot),
+    graceMs: values['grace-ms'] === undefined ? DEFAULTS.graceMs : integer(values['grace-ms'], '--grace-ms', 0, 3_600_000),
+    adminToken: fromEnv(env, 'LMQ_ADMIN_TOKEN') ?? null,
+    help: values.help ?? false,
+  };
+}

@@ -1,0 +1,92 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { LOCAL_CALLER, callerFromToken, type CallerContext } from '../api/caller';
+import { TOKEN_PREFIX, type TokenStore } from '../core/store/token-store';
+import { LmqError } from '../../shared/errors';
+import type { RateLimiter } from './rate-limiter';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Reachable without a token from anywhere (health, docs). */
+    public?: boolean;
+    /** Accepts `?token=`: browsers cannot set headers on EventSource or WebSocket. */
+    queryToken?: boolean;
+  }
+  interface FastifyRequest {
+    caller: CallerContext | null;
+  }
+}
+
+export interface AuthOptions {
+  tokens: TokenStore;
+  /** Loopback requests need a token too. */
+  requireAuth: boolean;
+  rateLimiter: RateLimiter;
+}
+
+/** Route patterns that act on the queue or read it; everything else (web UI, docs) is public. */
+const PROTECTED_ROUTE = /^\/(api|v1)\/|^\/metrics$/;
+
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}
+
+function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header !== undefined) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    // Not a bearer token at all: treated as a wrong token (refused unless the caller is trusted local).
+    return match ? match[1] : '';
+  }
+  if (request.routeOptions.config.queryToken) {
+    const token = (request.query as Record<string, unknown> | undefined)?.token;
+    if (typeof token === 'string' && token.length > 0) return token;
+  }
+  return undefined;
+}
+
+/**
+ * Who is calling: a token's owner, or the local admin for loopback requests when auth is not
+ * required. On loopback a key that is not one of ours is ignored rather than refused: OpenAI
+ * clients insist on sending some key (LM Studio users write "lm-studio"), and the caller is
+ * trusted anyway. A key that looks like ours (`lmq_…`) but is wrong or revoked is refused
+ * everywhere, so a teammate whose token was revoked finds out.
+ */
+export function resolveCaller(request: FastifyRequest, options: AuthOptions): CallerContext {
+  const secret = bearerToken(request);
+  // The socket's address, not X-Forwarded-For: a header is the client's word, the socket is not.
+  const trustedLocal = !options.requireAuth && isLoopback(request.socket.remoteAddress);
+  if (secret === undefined) {
+    if (trustedLocal) return LOCAL_CALLER;
+    throw new LmqError('unauthorized', 'a token is required: send "Authorization: Bearer <token>"');
+  }
+  const token = options.tokens.authenticate(secret);
+  if (!token) {
+    if (trustedLocal && !secret.startsWith(TOKEN_PREFIX)) return LOCAL_CALLER;
+    throw new LmqError('unauthorized', 'the token is not valid (wrong or revoked)');
+  }
+  if (token.requestsPerMinute !== null) {
+    const decision = options.rateLimiter.take(token.name, token.requestsPerMinute);
+    if (!decision.allowed) {
+      throw new LmqError('rate_limited', `token "${token.name}" is limited to ${token.requestsPerMinute} requests per minute`, {
+        retryAfterSeconds: decision.retryAfterSeconds,
+      });
+    }
+  }
+  return callerFromToken(token);
+}
+
+export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
+  app.decorateRequest('caller', null);
+  app.addHook('onRequest', async (request) => {
+    const route = request.routeOptions;
+    if (route.config.public || route.url === undefined || !PROTECTED_ROUTE.test(route.url)) return;
+    request.caller = resolveCaller(request, options);
+  });
+}
+
+/** The caller of a protected route (the hook ran); a route reached without one is a wiring bug. */
+export function callerOf(request: FastifyRequest): CallerContext {
+  if (!request.caller) throw new LmqError('internal', 'route has no authenticated caller');
+  return request.caller;
+}

@@ -1,0 +1,30 @@
+import type { FastifyInstance } from 'fastify';
+import { LmqError } from '../../shared/errors';
+
+/** Clients may come back once the host has restarted. */
+const RETRY_AFTER_SHUTDOWN_SECONDS = 5;
+
+/** Handlers that queue work, for transports that take the handler name at run time. */
+export const WORK_HANDLERS: ReadonlySet<string> = new Set(['jobs.submit', 'jobs.retry']);
+
+export function shuttingDown(): LmqError {
+  return new LmqError('shutting_down', 'LM Queue is shutting down; try again shortly', {
+    retryAfterSeconds: RETRY_AFTER_SHUTDOWN_SECONDS,
+  });
+}
+
+/** serving → draining (no new work; reads, cancels, running streams go on) → closing (nothing). */
+export type ServerPhase = 'serving' | 'draining' | 'closing';
+
+/**
+ * Refuses new work while draining and everything while closing, as JSON 503s with Retry-After
+ * (rather than Fastify's own closing response, or a 500 from an engine already closed).
+ */
+export function registerDrainingGuard(app: FastifyInstance, phase: () => ServerPhase): void {
+  app.addHook('onRequest', async () => {
+    if (phase() === 'closing') throw shuttingDown();
+  });
+  app.addHook('preHandler', async (request) => {
+    if (request.routeOptions.config.createsWork && phase() !== 'serving') throw shuttingDown();
+  });
+}

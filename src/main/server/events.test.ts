@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { call, CHAT, startHttpHarness, type HttpHarness, type JsonBody } from './testing/http-harness';
+
+const SUBMIT = { kind: 'chat', model: 'sim-model-a', input: { messages: CHAT.messages, max_tokens: 4 } };
+
+async function readSse(response: Response, until: (text: string) => boolean): Promise<string> {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  while (!until(text)) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  await reader.cancel();
+  return text;
+}
+
+function openSocket(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers });
+    socket.once('open', () => resolve(socket));
+    socket.once('unexpected-response', (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)));
+    socket.once('error', reject);
+  });
+}
+
+/** Collects messages until `until` finds one. */
+function nextMessage(socket: WebSocket, until: (message: JsonBody) => boolean): Promise<JsonBody> {
+  return new Promise((resolve) => {
+    const onMessage = (data: WebSocket.RawData) => {
+      const message = JSON.parse(data.toString());
+      if (until(message)) {
+        socket.off('message', onMessage);
+        resolve(message);
+      }
+    };
+    socket.on('message', onMessage);
+  });
+}
+
+describe('events', () => {
+  let h: HttpHarness;
+  beforeAll(async () => {
+    h = await startHttpHarness({ server: { requireAuth: true } });
+  });
+  afterAll(() => h.close());
+
+  it('streams job.updated and queue.changed over SSE', async () => {
+    const response = await fetch(`${h.url}/api/events`, { headers: { authorization: `Bearer ${h.memberToken}` } });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const submitted = await call(h, 'POST', '/api/jobs', { token: h.memberToken, body: SUBMIT });
+    const text = await readSse(response, (t) => t.includes('"succeeded"') && t.includes('event: queue.changed'));
+    expect(text).toContain('event: job.updated');
+    expect(text).toContain(submitted.body.job.id);
+  });
+
+  it('accepts ?token= for EventSource and refuses no token', async () => {
+    expect((await fetch(`${h.url}/api/events`)).status).toBe(401);
+    const response = await fetch(`${h.url}/api/events?token=${h.memberToken}`);
+    expect(response.status).toBe(200);
+    await response.body!.cancel();
+  });
+
+  it('pushes events over WebSocket and answers invoke messages', async () => {
+    const socket = await openSocket(`${h.url.replace('http', 'ws')}/api/ws?token=${h.memberToken}`);
+    try {
+      const whoami = nextMessage(socket, (m) => m.id === 1);
+      socket.send(JSON.stringify({ type: 'invoke', id: 1, name: 'session.whoami', args: {} }));
+      expect(await whoami).toEqual({ id: 1, result: { owner: 'member', role: 'member', maxPriority: 7 } });
+
+      const denied = nextMessage(socket, (m) => m.id === 'x');
+      socket.send(JSON.stringify({ type: 'invoke', id: 'x', name: 'tokens.list', args: {} }));
+      expect((await denied).error.code).toBe('forbidden');
+
+      const invalid = nextMessage(socket, (m) => m.id === 2);
+      socket.send(JSON.stringify({ type: 'invoke', id: 2, name: 'jobs.submit', args: { kind: 'chat' } }));
+      expect((await invalid).error).toMatchObject({ code: 'bad_request', message: expect.stringContaining('model') });
+
+      const updated = nextMessage(socket, (m) => m.event === 'job.updated' && m.payload.state === 'succeeded');
+      const submitted = nextMessage(socket, (m) => m.id === 3);
+      socket.send(JSON.stringify({ type: 'invoke', id: 3, name: 'jobs.submit', args: SUBMIT }));
+      const { result } = await submitted;
+      expect((await updated).payload.id).toBe(result.id);
+
+      const garbage = nextMessage(socket, (m) => m.id === null);
+      socket.send('not json');
+      expect((await garbage).error.code).toBe('bad_request');
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('authenticates the WebSocket upgrade by header or query', async () => {
+    await expect(openSocket(`${h.url.replace('http', 'ws')}/api/ws`)).rejects.toThrow('HTTP 401');
+    await expect(openSocket(`${h.url.replace('http', 'ws')}/api/ws?token=lmq_wrong`)).rejects.toThrow('HTTP 401');
+    const socket = await openSocket(`${h.url.replace('http', 'ws')}/api/ws`, { authorization: `Bearer ${h.adminToken}` });
+    socket.close();
+  });
+});

@@ -1,0 +1,49 @@
+/** A long-lived response (SSE stream, WebSocket, a request waiting for its job). */
+export interface LiveConnection {
+  /** Called every heartbeat interval: keeps proxies from timing the connection out. */
+  heartbeat?(): void;
+  /** The server is closing: end the connection in a way the client understands. */
+  shutdown(): void;
+}
+
+/** Every live connection, so one timer serves all heartbeats and close can end them all. */
+export class LiveConnections {
+  private readonly connections = new Set<LiveConnection>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(heartbeatMs: number) {
+    this.timer = setInterval(() => this.heartbeatAll(), heartbeatMs);
+    this.timer.unref();
+  }
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  add(connection: LiveConnection): () => void {
+    this.connections.add(connection);
+    return () => this.connections.delete(connection);
+  }
+
+  heartbeatAll(): void {
+    for (const connection of this.connections) {
+      try {
+        connection.heartbeat?.();
+      } catch {
+        // A heartbeat is best effort (the engine may be closing); the timer must survive it.
+      }
+    }
+  }
+
+  shutdownAll(): void {
+    clearInterval(this.timer);
+    for (const connection of [...this.connections]) {
+      this.connections.delete(connection);
+      try {
+        connection.shutdown();
+      } catch {
+        // The socket may already be gone; nothing left to tell the client.
+      }
+    }
+  }
+}

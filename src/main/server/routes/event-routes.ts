@@ -1,0 +1,121 @@
+import type { FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+import { z } from 'zod';
+import { toLmqError } from '../../api/api-errors';
+import type { CallerContext } from '../../api/caller';
+import type { Dispatcher } from '../../api/dispatcher';
+import { callerOf } from '../auth';
+import { shuttingDown, WORK_HANDLERS } from '../draining';
+import type { EventHub } from '../event-hub';
+import type { LiveConnections } from '../live-connections';
+import { SseStream } from '../sse-stream';
+
+export interface EventRouteOptions {
+  hub: EventHub;
+  connections: LiveConnections;
+  dispatcher: Dispatcher;
+  draining: () => boolean;
+}
+
+/** A socket that cannot keep up is closed rather than buffered without bound. */
+const MAX_WS_BUFFERED_BYTES = 8 * 1024 * 1024;
+
+const InvokeMessageSchema = z.object({
+  type: z.literal('invoke'),
+  id: z.union([z.string().max(100), z.number()]),
+  name: z.string().max(100),
+  args: z.unknown().optional(),
+});
+
+const TokenQuerySchema = z.object({ token: z.string().optional().describe('For browsers, which cannot set headers here') });
+
+/** `{type:'invoke', id, name, args}` → `{id, result}` or `{id, error:{code, message}}`. */
+function answerInvoke(raw: string, caller: CallerContext, options: EventRouteOptions): string | null {
+  let message: unknown;
+  try {
+    message = JSON.parse(raw);
+  } catch {
+    return JSON.stringify({ id: null, error: { code: 'bad_request', message: 'messages must be JSON' } });
+  }
+  const parsed = InvokeMessageSchema.safeParse(message);
+  if (!parsed.success) {
+    return JSON.stringify({ id: null, error: { code: 'bad_request', message: 'expected {type: "invoke", id, name, args}' } });
+  }
+  const { id, name, args } = parsed.data;
+  try {
+    if (!options.dispatcher.has(name)) {
+      return JSON.stringify({ id, error: { code: 'not_found', message: `no handler named "${name}"` } });
+    }
+    if (options.draining() && WORK_HANDLERS.has(name)) throw shuttingDown();
+    return JSON.stringify({ id, result: options.dispatcher.dispatch(name, args, caller) ?? null });
+  } catch (error) {
+    return JSON.stringify({ id, error: toLmqError(error).toBody().error });
+  }
+}
+
+export function registerEventRoutes(app: FastifyInstance, options: EventRouteOptions): void {
+  const { hub, connections } = options;
+
+  app.get(
+    '/api/events',
+    {
+      config: { queryToken: true },
+      schema: {
+        summary: 'Server-Sent Events: job.updated, queue.changed, backend.changed',
+        tags: ['events'],
+        querystring: TokenQuerySchema,
+      },
+    },
+    (_request, reply) => {
+      const stream = new SseStream(reply);
+      stream.comment('connected');
+      const unsubscribe = hub.subscribe((event, _payload, json) => stream.event(event, json()));
+      const remove = connections.add({ heartbeat: () => stream.comment('keepalive'), shutdown: () => stream.end() });
+      reply.raw.on('close', () => {
+        unsubscribe();
+        remove();
+      });
+    },
+  );
+
+  app.get(
+    '/api/ws',
+    {
+      websocket: true,
+      config: { queryToken: true },
+      schema: {
+        summary: 'WebSocket: pushes {event, payload}; answers {type:"invoke", id, name, args} with {id, result|error}',
+        tags: ['events'],
+        querystring: TokenQuerySchema,
+      },
+    },
+    (socket: WebSocket, request) => {
+      const caller = callerOf(request);
+      const send = (text: string) => {
+        if (socket.readyState !== socket.OPEN) return;
+        if (socket.bufferedAmount > MAX_WS_BUFFERED_BYTES) {
+          socket.terminate();
+          return;
+        }
+        socket.send(text);
+      };
+      socket.on('message', (data, isBinary) => {
+        if (isBinary) return;
+        const answer = answerInvoke(data.toString(), caller, options);
+        if (answer) send(answer);
+      });
+      // The payload is serialized once per event for every client; only the envelope is per socket.
+      const unsubscribe = hub.subscribe((event, _payload, json) => send(`{"event":"${event}","payload":${json()}}`));
+      const remove = connections.add({
+        heartbeat: () => {
+          if (socket.readyState === socket.OPEN) socket.ping();
+        },
+        shutdown: () => socket.close(1001, 'LM Queue is shutting down'),
+      });
+      socket.on('close', () => {
+        unsubscribe();
+        remove();
+      });
+    },
+  );
+}

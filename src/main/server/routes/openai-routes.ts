@@ -1,0 +1,224 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { badRequestFromZod } from '../../api/api-errors';
+import type { CallerContext } from '../../api/caller';
+import { submitJob } from '../../api/job-handlers';
+import type { Engine, JobSink } from '../../core/engine-api';
+import { LmqError } from '../../../shared/errors';
+import { SubmitJobSchema, type Job, type JobKind, type SubmitJobRequest } from '../../../shared/job';
+import { callerOf } from '../auth';
+import { shuttingDown } from '../draining';
+import type { EventHub } from '../event-hub';
+import type { LiveConnections } from '../live-connections';
+import { SseStream } from '../sse-stream';
+
+export interface OpenAiRouteOptions {
+  engine: Engine;
+  hub: EventHub;
+  connections: LiveConnections;
+}
+
+const ENDPOINTS: ReadonlyArray<{ url: string; kind: JobKind; summary: string }> = [
+  { url: '/v1/chat/completions', kind: 'chat', summary: 'Chat completion, queued (streams when stream: true)' },
+  { url: '/v1/completions', kind: 'completion', summary: 'Text completion, queued (streams when stream: true)' },
+  { url: '/v1/embeddings', kind: 'embedding', summary: 'Embeddings, queued' },
+];
+
+/** Embeddings never stream, whatever the body says. */
+const STREAMING_KINDS: ReadonlySet<JobKind> = new Set(['chat', 'completion']);
+
+/** How a failed job answers an OpenAI client; the engine already retried what was worth retrying. */
+const STATUS_FOR_JOB_ERROR: Record<string, number> = {
+  bad_request: 400,
+  context_length: 400,
+  unknown_model: 400,
+  model_not_found: 404,
+  canceled: 409,
+  aborted: 409,
+  model_loading: 503,
+  interrupted: 503,
+  timeout: 504,
+};
+const DEFAULT_JOB_ERROR_STATUS = 502;
+
+const OpenAiBodySchema = z
+  .record(z.string(), z.unknown())
+  .describe('The OpenAI request body. `priority` (0-9 or a name) is read and removed before forwarding.');
+const QueueHeadersSchema = z.object({
+  'x-lmq-priority': z.string().optional().describe('0-9 or background|low|normal|high|urgent'),
+  'x-lmq-lane': z.enum(['interactive', 'batch', 'background']).optional(),
+});
+
+function jobRequestFrom(request: FastifyRequest, kind: JobKind): SubmitJobRequest {
+  const body = request.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new LmqError('bad_request', 'the request body must be a JSON object');
+  }
+  const { priority: bodyPriority, ...input } = body as Record<string, unknown>;
+  const parsed = SubmitJobSchema.safeParse({
+    kind,
+    model: input.model,
+    input,
+    priority: request.headers['x-lmq-priority'] ?? bodyPriority,
+    lane: request.headers['x-lmq-lane'] ?? 'interactive',
+  });
+  if (!parsed.success) throw badRequestFromZod(parsed.error);
+  return parsed.data;
+}
+
+export function jobFailureBody(job: Job): { status: number; body: { error: { code: string; message: string } } } {
+  const code = job.error?.code ?? (job.state === 'canceled' ? 'canceled' : 'backend_error');
+  const message = job.error?.message ?? `job ${job.id} ended ${job.state}`;
+  return { status: STATUS_FOR_JOB_ERROR[code] ?? DEFAULT_JOB_ERROR_STATUS, body: { error: { code, message } } };
+}
+
+function cancelQuietly(engine: Engine, id: string): void {
+  try {
+    engine.cancel(id, 'the client disconnected');
+  } catch {
+    // Finished meanwhile: nothing to cancel.
+  }
+}
+
+function positionComment(job: Job): string {
+  const eta = job.eta ? ` eta=${Math.round(job.eta.startsInSeconds)}s` : '';
+  return `queued position=${job.position ?? '?'}${eta}`;
+}
+
+/** Waits for a non-streaming job and answers with its OpenAI body, exactly as LM Studio sent it. */
+async function answerWhenFinished(reply: FastifyReply, job: Job, options: OpenAiRouteOptions): Promise<unknown> {
+  const { engine, connections } = options;
+  reply.header('x-lmq-job-id', job.id);
+  let endedByServer = false;
+  let removeConnection = () => {};
+  const serverShutdown = new Promise<'shutdown'>((resolve) => {
+    removeConnection = connections.add({
+      shutdown: () => {
+        endedByServer = true;
+        resolve('shutdown');
+      },
+    });
+  });
+  let clientGone = false;
+  reply.raw.on('close', () => {
+    if (reply.raw.writableFinished || endedByServer) return;
+    // A client that leaves while its job waits should not cost LM Studio anything.
+    clientGone = true;
+    cancelQuietly(engine, job.id);
+  });
+  const outcome = await Promise.race([engine.waitForFinish(job.id), serverShutdown]);
+  removeConnection();
+  // The job stays queued across a restart; its id (in the header) fetches the result later.
+  if (outcome === 'shutdown') throw shuttingDown();
+  if (clientGone || reply.raw.destroyed) {
+    reply.hijack();
+    reply.raw.destroy();
+    return undefined;
+  }
+  if (outcome.state === 'succeeded') return reply.send(engine.result(job.id));
+  const failure = jobFailureBody(outcome);
+  // OpenAI clients retry 409/5xx by default; the queue already did, so say not to.
+  return reply.code(failure.status).header('x-should-retry', 'false').send(failure.body);
+}
+
+/**
+ * Streams a job: SSE headers at once, `: queued position=N eta=Ns` comments while it waits,
+ * then LM Studio's chunks as they arrive and `data: [DONE]`.
+ */
+async function relayStream(
+  reply: FastifyReply,
+  jobRequest: SubmitJobRequest,
+  caller: CallerContext,
+  options: OpenAiRouteOptions,
+): Promise<void> {
+  const { engine, hub, connections } = options;
+  // Chunks that arrive before the stream is stream (they cannot, today) are kept, not lost.
+  const early: string[] = [];
+  let deliver: (data: string) => void = (data) => void early.push(data);
+  const sink: JobSink = {
+    onChunk(data) {
+      // We end the stream ourselves once the job has finished, so LM Studio's own marker is dropped.
+      if (data.trim() !== '[DONE]') deliver(data);
+    },
+  };
+  const submitted = submitJob(engine, jobRequest, caller, sink);
+  const id = submitted.id;
+  const stream = new SseStream(reply, { 'x-lmq-job-id': id });
+  for (const data of early) stream.data(data);
+  deliver = (data) => stream.data(data);
+
+  let running = submitted.state !== 'queued';
+  let lastPosition = '';
+  let endedByServer = false;
+  const sendPosition = (force: boolean) => {
+    if (running) return;
+    const comment = positionComment(engine.get(id));
+    if (force || comment !== lastPosition) stream.comment(comment);
+    lastPosition = comment;
+  };
+  if (!running) sendPosition(true);
+
+  const stopQueueUpdates = hub.subscribe(() => sendPosition(false), ['queue.changed']);
+  const stopWatching = hub.watchJob(id, (job) => {
+    if (job.state === 'running' && !running) {
+      running = true;
+      stopQueueUpdates();
+      stream.comment('running');
+    }
+  });
+  let resolveShutdown = () => {};
+  const serverShutdown = new Promise<'shutdown'>((resolve) => (resolveShutdown = () => resolve('shutdown')));
+  const removeConnection = connections.add({
+    heartbeat: () => (running ? stream.comment('keepalive') : sendPosition(true)),
+    shutdown: () => {
+      endedByServer = true;
+      resolveShutdown();
+    },
+  });
+  stream.onClientClose(() => {
+    if (!endedByServer) cancelQuietly(engine, id);
+  });
+
+  try {
+    const outcome = await Promise.race([engine.waitForFinish(id), serverShutdown]);
+    if (outcome === 'shutdown') {
+      stream.data(JSON.stringify(shuttingDown().toBody()));
+    } else if (outcome.state === 'succeeded') {
+      stream.data('[DONE]');
+    } else {
+      stream.data(JSON.stringify(jobFailureBody(outcome).body));
+    }
+  } finally {
+    stopQueueUpdates();
+    stopWatching();
+    removeConnection();
+    stream.end();
+  }
+}
+
+export function registerOpenAiRoutes(app: FastifyInstance, options: OpenAiRouteOptions): void {
+  const { engine } = options;
+  app.get('/v1/models', { schema: { summary: 'Models LM Studio offers (not queued)', tags: ['openai'] } }, () => ({
+    object: 'list',
+    data: engine.models().map((id) => ({ id, object: 'model', created: 0, owned_by: 'lmstudio' })),
+  }));
+
+  for (const endpoint of ENDPOINTS) {
+    app.post(
+      endpoint.url,
+      {
+        config: { createsWork: true },
+        schema: { summary: endpoint.summary, tags: ['openai'], body: OpenAiBodySchema, headers: QueueHeadersSchema },
+      },
+      async (request, reply) => {
+        const jobRequest = jobRequestFrom(request, endpoint.kind);
+        const caller = callerOf(request);
+        if (STREAMING_KINDS.has(endpoint.kind) && jobRequest.input.stream === true) {
+          await relayStream(reply, jobRequest, caller, options);
+          return reply;
+        }
+        return answerWhenFinished(reply, submitJob(engine, jobRequest, caller), options);
+      },
+    );
+  }
+}

@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Engine } from '../../core/engine-api';
+import { BACKEND_STATUSES } from '../../../shared/backend';
+import type { ServerMetrics } from '../metrics';
+
+const HealthSchema = z.object({
+  ok: z.boolean(),
+  version: z.string(),
+  backend: z.object({ status: z.enum(BACKEND_STATUSES), loadedModel: z.string().nullable() }),
+});
+
+export interface SystemRouteOptions {
+  engine: Engine;
+  metrics: ServerMetrics;
+  version: string;
+}
+
+export function registerSystemRoutes(app: FastifyInstance, { engine, metrics, version }: SystemRouteOptions): void {
+  // Public, for load balancers and uptime checks; `ok` is about LM Queue itself, LM Studio is reported apart.
+  app.get(
+    '/api/health',
+    { config: { public: true }, schema: { summary: 'Liveness, version and LM Studio status', tags: ['system'], response: { 200: HealthSchema } } },
+    () => {
+      const backend = engine.backend();
+      return { ok: true, version, backend: { status: backend.status, loadedModel: backend.loadedModel } };
+    },
+  );
+
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['system'] } }, (_request, reply) => {
+    reply.type(metrics.contentType);
+    return metrics.render();
+  });
+}

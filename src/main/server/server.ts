@@ -1,0 +1,180 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { createDispatcher, type Dispatcher } from '../api/dispatcher';
+import type { Engine } from '../core/engine-api';
+import { registerAuth } from './auth';
+import { registerDrainingGuard, type ServerPhase } from './draining';
+import { registerErrorHandling, registerJsonParser } from './error-handling';
+import { EventHub } from './event-hub';
+import { lanUrls, localUrl } from './lan-urls';
+import { LiveConnections } from './live-connections';
+import { createMetrics } from './metrics';
+import { RateLimiter } from './rate-limiter';
+import { registerApiRoutes } from './routes/api-routes';
+import { registerEventRoutes } from './routes/event-routes';
+import { registerOpenAiRoutes } from './routes/openai-routes';
+import { registerSystemRoutes } from './routes/system-routes';
+import { LMQ_VERSION } from './version';
+import { registerWebUi } from './web-ui';
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 1235;
+export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
+/** The bootstrap admin token (LMQ_ADMIN_TOKEN) is stored under this name. */
+export const ADMIN_TOKEN_NAME = 'admin';
+
+export interface ServerOptions {
+  engine: Engine;
+  /** Loopback unless the host asks for a LAN address or 0.0.0.0. */
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Loopback requests need a token too. */
+  requireAuth?: boolean;
+  /** Secret of the bootstrap admin token (named `admin`); null/undefined leaves tokens alone. */
+  adminToken?: string | null;
+  logger?: Logger;
+  /** The web UI build to serve at `/`. */
+  webRoot?: string | null;
+  /** Largest request body in bytes (default 4 MiB). */
+  bodyLimit?: number;
+  /** How often streams get a keepalive (and queued streams their position); default 10 s. */
+  heartbeatMs?: number;
+  /** Reported by /api/health; default: package.json's. */
+  version?: string;
+}
+
+export interface RunningServer {
+  /** The URL this machine uses to reach the server. */
+  url: string;
+  /** The URLs teammates use (empty when bound to loopback). */
+  lanUrls: string[];
+  port: number;
+  /** The dispatcher behind the routes, for hosts that add another transport (IPC). */
+  dispatcher: Dispatcher;
+  /** Stop taking new work (503 shutting_down); reads, cancels and running streams go on. */
+  stopAccepting(): void;
+  /** Stop listening, end event streams and sockets, answer requests still waiting with 503. */
+  close(): Promise<void>;
+}
+
+/** Fastify's listen message would go to the host's log; the host prints its own line. */
+function quietLogger(logger: Logger | undefined): Logger | undefined {
+  if (!logger) return undefined;
+  return logger.child({ component: 'server' }, { level: logger.isLevelEnabled('debug') ? logger.level : 'warn' });
+}
+
+async function buildApp(options: ServerOptions, parts: ServerParts): Promise<FastifyInstance> {
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const logger = quietLogger(options.logger);
+  const app = Fastify({
+    ...(logger ? { loggerInstance: logger as FastifyBaseLogger } : { logger: false }),
+    bodyLimit,
+    // Requests carry tokens and prompts; nothing of them is logged unless something fails.
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: false,
+    // The draining guard answers during close, in our error shape.
+    return503OnClosing: false,
+    // close() first ends streams and answers waiting requests itself; whatever is left (idle
+    // keep-alive sockets, half-closed aborted streams) is destroyed rather than waited for.
+    forceCloseConnections: true,
+    // Errors raised before routing (a malformed URL) skip the error handler; same JSON shape here.
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as FastifyReply).code(400).send({ error: { code: 'bad_request', message: error.message } });
+    },
+  });
+  // Route schemas are documentation: the dispatcher validates (the same way for every transport)
+  // and responses are plain JSON.
+  app.setValidatorCompiler(() => (data) => ({ value: data }));
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  registerErrorHandling(app, logger, bodyLimit);
+  registerJsonParser(app, bodyLimit);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'LM Queue', description: 'One LM Studio, shared through a priority queue', version: parts.version },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifyWebsocket, { options: { maxPayload: bodyLimit } });
+
+  registerDrainingGuard(app, parts.phase);
+  registerAuth(app, { tokens: options.engine.tokens, requireAuth: options.requireAuth ?? false, rateLimiter: new RateLimiter() });
+  const { engine, hub, connections, dispatcher, metrics } = parts;
+  const draining = () => parts.phase() !== 'serving';
+  registerSystemRoutes(app, { engine, metrics, version: parts.version });
+  registerOpenAiRoutes(app, { engine, hub, connections });
+  registerApiRoutes(app, { dispatcher, draining });
+  registerEventRoutes(app, { hub, connections, dispatcher, draining });
+  await registerWebUi(app, options.webRoot);
+  return app;
+}
+
+interface ServerParts {
+  engine: Engine;
+  hub: EventHub;
+  connections: LiveConnections;
+  dispatcher: Dispatcher;
+  metrics: ReturnType<typeof createMetrics>;
+  phase: () => ServerPhase;
+  version: string;
+}
+
+/** Starts the LAN server in front of `engine`. Prints nothing: the host decides what to say. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const host = options.host ?? DEFAULT_HOST;
+  if (options.adminToken) options.engine.tokens.ensureAdmin(ADMIN_TOKEN_NAME, options.adminToken);
+  let phase: ServerPhase = 'serving';
+  const hub = new EventHub(options.engine, (error) => options.logger?.warn({ err: error }, 'event listener failed'));
+  const parts: ServerParts = {
+    engine: options.engine,
+    hub,
+    connections: new LiveConnections(options.heartbeatMs ?? 10_000),
+    dispatcher: createDispatcher(options.engine),
+    metrics: createMetrics(options.engine, hub),
+    phase: () => phase,
+    version: options.version ?? LMQ_VERSION,
+  };
+  const release = () => {
+    parts.connections.shutdownAll();
+    parts.metrics.close();
+    hub.close();
+  };
+  let app: FastifyInstance | undefined;
+  try {
+    app = await buildApp(options, parts);
+    await app.listen({ host, port: options.port ?? DEFAULT_PORT });
+  } catch (error) {
+    release();
+    await app?.close();
+    throw error;
+  }
+  const listening = app;
+  const port = (listening.server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  return {
+    url: localUrl(host, port),
+    lanUrls: lanUrls(host, port),
+    port,
+    dispatcher: parts.dispatcher,
+    stopAccepting: () => {
+      if (phase === 'serving') phase = 'draining';
+    },
+    close: () => {
+      closing ??= (async () => {
+        phase = 'closing';
+        release();
+        await listening.close();
+      })();
+      return closing;
+    },
+  };
+}
