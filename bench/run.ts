@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { runHttpBench } from './http';
 import { runQueueBench } from './queue/index';
 
 const RESULTS = join(import.meta.dirname, 'results');
@@ -29,6 +30,7 @@ function save(name: string, result: unknown): void {
 
 const benches: Record<string, () => Promise<unknown> | unknown> = {
   queue: () => runQueueBench({ quick }),
+  http: () => runHttpBench({ durationSeconds: quick ? 3 : 8, latencySamples: quick ? 150 : 400 }),
 };
 
 for (const [name, run] of Object.entries(benches)) {

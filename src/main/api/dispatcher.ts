@@ -11,11 +11,13 @@ import { tokenHandlers } from './token-handlers';
 
 /**
  * Runs any handler of the shared contract for a caller. Knows no transport: the HTTP routes,
- * the WebSocket invoke messages and the Electron IPC adapter all call `dispatch`.
+ * the WebSocket invoke messages and the Electron IPC adapter all call `invoke`.
  */
 export interface Dispatcher {
   /** Validates `args` with the handler's schema, checks authorization, runs it. Throws LmqError/ZodError. */
   dispatch<N extends HandlerName>(name: N, args: unknown, caller: CallerContext): HandlerResult<N>;
+  /** `dispatch`, then waits until its writes are on disk: what a transport answers with. */
+  invoke<N extends HandlerName>(name: N, args: unknown, caller: CallerContext): Promise<HandlerResult<N>>;
   /** For transports that receive handler names as untrusted strings. */
   has(name: string): name is HandlerName;
   readonly names: readonly HandlerName[];
@@ -68,6 +70,11 @@ export function createDispatcher(engine: Engine): Dispatcher {
       const parsed = definition.schema.safeParse(args ?? {});
       if (!parsed.success) throw badRequestFromZod(parsed.error);
       return definition.run(parsed.data, caller) as HandlerResult<N>;
+    },
+    async invoke<N extends HandlerName>(name: N, args: unknown, caller: CallerContext): Promise<HandlerResult<N>> {
+      const result = this.dispatch(name, args, caller);
+      await engine.durable();
+      return result;
     },
   };
 }

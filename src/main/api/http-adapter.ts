@@ -69,8 +69,8 @@ export function registerHandlerRoutes(
       url: route.url,
       ...(route.schema ? { schema: route.schema } : {}),
       config: { createsWork: route.createsWork ?? false },
-      handler: (request, reply) => {
-        const result = options.dispatcher.dispatch(route.handler, route.args(request), options.callerOf(request));
+      handler: async (request, reply) => {
+        const result = await options.dispatcher.invoke(route.handler, route.args(request), options.callerOf(request));
         reply.code(route.status ?? 200);
         return reply.send(route.respond ? route.respond(result) : result);
       },

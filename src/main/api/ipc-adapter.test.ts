@@ -43,30 +43,30 @@ describe('registerIpcHandlers', () => {
     expect([...handlers.keys()].sort()).toEqual(IPC_HANDLER_NAMES.map(invokeChannel).sort());
   });
 
-  it('answers our window with {result} and passes the local caller', () => {
+  it('answers our window with {result} and passes the local caller', async () => {
     const { ipcMain, handlers } = fakeIpcMain();
     const dispatch = vi.fn().mockReturnValue({ owner: 'local', role: 'admin', maxPriority: 9 });
     const onResult = vi.fn();
-    registerIpcHandlers({ ipcMain, dispatcher: { dispatch }, caller: LOCAL_CALLER, isTrustedSender: trusted, onResult });
-    const answer = handlers.get(invokeChannel('session.whoami'))!(ourWindow, undefined);
+    registerIpcHandlers({ ipcMain, dispatcher: { invoke: dispatch }, caller: LOCAL_CALLER, isTrustedSender: trusted, onResult });
+    const answer = await handlers.get(invokeChannel('session.whoami'))!(ourWindow, undefined);
     expect(answer).toEqual({ result: { owner: 'local', role: 'admin', maxPriority: 9 } });
     expect(dispatch).toHaveBeenCalledWith('session.whoami', undefined, LOCAL_CALLER);
     expect(onResult).toHaveBeenCalledWith('session.whoami', { owner: 'local', role: 'admin', maxPriority: 9 });
   });
 
-  it('refuses other webContents and pages that are not ours without running the handler', () => {
+  it('refuses other webContents and pages that are not ours without running the handler', async () => {
     const { ipcMain, handlers } = fakeIpcMain();
     const dispatch = vi.fn();
-    registerIpcHandlers({ ipcMain, dispatcher: { dispatch }, caller: LOCAL_CALLER, isTrustedSender: trusted });
+    registerIpcHandlers({ ipcMain, dispatcher: { invoke: dispatch }, caller: LOCAL_CALLER, isTrustedSender: trusted });
     const cancel = handlers.get(invokeChannel('jobs.cancel'))!;
-    expect(cancel({ sender: { id: 8 }, senderFrame: ourWindow.senderFrame }, { id: 'a' })).toEqual(UNTRUSTED_SENDER);
-    expect(cancel({ sender: { id: 7 }, senderFrame: { url: 'https://evil.example/index.html' } }, { id: 'a' })).toEqual(UNTRUSTED_SENDER);
-    expect(cancel({ sender: { id: 7 }, senderFrame: { url: 'file:///etc/passwd' } }, { id: 'a' })).toEqual(UNTRUSTED_SENDER);
-    expect(cancel({ sender: { id: 7 }, senderFrame: null }, { id: 'a' })).toEqual(UNTRUSTED_SENDER);
+    expect(await cancel({ sender: { id: 8 }, senderFrame: ourWindow.senderFrame }, { id: 'a' })).toEqual(UNTRUSTED_SENDER);
+    expect(await cancel({ sender: { id: 7 }, senderFrame: { url: 'https://evil.example/index.html' } }, { id: 'a' })).toEqual(UNTRUSTED_SENDER);
+    expect(await cancel({ sender: { id: 7 }, senderFrame: { url: 'file:///etc/passwd' } }, { id: 'a' })).toEqual(UNTRUSTED_SENDER);
+    expect(await cancel({ sender: { id: 7 }, senderFrame: null }, { id: 'a' })).toEqual(UNTRUSTED_SENDER);
     expect(dispatch).not.toHaveBeenCalled();
   });
 
-  it('shapes expected errors as {error:{code,message}} and hides internal ones', () => {
+  it('shapes expected errors as {error:{code,message}} and hides internal ones', async () => {
     const { ipcMain, handlers } = fakeIpcMain();
     const onInternalError = vi.fn();
     const dispatch = vi
@@ -77,24 +77,24 @@ describe('registerIpcHandlers', () => {
       .mockImplementationOnce(() => {
         throw new Error('SQLITE_BUSY: database is locked at /home/me/.lmqueue');
       });
-    registerIpcHandlers({ ipcMain, dispatcher: { dispatch }, caller: LOCAL_CALLER, isTrustedSender: trusted, onInternalError });
+    registerIpcHandlers({ ipcMain, dispatcher: { invoke: dispatch }, caller: LOCAL_CALLER, isTrustedSender: trusted, onInternalError });
     const get = handlers.get(invokeChannel('jobs.get'))!;
-    expect(get(ourWindow, { id: 'x' })).toEqual({ error: { code: 'not_found', message: 'no job with id x' } });
-    expect(get(ourWindow, { id: 'x' })).toEqual({ error: { code: 'internal', message: 'internal error' } });
+    expect(await get(ourWindow, { id: 'x' })).toEqual({ error: { code: 'not_found', message: 'no job with id x' } });
+    expect(await get(ourWindow, { id: 'x' })).toEqual({ error: { code: 'internal', message: 'internal error' } });
     expect(onInternalError).toHaveBeenCalledTimes(1);
   });
 
-  it('validates args through the real dispatcher', () => {
+  it('validates args through the real dispatcher', async () => {
     const { ipcMain, handlers } = fakeIpcMain();
     registerIpcHandlers({ ipcMain, dispatcher: createDispatcher({} as Engine), caller: LOCAL_CALLER, isTrustedSender: trusted });
-    const answer = handlers.get(invokeChannel('jobs.reprioritize'))!(ourWindow, { id: 'x', priority: 'extreme' }) as { error: { code: string } };
+    const answer = (await handlers.get(invokeChannel('jobs.reprioritize'))!(ourWindow, { id: 'x', priority: 'extreme' })) as { error: { code: string } };
     expect(answer.error.code).toBe('bad_request');
   });
 
   it('removes its channels again', () => {
     const { ipcMain, handlers } = fakeIpcMain();
     const dispatch = vi.fn();
-    const remove = registerIpcHandlers({ ipcMain, dispatcher: { dispatch }, caller: LOCAL_CALLER, isTrustedSender: trusted });
+    const remove = registerIpcHandlers({ ipcMain, dispatcher: { invoke: dispatch }, caller: LOCAL_CALLER, isTrustedSender: trusted });
     remove();
     expect(handlers.size).toBe(0);
   });

@@ -43,7 +43,7 @@ export interface IpcMainLike {
 
 export interface IpcAdapterOptions {
   ipcMain: IpcMainLike;
-  dispatcher: Pick<Dispatcher, 'dispatch'>;
+  dispatcher: Pick<Dispatcher, 'invoke'>;
   /** The desktop user: the local admin. */
   caller: CallerContext;
   isTrustedSender(event: IpcInvokeEventLike): boolean;
@@ -60,10 +60,10 @@ export const UNTRUSTED_SENDER: IpcResponse<never> = {
 /** Registers the channels; returns a function that removes them again. */
 export function registerIpcHandlers(options: IpcAdapterOptions): () => void {
   for (const name of IPC_HANDLER_NAMES) {
-    options.ipcMain.handle(invokeChannel(name), (event, args): IpcResponse<unknown> => {
+    options.ipcMain.handle(invokeChannel(name), async (event, args): Promise<IpcResponse<unknown>> => {
       if (!options.isTrustedSender(event)) return UNTRUSTED_SENDER;
       try {
-        const result = options.dispatcher.dispatch(name, args, options.caller);
+        const result = await options.dispatcher.invoke(name, args, options.caller);
         options.onResult?.(name, result);
         return { result };
       } catch (error) {

@@ -46,6 +46,11 @@ export interface Engine {
   attach(id: string, sink: JobSink): () => void;
   /** Resolves with the job once it is succeeded, failed or canceled. */
   waitForFinish(id: string): Promise<Job>;
+  /**
+   * Resolves when every change made so far is on disk. Submissions in one event-loop turn share
+   * one commit; a host acknowledges a submission (HTTP 202, IPC reply) only after this.
+   */
+  durable(): Promise<void>;
   on<E extends EventName>(event: E, listener: (payload: ServerEvents[E]) => void): () => void;
   readonly tokens: TokenStore;
   /** Stop dispatching, let running jobs finish within graceMs, requeue the rest, close the store. */

@@ -151,9 +151,10 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     maxIntervalMs: 2_000,
     onError: (error) => logger.error({ err: error }, 'publishing changes failed'),
     flush: (changed, queueChanged) => {
-      // Positions are computed on demand: only when someone will see them.
+      // Positions are computed on demand (someone will see them) and within a CPU budget;
+      // between forecasts, job.updated carries the latest positions.
       if (emitter.listenerCount('job.updated') > 0 && changed.size > 0) {
-        forecaster.current();
+        if (forecaster.affordable() || forecaster.ageMs() > 2_000) forecaster.current();
         for (const seq of changed) {
           const record = store.getBySeq(seq);
           if (record) emitter.emit('job.updated', view(record));
@@ -347,6 +348,8 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
         waiters.set(record.seq, list);
       });
     },
+
+    durable: () => store.durable(),
 
     on<E extends EventName>(event: E, listener: (payload: ServerEvents[E]) => void) {
       emitter.on(event, listener);

@@ -46,6 +46,11 @@ export class Forecaster {
     return this.order;
   }
 
+  /** Real milliseconds since the last recompute finished. */
+  ageMs(): number {
+    return performance.now() - this.finishedAt;
+  }
+
   /** Whether a request may recompute inside its own time (a forecast under 2 ms). */
   get cheap(): boolean {
     return this.lastDurationMs < 2;
@@ -53,7 +58,7 @@ export class Forecaster {
 
   /** Cheap, and recent forecasts have taken at most a tenth of the time (bursts of submissions). */
   affordable(): boolean {
-    return this.cheap && performance.now() - this.finishedAt >= 10 * this.lastDurationMs;
+    return this.cheap && this.ageMs() >= 10 * this.lastDurationMs;
   }
 
   /** Last computed order without recomputing. */

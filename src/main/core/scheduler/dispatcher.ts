@@ -149,10 +149,18 @@ export class Dispatcher {
     const finished: QueuedEntry[] = [];
     // One transaction per pass (group commit): finished jobs and new claims commit together,
     // and nothing is sent before the commit, so a claimed job is on disk before LM Studio sees it.
+    const dispatching = !this.stopping && !this.paused && backend.state().status !== 'down';
+    const slotFree = this.runningView.total < this.deps.params().slots;
+    if (this.completions.length === 0 && !(dispatching && slotFree)) {
+      this.armTimer(now);
+      return;
+    }
     store.transaction(() => {
       for (const complete of this.completions.splice(0)) finished.push(complete());
-      if (!this.stopping && !this.paused && backend.state().status !== 'down') this.dispatchReady(now, launches);
+      if (dispatching) this.dispatchReady(now, launches);
     });
+    // Claims may sit in a pending group commit (submissions this turn): make them durable first.
+    if (launches.length > 0) store.commitPending();
     for (const entry of finished) this.deps.onJobChanged(entry.seq, entry.id);
     for (const run of launches) this.launch(run);
     if (!this.stopping) this.armTimer(now);

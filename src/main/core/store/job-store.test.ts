@@ -88,6 +88,23 @@ describe('JobStore', () => {
     expect(store.counts).toEqual(store.countByState());
   });
 
+  test('submissions in one turn share a commit; unacknowledged ones vanish whole in a crash', async () => {
+    const path = tempDbPath();
+    let store = new JobStore({ path });
+    const kept = store.insert(newJob());
+    const durable = store.durable();
+    expect(store.db.inTransaction).toBe(true);
+    await durable; // committed at the end of the turn
+    expect(store.db.inTransaction).toBe(false);
+    const lost = store.insert(newJob());
+    store.db.close(); // killed before the batch committed: nobody was told it was accepted
+    store = new JobStore({ path });
+    expect(store.getById(kept.id)?.state).toBe('queued');
+    expect(store.getById(lost.id)).toBeNull();
+    expect(store.countByState().queued).toBe(1);
+    store.close();
+  });
+
   test('a second process cannot open the same data directory', () => {
     const path = tempDbPath();
     const store = new JobStore({ path });
@@ -123,6 +140,7 @@ describe('JobStore', () => {
         for (const o of ops) {
           if (o.type === 'insert') {
             const rec = store.insert(newJob({ maxAttempts: o.attempts }));
+            store.commitPending(); // what a host does before acknowledging (await durable())
             model.set(rec.id, { seq: rec.seq, state: 'queued', attempts: 0, max: o.attempts });
           } else if (o.type === 'claim') {
             const j = pick('queued', o.pick);

@@ -81,8 +81,17 @@ function rowToRecord(row: JobRow): JobRecord {
   };
 }
 
+/** Random bytes fetched in blocks: one syscall per ~450 ids instead of one each. */
+const idPool = { bytes: Buffer.alloc(0), at: 0 };
+
 export function newJobId(): string {
-  return `job_${randomBytes(9).toString('base64url')}`;
+  if (idPool.at + 9 > idPool.bytes.length) {
+    idPool.bytes = randomBytes(4096);
+    idPool.at = 0;
+  }
+  const id = idPool.bytes.toString('base64url', idPool.at, idPool.at + 9);
+  idPool.at += 9;
+  return `job_${id}`;
 }
 
 /**
@@ -157,7 +166,44 @@ export class JobStore {
     return changed;
   }
 
+  /**
+   * Group commit: writes outside an explicit transaction join one transaction that commits at
+   * the end of the current event-loop turn, so a burst of submissions costs one commit.
+   * Callers that acknowledge a write await `durable()`; anything about to be sent to LM Studio
+   * calls `commitPending()` first.
+   */
+  private batch: { waiters: { resolve: () => void; reject: (error: unknown) => void }[] } | null = null;
+
+  private joinBatch(): void {
+    if (this.db.inTransaction) return; // inside an explicit transaction: it commits its own writes
+    this.db.exec('BEGIN');
+    this.batch = { waiters: [] };
+    setImmediate(() => this.commitPending());
+  }
+
+  /** Commits the open write batch now, if any. */
+  commitPending(): void {
+    const batch = this.batch;
+    if (!batch) return;
+    this.batch = null;
+    try {
+      this.db.exec('COMMIT');
+    } catch (error) {
+      for (const w of batch.waiters) w.reject(error);
+      throw error;
+    }
+    for (const w of batch.waiters) w.resolve();
+  }
+
+  /** Resolves once every write made so far is committed. */
+  durable(): Promise<void> {
+    const batch = this.batch;
+    if (!batch) return Promise.resolve();
+    return new Promise((resolve, reject) => batch.waiters.push({ resolve, reject }));
+  }
+
   insert(job: NewJob): JobRecord {
+    this.joinBatch();
     const id = newJobId();
     const info = this.statements.insert.run({
       id,
@@ -366,6 +412,8 @@ export class JobStore {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.commitPending();
+    this.db.close();
   }
 }

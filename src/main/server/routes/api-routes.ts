@@ -186,13 +186,13 @@ function registerInvokeRoute(app: FastifyInstance, { dispatcher, draining }: Api
   app.post(
     '/api/invoke/:name',
     { schema: { summary: 'Call a handler of the shared contract by name', tags: ['invoke'], params: NameParams } },
-    (request, reply) => {
+    async (request, reply) => {
       const name = params(request).name ?? '';
       if (!dispatcher.has(name)) {
         return reply.code(404).send({ error: { code: 'not_found', message: `no handler named "${name}"` } });
       }
       if (draining() && WORK_HANDLERS.has(name)) throw shuttingDown();
-      return reply.send(dispatcher.dispatch(name, request.body, callerOf(request)));
+      return reply.send(await dispatcher.invoke(name, request.body, callerOf(request)));
     },
   );
 }

@@ -30,7 +30,7 @@ const InvokeMessageSchema = z.object({
 const TokenQuerySchema = z.object({ token: z.string().optional().describe('For browsers, which cannot set headers here') });
 
 /** `{type:'invoke', id, name, args}` → `{id, result}` or `{id, error:{code, message}}`. */
-function answerInvoke(raw: string, caller: CallerContext, options: EventRouteOptions): string | null {
+async function answerInvoke(raw: string, caller: CallerContext, options: EventRouteOptions): Promise<string | null> {
   let message: unknown;
   try {
     message = JSON.parse(raw);
@@ -47,7 +47,7 @@ function answerInvoke(raw: string, caller: CallerContext, options: EventRouteOpt
       return JSON.stringify({ id, error: { code: 'not_found', message: `no handler named "${name}"` } });
     }
     if (options.draining() && WORK_HANDLERS.has(name)) throw shuttingDown();
-    return JSON.stringify({ id, result: options.dispatcher.dispatch(name, args, caller) ?? null });
+    return JSON.stringify({ id, result: (await options.dispatcher.invoke(name, args, caller)) ?? null });
   } catch (error) {
     return JSON.stringify({ id, error: toLmqError(error).toBody().error });
   }
@@ -101,8 +101,9 @@ export function registerEventRoutes(app: FastifyInstance, options: EventRouteOpt
       };
       socket.on('message', (data, isBinary) => {
         if (isBinary) return;
-        const answer = answerInvoke(data.toString(), caller, options);
-        if (answer) send(answer);
+        void answerInvoke(data.toString(), caller, options).then((answer) => {
+          if (answer) send(answer);
+        });
       });
       // The payload is serialized once per event for every client; only the envelope is per socket.
       const unsubscribe = hub.subscribe((event, _payload, json) => send(`{"event":"${event}","payload":${json()}}`));
