@@ -1,5 +1,7 @@
 // Prints one closing line for CI ("N passed, N failed, N skipped") from the JSON reports that
-// vitest and Playwright write under test-results/ when CI is set.
+// vitest and Playwright write under test-results/ when CI is set. The first argument is npm
+// test's exit status: a failure no report counted (typecheck, lint, an unhandled error) is one
+// failure, so the line never reads green for a red run.
 import { existsSync, readFileSync } from 'node:fs';
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
@@ -17,4 +19,6 @@ if (existsSync(playwright)) {
   totals.failed += stats.unexpected ?? 0;
   totals.skipped += stats.skipped ?? 0;
 }
+const status = Number(process.argv[2] ?? 0);
+if (status !== 0 && totals.failed === 0) totals.failed = 1;
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

@@ -186,6 +186,11 @@ export class JobStore {
     const batch = this.batch;
     if (!batch) return;
     this.batch = null;
+    if (!this.db.open) {
+      // The connection went away uncommitted (closed under us): those writes never happened.
+      for (const w of batch.waiters) w.reject(new Error('the database was closed before the write was committed'));
+      return;
+    }
     try {
       this.db.exec('COMMIT');
     } catch (error) {
