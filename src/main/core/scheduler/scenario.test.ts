@@ -14,17 +14,21 @@ afterEach(async () => {
 const TOKENS_PER_SECOND = 50;
 const maxTokensOf = (body: Record<string, unknown>) => Number(body.max_tokens ?? 100);
 
+/** Four slots, one model; a request takes as long as its max_tokens at TOKENS_PER_SECOND. */
+const startTokenTimedHarness = () =>
+  startHarness(
+    {
+      slots: 4,
+      models: ['model-a'],
+      serviceMs: (r) => (maxTokensOf(r.body) / TOKENS_PER_SECOND) * 1000,
+      outputTokens: (r) => maxTokensOf(r.body),
+    },
+    { maxConcurrency: 4 },
+  );
+
 describe('scenarios', () => {
   test('a 200-job batch flood: every interactive job starts within one service time of a slot freeing', async () => {
-    harness = await startHarness(
-      {
-        slots: 4,
-        models: ['model-a'],
-        serviceMs: (r) => (maxTokensOf(r.body) / TOKENS_PER_SECOND) * 1000,
-        outputTokens: (r) => maxTokensOf(r.body),
-      },
-      { maxConcurrency: 4 },
-    );
+    harness = await startTokenTimedHarness();
     const { engine, clock, backend } = harness;
     const serviceMs = (200 / TOKENS_PER_SECOND) * 1000; // every job here asks for 200 tokens
     const input = { messages: [{ role: 'user', content: 'summarize' }], max_tokens: 200 };
@@ -48,15 +52,7 @@ describe('scenarios', () => {
   });
 
   test('two busy owners at equal priority get token shares within 10% of even', async () => {
-    harness = await startHarness(
-      {
-        slots: 4,
-        models: ['model-a'],
-        serviceMs: (r) => (maxTokensOf(r.body) / TOKENS_PER_SECOND) * 1000,
-        outputTokens: (r) => maxTokensOf(r.body),
-      },
-      { maxConcurrency: 4 },
-    );
+    harness = await startTokenTimedHarness();
     const { engine, backend } = harness;
     // Big jobs for one, small for the other: fairness is in tokens served, not jobs.
     const ask = (owner: string, tokens: number) =>
