@@ -17,7 +17,6 @@ for (let i = 0; i < size; i++) {
   index.add(
     {
       seq: i + 1,
-      id: `job_${i}`,
       kind: 'chat',
       model: spread ? (i % 7 === 0 ? 'm2' : 'm1') : person === 3 && i % 16 < 8 ? 'm2' : 'm1',
       owner: OWNERS[person]!,

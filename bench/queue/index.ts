@@ -10,7 +10,7 @@ import { join } from 'node:path';
 const WORKER = join(import.meta.dirname, 'worker.ts');
 
 function measure(args: string[], env: Record<string, string> = {}): Record<string, number | string> {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', WORKER, ...args], {
+  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', WORKER, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
     maxBuffer: 16 * 2 ** 20,

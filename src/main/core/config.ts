@@ -30,6 +30,8 @@ export interface EngineConfig {
   defaultMaxAttempts?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** Start with dispatch paused (resume with setPaused(false)). */
+  startPaused?: boolean;
   /** Finished jobs are kept this long, then purged. */
   retentionDays?: number;
   /** LM Studio client timeouts. */

@@ -1,10 +1,10 @@
 import type { Job, JobEta, JobProgress } from '../../shared/job';
 import type { RunningJob } from './scheduler/dispatcher';
-import type { QueueNode } from './scheduler/queue-index';
 import type { JobRecord } from './store/job-record';
 
 export interface LiveState {
-  node: QueueNode | undefined;
+  /** A queued job's place in the latest forecast. */
+  place: { position: number; startAt: number; finishAt: number } | null;
   run: RunningJob | undefined;
   /** Position to show for a queued job the forecast has not placed yet. */
   provisionalPosition: number;
@@ -58,10 +58,10 @@ export function toJobView(record: JobRecord, live: LiveState): Job {
   let position: number | null = null;
   let eta: JobEta | null = null;
   if (record.state === 'queued') {
-    const node = live.node;
-    if (node && node.position > 0) {
-      position = node.position;
-      eta = { startsInSeconds: seconds(node.startAt - live.now), finishesInSeconds: seconds(node.finishAt - live.now) };
+    const place = live.place;
+    if (place) {
+      position = place.position;
+      eta = { startsInSeconds: seconds(place.startAt - live.now), finishesInSeconds: seconds(place.finishAt - live.now) };
     } else {
       position = live.provisionalPosition;
       eta = { startsInSeconds: seconds(live.provisionalStartAt - live.now), finishesInSeconds: seconds(live.provisionalStartAt - live.now) };

@@ -96,11 +96,24 @@ function addRunning(view: RunningView, lane: Lane, owner: string | null, delta: 
   if (owner !== null) view.byOwner.set(owner, (view.byOwner.get(owner) ?? 0) + delta);
 }
 
-/** Returns the queued nodes in predicted dispatch order (position = index + 1). */
-export function forecast(input: ForecastInput): QueueNode[] {
+/**
+ * The queue in predicted dispatch order. Times live in typed arrays indexed like `order`
+ * (`position - 1`), not on the nodes: a million queued jobs then cost no extra objects.
+ */
+export interface Forecast {
+  order: QueueNode[];
+  startAt: Float64Array;
+  finishAt: Float64Array;
+}
+
+/** Simulates dispatch over the queue; sets each node's `position` (1-based). */
+export function forecast(input: ForecastInput): Forecast {
   const { index, params, service } = input;
   const fair = input.fair.clone();
   const order: QueueNode[] = [];
+  const capacity = index.size;
+  const startAt = new Float64Array(capacity);
+  const finishAt = new Float64Array(capacity);
   const cursors: Record<Lane, Cursor[]> = { interactive: [], batch: [], background: [] };
   for (const lane of LANES) {
     for (const bucket of index.activeBuckets()[lane]) {
@@ -167,12 +180,16 @@ export function forecast(input: ForecastInput): QueueNode[] {
         list.pop();
       }
       const estimate = service.estimate(node.entry, rates);
+      const slot = order.length;
       node.position = order.push(node);
-      node.startAt = t;
-      node.finishAt = t + estimate.serviceMs;
+      const finish = t + estimate.serviceMs;
+      if (slot < capacity) {
+        startAt[slot] = t;
+        finishAt[slot] = finish;
+      }
       fair.charge(node.entry.owner, serviceCost(estimate.promptTokens, estimate.outputTokens));
       addRunning(running, node.entry.lane, ownerOf(node.entry), 1);
-      finishes.push({ finishAt: node.finishAt, lane: node.entry.lane, owner: ownerOf(node.entry) });
+      finishes.push({ finishAt: finish, lane: node.entry.lane, owner: ownerOf(node.entry) });
       continue;
     }
     if (decision.type === 'switch') {
@@ -192,5 +209,5 @@ export function forecast(input: ForecastInput): QueueNode[] {
     while ((finishes.peek()?.finishAt ?? Infinity) <= t) finishOne();
     admitDelayed();
   }
-  return order;
+  return { order, startAt, finishAt };
 }

@@ -4,7 +4,7 @@ import type { FairShare } from '../scheduler/fair-share';
 import type { Dispatcher } from '../scheduler/dispatcher';
 import type { PolicyParams } from '../scheduler/policy';
 import type { QueueIndex, QueueNode } from '../scheduler/queue-index';
-import { forecast, type RunningJobView } from './forecast';
+import { forecast, type Forecast, type RunningJobView } from './forecast';
 import type { ServiceModel } from './service-model';
 
 /** ETAs drift with time even when nothing changes; refresh at least this often when asked. */
@@ -15,7 +15,7 @@ const MAX_AGE_MS = 1_000;
  * queue, the running set or the clock has moved on.
  */
 export class Forecaster {
-  private order: QueueNode[] = [];
+  private result: Forecast = { order: [], startAt: new Float64Array(0), finishAt: new Float64Array(0) };
   private computedAt = -Infinity;
   private computedVersion = -1;
   private runningKey = '';
@@ -36,14 +36,28 @@ export class Forecaster {
   ) {}
 
   /** The queue in predicted dispatch order, recomputed if stale. */
-  current(): readonly QueueNode[] {
+  current(): Forecast {
     const { index, dispatcher, clock } = this.deps;
     const now = clock.now();
     const runningKey = `${dispatcher.running.size}:${dispatcher.models.active}:${dispatcher.models.loading}`;
     const stale =
       index.version !== this.computedVersion || runningKey !== this.runningKey || now - this.computedAt > MAX_AGE_MS;
     if (stale) this.recompute(now, runningKey);
-    return this.order;
+    return this.result;
+  }
+
+  /** A queued node's place and times in the latest forecast, or null if it was not placed. */
+  placeOf(node: QueueNode): { position: number; startAt: number; finishAt: number } | null {
+    const { order, startAt, finishAt } = this.result;
+    const slot = node.position - 1;
+    if (slot < 0 || order[slot] !== node) return null;
+    return { position: node.position, startAt: startAt[slot]!, finishAt: finishAt[slot]! };
+  }
+
+  /** When the last queued job is expected to finish (a new job's provisional start). */
+  tailFinishAt(): number | null {
+    const n = this.result.order.length;
+    return n === 0 ? null : this.result.finishAt[Math.min(n, this.result.finishAt.length) - 1]!;
   }
 
   /** Real milliseconds since the last recompute finished. */
@@ -61,9 +75,9 @@ export class Forecaster {
     return this.cheap && this.ageMs() >= 10 * this.lastDurationMs;
   }
 
-  /** Last computed order without recomputing. */
-  latest(): readonly QueueNode[] {
-    return this.order;
+  /** Last computed forecast without recomputing. */
+  latest(): Forecast {
+    return this.result;
   }
 
   private recompute(now: number, runningKey: string): void {
@@ -79,7 +93,7 @@ export class Forecaster {
     }
     const state = backend.state();
     const retryAt = state.status === 'down' && state.retryAt ? Date.parse(state.retryAt) : now;
-    this.order = forecast({
+    this.result = forecast({
       index,
       running,
       models: dispatcher.models,

@@ -48,7 +48,7 @@ export interface DispatcherDeps {
   random?: () => number;
   sinks: (seq: number) => Iterable<JobSink>;
   /** A job changed state or progressed; the engine turns this into events. */
-  onJobChanged: (seq: number, id: string) => void;
+  onJobChanged: (seq: number) => void;
 }
 
 /** Attempts that never reached LM Studio are refunded, but not forever. */
@@ -161,7 +161,7 @@ export class Dispatcher {
     });
     // Claims may sit in a pending group commit (submissions this turn): make them durable first.
     if (launches.length > 0) store.commitPending();
-    for (const entry of finished) this.deps.onJobChanged(entry.seq, entry.id);
+    for (const entry of finished) this.deps.onJobChanged(entry.seq);
     for (const run of launches) this.launch(run);
     if (!this.stopping) this.armTimer(now);
   }
@@ -237,7 +237,7 @@ export class Dispatcher {
   }
 
   private launch(run: RunningJob): void {
-    this.deps.onJobChanged(run.entry.seq, run.entry.id);
+    this.deps.onJobChanged(run.entry.seq);
     void this.execute(run);
   }
 
@@ -261,7 +261,7 @@ export class Dispatcher {
       if (!record) throw new BackendError('protocol', 'job record vanished');
       JOB_KIND_DEFINITIONS[entry.kind].validate(record.input);
       const outcome = await backend.run(
-        { jobId: entry.id, kind: entry.kind, model: entry.model, body: backendBody(record.input, entry.model) },
+        { jobId: record.id, kind: entry.kind, model: entry.model, body: backendBody(record.input, entry.model) },
         {
           signal: run.controller.signal,
           onChunk: (data) => {
@@ -272,7 +272,7 @@ export class Dispatcher {
           },
           onTokens: (tokens) => {
             run.tokens = tokens;
-            this.deps.onJobChanged(entry.seq, entry.id);
+            this.deps.onJobChanged(entry.seq);
           },
         },
       );
@@ -321,18 +321,18 @@ export class Dispatcher {
     if (error.retryable && run.streamedToListener) {
       const message = `${error.message} (after part of the answer was streamed, so it is not retried)`;
       store.fail(entry.seq, now, { ...jobError(error), message, retryable: false });
-      logger.warn({ job: entry.id, code: error.code }, 'streamed job failed mid-answer');
+      logger.warn({ job: record.id, code: error.code }, 'streamed job failed mid-answer');
     } else if (error.retryable && attemptsUsed < record.maxAttempts) {
       if (refund) this.refunds.set(entry.seq, refunds + 1);
       const delay = retryDelayMs(attemptsUsed + 1, this.deps.retryBaseMs, this.deps.retryMaxMs, this.deps.random);
       if (store.requeue(entry.seq, now + delay, jobError(error), refund)) {
         index.add({ ...entry, runAt: now + delay }, now);
       }
-      logger.warn({ job: entry.id, code: error.code, retryInMs: delay }, 'job failed; will retry');
+      logger.warn({ job: record.id, code: error.code, retryInMs: delay }, 'job failed; will retry');
     } else {
       store.fail(entry.seq, now, jobError(error));
       this.refunds.delete(entry.seq);
-      logger.warn({ job: entry.id, code: error.code }, 'job failed');
+      logger.warn({ job: record.id, code: error.code }, 'job failed');
     }
   }
 
@@ -380,6 +380,6 @@ export class Dispatcher {
         store.fail(entry.seq, now, jobError(error), 'queued');
       }
     });
-    for (const entry of doomed) this.deps.onJobChanged(entry.seq, entry.id);
+    for (const entry of doomed) this.deps.onJobChanged(entry.seq);
   }
 }

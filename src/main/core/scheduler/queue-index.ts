@@ -2,7 +2,7 @@ import type { Lane } from '../../../shared/job';
 import type { QueuedEntry } from '../store/job-record';
 
 /**
- * A queued job in memory. `position`, `startAt` and `finishAt` are written by the forecast.
+ * A queued job in memory. `position` (1-based, 0 = not placed yet) is written by the forecast.
  * `alive` goes false when the job leaves the queue (removal is lazy inside buckets).
  */
 export interface QueueNode {
@@ -10,8 +10,6 @@ export interface QueueNode {
   alive: boolean;
   bucket: Bucket | null;
   position: number;
-  startAt: number;
-  finishAt: number;
 }
 
 /**
@@ -143,7 +141,12 @@ export class QueueIndex {
   }
 
   add(entry: QueuedEntry, now: number): QueueNode {
-    const node: QueueNode = { entry, alive: true, bucket: null, position: 0, startAt: 0, finishAt: 0 };
+    // One string per distinct owner/model/kind/lane, not one per job (a million jobs add up).
+    entry.owner = this.intern(entry.owner);
+    entry.model = this.intern(entry.model);
+    entry.kind = this.intern(entry.kind);
+    entry.lane = this.intern(entry.lane);
+    const node: QueueNode = { entry, alive: true, bucket: null, position: 0 };
     this.nodes.set(entry.seq, node);
     this.ownerCounts.set(entry.owner, (this.ownerCounts.get(entry.owner) ?? 0) + 1);
     this.laneCounts[entry.lane]++;
@@ -259,6 +262,15 @@ export class QueueIndex {
       last.activeSlot = bucket.activeSlot;
     }
     bucket.activeSlot = -1;
+  }
+
+  private readonly strings = new Map<string, string>();
+
+  private intern<T extends string>(value: T): T {
+    const known = this.strings.get(value);
+    if (known !== undefined) return known as T;
+    this.strings.set(value, value);
+    return value;
   }
 
   private dropDeadDelayed(): void {

@@ -26,8 +26,8 @@ export interface JobRecord {
 
 /** What the scheduler keeps in memory per queued job: small, no payload. */
 export interface QueuedEntry {
+  /** The job's row; its public id is read from the store when needed (saves memory per job). */
   seq: number;
-  id: string;
   kind: JobKind;
   model: string;
   owner: string;
@@ -58,7 +58,6 @@ export interface NewJob {
 export function toQueuedEntry(record: JobRecord): QueuedEntry {
   return {
     seq: record.seq,
-    id: record.id,
     kind: record.kind,
     model: record.model,
     owner: record.owner,

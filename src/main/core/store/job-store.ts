@@ -144,7 +144,7 @@ export class JobStore {
       byId: db.prepare(`SELECT ${RECORD_COLUMNS} FROM jobs WHERE id = ?`),
       bySeq: db.prepare(`SELECT ${RECORD_COLUMNS} FROM jobs WHERE seq = ?`),
       result: db.prepare(`SELECT result FROM jobs WHERE seq = ?`),
-      queued: db.prepare(`SELECT seq, id, kind, model, owner, lane, priority, created_at, run_at, prompt_tokens, max_tokens
+      queued: db.prepare(`SELECT seq, kind, model, owner, lane, priority, created_at, run_at, prompt_tokens, max_tokens
           FROM jobs WHERE state = 'queued' ORDER BY seq`),
       countByState: db.prepare(`SELECT state, count(*) AS n FROM jobs GROUP BY state`),
       interrupted: db.prepare(`SELECT seq, attempts, max_attempts FROM jobs WHERE state = 'running'`),
@@ -325,7 +325,6 @@ export class JobStore {
     for (const raw of this.statements.queued.iterate()) {
       const row = raw as {
         seq: number;
-        id: string;
         kind: string;
         model: string;
         owner: string;
@@ -338,7 +337,6 @@ export class JobStore {
       };
       yield {
         seq: row.seq,
-        id: row.id,
         kind: row.kind as QueuedEntry['kind'],
         model: row.model,
         owner: row.owner,
