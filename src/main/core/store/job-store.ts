@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import type { JobError, JobState, Usage } from '../../../shared/job';
 import type { JobRecord, NewJob, QueuedEntry } from './job-record';
+import { RECORD_COLUMNS, rowToRecord, type JobRow } from './job-row';
 import { migrate } from './schema';
 
 export interface JobStoreOptions {
@@ -24,61 +25,6 @@ export interface HistoryQuery {
   limit: number;
   /** Opaque: the seq of the last row of the previous page. */
   cursor?: string | undefined;
-}
-
-interface JobRow {
-  seq: number;
-  id: string;
-  kind: string;
-  model: string;
-  owner: string;
-  priority: number;
-  lane: string;
-  state: string;
-  attempts: number;
-  max_attempts: number;
-  created_at: number;
-  run_at: number | null;
-  started_at: number | null;
-  finished_at: number | null;
-  prompt_tokens: number;
-  max_tokens: number | null;
-  input: string;
-  metadata: string | null;
-  error: string | null;
-  usage: string | null;
-}
-
-const RECORD_COLUMNS = `seq, id, kind, model, owner, priority, lane, state, attempts, max_attempts, created_at,
-  run_at, started_at, finished_at, prompt_tokens, max_tokens, input, metadata, error, usage`;
-
-function parseJson<T>(text: string | null): T | null {
-  return text === null ? null : (JSON.parse(text) as T);
-}
-
-function rowToRecord(row: JobRow): JobRecord {
-  return {
-    seq: row.seq,
-    id: row.id,
-    kind: row.kind as JobRecord['kind'],
-    model: row.model,
-    owner: row.owner,
-    priority: row.priority,
-    lane: row.lane as JobRecord['lane'],
-    state: row.state as JobState,
-    attempts: row.attempts,
-    maxAttempts: row.max_attempts,
-    createdAt: row.created_at,
-    runAt: row.run_at,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    promptTokens: row.prompt_tokens,
-    maxTokens: row.max_tokens,
-    input: JSON.parse(row.input) as Record<string, unknown>,
-    metadata: parseJson(row.metadata),
-    error: parseJson<JobError>(row.error),
-    usage: parseJson<Usage>(row.usage),
-  };
 }
 
 /** Random bytes fetched in blocks: one syscall per ~450 ids instead of one each. */
