@@ -239,7 +239,12 @@ async function serveEmbeddings(
   record.firstTokenAt = Date.now();
   sendJson(res, 200, {
     object: 'list',
-    data: inputs.map((text, index) => ({ object: 'embedding', embedding: embeddingVector(text, ctx.options.seed, ctx.options.embeddingDimensions), index })),
+    data: inputs.map((text, index) => {
+      const vector = embeddingVector(text, ctx.options.seed, ctx.options.embeddingDimensions);
+      // The OpenAI SDK asks for base64 (little-endian float32) by default.
+      const embedding = body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
+      return { object: 'embedding', embedding, index };
+    }),
     model: admitted.model,
     usage: { prompt_tokens: record.promptTokens, total_tokens: record.promptTokens },
   });

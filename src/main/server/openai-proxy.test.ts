@@ -46,8 +46,12 @@ describe('OpenAI-compatible /v1 through the queue', () => {
   it('answers text completions and embeddings', async () => {
     const completion = await openai.completions.create({ model: 'sim-model-a', prompt: 'Once', max_tokens: 5 });
     expect(completion.choices[0]?.text).toBeTruthy();
-    const embedding = await openai.embeddings.create({ model: 'text-embedding-sim', input: 'hello', encoding_format: 'float' });
-    expect(embedding.data[0]?.embedding.length).toBeGreaterThan(0);
+    const asFloats = await openai.embeddings.create({ model: 'text-embedding-sim', input: 'hello', encoding_format: 'float' });
+    expect(asFloats.data[0]?.embedding.length).toBeGreaterThan(8);
+    // The SDK's default asks for base64 and decodes it: the same vector must come back.
+    const byDefault = await openai.embeddings.create({ model: 'text-embedding-sim', input: 'hello' });
+    expect(byDefault.data[0]?.embedding).toHaveLength(asFloats.data[0]!.embedding.length);
+    expect(byDefault.data[0]!.embedding[0]).toBeCloseTo(asFloats.data[0]!.embedding[0]!, 5);
   });
 
   it('streams chunks and ends with [DONE]', async () => {
