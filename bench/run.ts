@@ -1,40 +1,39 @@
 /**
  * `npm run bench [-- NAME...] [--quick]`: runs the named benchmarks (default: all) and writes
- * bench/results/<name>.json plus bench/results/SUMMARY.md.
+ * bench/results/<name>.json plus bench/results/SUMMARY.md (tables and SVG charts).
+ *   queue    engine throughput, positions+ETAs at 10k/100k/1M queued, memory
+ *   http     LAN server submissions/s and the latency the proxy adds (autocannon)
+ *   quality  scheduling quality on the simulator: FIFO vs strict priority vs LM Queue
+ *   bullmq   the queue engine against BullMQ on a local Redis (apt redis-server)
+ * --quick fits the whole set in a couple of minutes (fewer jobs and runs).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { runBullmqComparison } from './bullmq/bullmq-comparison';
 import { runHttpBench } from './http';
+import { runQualityBench } from './quality/quality-bench';
 import { runQueueBench } from './queue/index';
+import { writeResult } from './report/results-store';
+import { writeSummary } from './report/summary';
 
-const RESULTS = join(import.meta.dirname, 'results');
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const names = args.filter((a) => !a.startsWith('--'));
-const wanted = (name: string) => names.length === 0 || names.includes(name);
+const log = (line: string) => console.log(line);
 
-const machine = {
-  cpu: cpus()[0]?.model ?? 'unknown',
-  cores: cpus().length,
-  memoryGb: Math.round(totalmem() / 2 ** 30),
-  node: process.version,
-  date: new Date().toISOString(),
-  quick,
-};
-
-function save(name: string, result: unknown): void {
-  mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, `${name}.json`), `${JSON.stringify({ machine, result }, null, 2)}\n`);
-}
-
-const benches: Record<string, () => Promise<unknown> | unknown> = {
-  queue: () => runQueueBench({ quick }),
+const benches: Record<string, () => Promise<object> | object> = {
+  queue: () => runQueueBench({ quick, log }),
   http: () => runHttpBench({ durationSeconds: quick ? 3 : 8, latencySamples: quick ? 150 : 400 }),
+  quality: () => runQualityBench({ quick, log }),
+  bullmq: () => runBullmqComparison({ quick, log }),
 };
 
-for (const [name, run] of Object.entries(benches)) {
-  if (!wanted(name)) continue;
-  console.log(`\n== ${name}${quick ? ' (quick)' : ''}`);
-  save(name, await run());
+const unknown = names.filter((n) => !(n in benches));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark ${unknown.join(', ')}; choose from ${Object.keys(benches).join(', ')}`);
+  process.exit(2);
 }
+for (const [name, run] of Object.entries(benches)) {
+  if (names.length > 0 && !names.includes(name)) continue;
+  console.log(`\n== ${name}${quick ? ' (quick)' : ''}`);
+  console.log(`wrote ${writeResult(name, await run())}`);
+}
+console.log(`wrote ${writeSummary()}`);

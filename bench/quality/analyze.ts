@@ -1,0 +1,178 @@
+/**
+ * Turns one policy run (what the bench handed over and when) plus the simulator's record (what
+ * it served and when) into scheduling-quality numbers, in simulated seconds.
+ */
+import type { RequestRecord, SimRecord } from '../../tools/lmstudio-sim/sim-record';
+import {
+  fairnessWhileBacklogged,
+  median,
+  percentile,
+  slotUtilization,
+  summarizeEtaError,
+  type EtaErrorSummary,
+  type EtaSample,
+  type FairnessResult,
+  type Interval,
+} from './metrics';
+import type { RunTrace } from './run-trace';
+import type { Workload } from './workload';
+
+/** Relative ETA errors are taken against at least this many simulated seconds of waiting. */
+export const ETA_FLOOR_SECONDS = 5;
+
+export interface WaitSummary {
+  jobs: number;
+  p50: number;
+  p95: number;
+  max: number;
+}
+
+export interface PolicyMetrics {
+  policy: string;
+  interactiveWait: WaitSummary;
+  interactiveWaitByOwner: Record<string, WaitSummary>;
+  /** Median start→finish of interactive requests: the goal's yardstick for waiting. */
+  interactiveServiceMedian: number;
+  /** From the batch's submission to its last job's finish. */
+  batchCompletionSeconds: number;
+  fairness: FairnessResult;
+  modelSwitches: number;
+  utilization: number;
+  makespanSeconds: number;
+  /** LM Queue only; null for policies that predict nothing. */
+  eta: {
+    /** Every job: the forecast's predicted start at submission. */
+    all: EtaErrorSummary;
+    /** Jobs that waited at least ETA_FLOOR_SECONDS: the goal's measure. */
+    waited: EtaErrorSummary;
+    byLane: Record<string, EtaErrorSummary>;
+    /**
+     * The ETA in the job `submit` returned (the 202 body), jobs that waited. The bench takes a
+     * forecast after every submission, which keeps forecasts fresh for the next one, so this
+     * understates how often a submission is shown a provisional back-of-the-queue place.
+     */
+    asReturnedBySubmit: EtaErrorSummary;
+    /** The same, every job, per lane (a chat shown at the back of the queue shows up here). */
+    asReturnedBySubmitByLane: Record<string, EtaErrorSummary>;
+  } | null;
+  failedJobs: number;
+  evictedRequests: number;
+  /**
+   * Requests of the previous model still generating when a switch began. The bench's simulator
+   * lets them finish; an LM Studio that evicts on a just-in-time load would have cut them off.
+   */
+  cutOffIfEvicting: number;
+  /** Most requests inside the simulator at once (a well-behaved client stays at the slot count). */
+  maxInFlightAtSimulator: number;
+}
+
+function summarizeWaits(waits: readonly number[]): WaitSummary {
+  return { jobs: waits.length, p50: percentile(waits, 50), p95: percentile(waits, 95), max: waits.length ? Math.max(...waits) : NaN };
+}
+
+/** The request that served a job: its last attempt (earlier ones failed and were retried). */
+function servedRequests(record: SimRecord): Map<string, RequestRecord> {
+  const byId = new Map<string, RequestRecord>();
+  for (const request of record.requests) {
+    if (request.clientRequestId !== null && request.endpoint === '/v1/chat/completions') byId.set(request.clientRequestId, request);
+  }
+  return byId;
+}
+
+export function analyzeRun(trace: RunTrace, record: SimRecord, workload: Workload, settings: { timeScale: number; slots: number }): PolicyMetrics {
+  const toSim = (wallMs: number): number => (wallMs - trace.t0Ms) / 1000 / settings.timeScale;
+  const served = servedRequests(record);
+  const starts = new Map<string, number>();
+  const finishes = new Map<string, number>();
+  let failedJobs = 0;
+  for (const job of workload.jobs) {
+    const t = trace.jobs.get(job.id);
+    const request = t ? served.get(t.requestId) : undefined;
+    if (!t || !request || request.startedAt === null || request.finishedAt === null || !t.succeeded) {
+      failedJobs++;
+      continue;
+    }
+    starts.set(job.id, toSim(request.startedAt));
+    finishes.set(job.id, toSim(request.finishedAt));
+  }
+  const arrival = (id: string): number => toSim(trace.jobs.get(id)!.arrivedAtMs);
+  const done = workload.jobs.filter((j) => starts.has(j.id));
+  const interactive = done.filter((j) => j.lane === 'interactive');
+  const waitOf = (id: string): number => Math.max(0, starts.get(id)! - arrival(id));
+
+  const byOwner: Record<string, WaitSummary> = {};
+  for (const owner of workload.interactiveOwners) {
+    byOwner[owner] = summarizeWaits(interactive.filter((j) => j.owner === owner).map((j) => waitOf(j.id)));
+  }
+  const batch = done.filter((j) => j.lane === 'batch');
+  const batchStart = Math.min(...workload.jobs.filter((j) => j.lane === 'batch').map((j) => j.arrivalSeconds));
+
+  const busy: Interval[] = record.requests
+    .filter((r) => r.endpoint !== '/api/v1/models/load' && r.endpoint !== '/api/v1/models/unload' && r.startedAt !== null && r.finishedAt !== null)
+    .map((r) => ({ start: toSim(r.startedAt!), end: toSim(r.finishedAt!) }));
+  const lastFinish = Math.max(...finishes.values());
+  const fairness = fairnessWhileBacklogged(
+    workload.busyOwners.map((owner) => {
+      const mine = done.filter((j) => j.owner === owner);
+      return {
+        owner,
+        jobs: mine.map((j) => ({ start: arrival(j.id), end: finishes.get(j.id)! })),
+        service: mine.map((j) => ({ start: starts.get(j.id)!, end: finishes.get(j.id)! })),
+      };
+    }),
+  );
+
+  return {
+    policy: trace.policy,
+    interactiveWait: summarizeWaits(interactive.map((j) => waitOf(j.id))),
+    interactiveWaitByOwner: byOwner,
+    interactiveServiceMedian: median(interactive.map((j) => finishes.get(j.id)! - starts.get(j.id)!)),
+    batchCompletionSeconds: Math.max(...batch.map((j) => finishes.get(j.id)!)) - batchStart,
+    fairness,
+    modelSwitches: record.switches.filter((s) => s.to !== null).length,
+    utilization: slotUtilization(busy, settings.slots, { start: 0, end: lastFinish }),
+    makespanSeconds: lastFinish,
+    eta: etaErrors(trace, workload, done, toSim, settings.timeScale),
+    failedJobs,
+    evictedRequests: record.requests.filter((r) => r.evicted).length,
+    cutOffIfEvicting: record.switches.reduce((sum, s) => sum + s.inFlightOfPrevious, 0),
+    maxInFlightAtSimulator: record.maxConcurrency,
+  };
+}
+
+function etaErrors(
+  trace: RunTrace,
+  workload: Workload,
+  done: Workload['jobs'],
+  toSim: (wallMs: number) => number,
+  timeScale: number,
+): PolicyMetrics['eta'] {
+  const samples = new Map<string, EtaSample>();
+  const returned: EtaSample[] = [];
+  const returnedByLane: Record<string, EtaSample[]> = {};
+  for (const job of done) {
+    const t = trace.jobs.get(job.id)!;
+    if (t.predictedStartInSeconds === null || t.startedAtMs === null) continue;
+    const actual = Math.max(0, toSim(t.startedAtMs) - toSim(t.arrivedAtMs));
+    samples.set(job.id, { predicted: t.predictedStartInSeconds / timeScale, actual });
+    if (t.submitEtaSeconds !== null) {
+      const sample = { predicted: t.submitEtaSeconds / timeScale, actual };
+      returned.push(sample);
+      (returnedByLane[job.lane] ??= []).push(sample);
+    }
+  }
+  if (samples.size === 0) return null;
+  const all = [...samples.values()];
+  const byLane: Record<string, EtaErrorSummary> = {};
+  for (const lane of new Set(workload.jobs.map((j) => j.lane))) {
+    const inLane = done.filter((j) => j.lane === lane && samples.has(j.id)).map((j) => samples.get(j.id)!);
+    if (inLane.length) byLane[lane] = summarizeEtaError(inLane, ETA_FLOOR_SECONDS);
+  }
+  return {
+    all: summarizeEtaError(all, ETA_FLOOR_SECONDS),
+    waited: summarizeEtaError(all.filter((s) => s.actual >= ETA_FLOOR_SECONDS), ETA_FLOOR_SECONDS),
+    byLane,
+    asReturnedBySubmit: summarizeEtaError(returned.filter((s) => s.actual >= ETA_FLOOR_SECONDS), ETA_FLOOR_SECONDS),
+    asReturnedBySubmitByLane: Object.fromEntries(Object.entries(returnedByLane).map(([lane, list]) => [lane, summarizeEtaError(list, ETA_FLOOR_SECONDS)])),
+  };
+}
