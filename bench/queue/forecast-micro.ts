@@ -31,7 +31,7 @@ for (let i = 0; i < size; i++) {
   );
 }
 const params = { slots: 4, laneCaps: laneCaps(4), maxRunningPerOwner: null, agingMs: 60_000, switchBoundMs: 60_000 };
-const run = () => forecast({ index, running: [], models: { active: 'm1', activeSince: now, loading: false }, fair: new FairShare(), params, service: new ServiceModel(), now });
+const run = () => forecast({ index, running: [], models: { active: 'm1', activeSince: now, loading: false, switchingTo: null }, fair: new FairShare(), params, service: new ServiceModel(), now });
 for (let i = 0; i < 2; i++) run();
 const times: number[] = [];
 for (let i = 0; i < 9; i++) {

@@ -111,12 +111,14 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
 
   const view = (record: JobRecord): Job => {
     const node = index.get(record.seq);
-    // A job the forecast has not placed yet is shown at the back of the queue until it is.
+    const place = node ? forecaster.placeOf(node) : null;
+    // A job the forecast has not placed yet gets a quick place until the next forecast.
+    const provisionalPosition = node && !place ? index.countAhead(node.entry) + 1 : 1;
     return toJobView(record, {
-      place: node ? forecaster.placeOf(node) : null,
+      place,
       run: dispatcher.running.get(record.seq),
-      provisionalPosition: Math.max(1, index.size),
-      provisionalStartAt: forecaster.tailFinishAt() ?? clock.now(),
+      provisionalPosition,
+      provisionalStartAt: forecaster.startAtPosition(provisionalPosition) ?? clock.now(),
       now: clock.now(),
     });
   };

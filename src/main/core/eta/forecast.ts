@@ -169,6 +169,7 @@ export function forecast(input: ForecastInput): Forecast {
   for (let guard = 0; guard < 4 * (index.size + input.running.length) + 16; guard++) {
     const decision = decide(cursors, running, models, fair, params, t);
     if (decision.type === 'run') {
+      models.switchingTo = null;
       const cursor = decision.candidate;
       const node = cursor.nodes[cursor.at]!;
       cursor.at++;
@@ -195,11 +196,13 @@ export function forecast(input: ForecastInput): Forecast {
     if (decision.type === 'switch') {
       t += service.loadMs(decision.model);
       models.active = decision.model;
+      models.switchingTo = null;
       models.activeSince = t;
       admitDelayed();
       continue;
     }
-    if (decision.type === 'wait' && finishOne()) {
+    if (decision.type === 'drain') models.switchingTo = decision.model;
+    if ((decision.type === 'wait' || decision.type === 'drain') && finishOne()) {
       admitDelayed();
       continue;
     }

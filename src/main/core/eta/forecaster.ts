@@ -54,10 +54,10 @@ export class Forecaster {
     return { position: node.position, startAt: startAt[slot]!, finishAt: finishAt[slot]! };
   }
 
-  /** When the last queued job is expected to finish (a new job's provisional start). */
-  tailFinishAt(): number | null {
-    const n = this.result.order.length;
-    return n === 0 ? null : this.result.finishAt[Math.min(n, this.result.finishAt.length) - 1]!;
+  /** When the job at `position` in the latest forecast starts (a provisional start), or null. */
+  startAtPosition(position: number): number | null {
+    const slot = Math.min(position, this.result.order.length, this.result.startAt.length) - 1;
+    return slot < 0 ? null : this.result.startAt[slot]!;
   }
 
   /** Real milliseconds since the last recompute finished. */

@@ -67,7 +67,7 @@ function jobError(error: BackendError): JobError {
 export class Dispatcher {
   readonly running = new Map<number, RunningJob>();
   readonly runningView: RunningView = emptyRunningView();
-  readonly models: ModelView = { active: null, activeSince: 0, loading: false };
+  readonly models: ModelView = { active: null, activeSince: 0, loading: false, switchingTo: null };
   private paused = false;
   private stopping = false;
   private scheduled = false;
@@ -173,11 +173,14 @@ export class Dispatcher {
       const decision = decide(index.activeBuckets(), this.runningView, this.models, fair, params, now);
       if (decision.type === 'run') {
         const entry = decision.candidate.entry;
+        this.models.switchingTo = null;
         decision.candidate.groupServedAt = now;
         index.remove(entry.seq);
         if (this.deps.store.claim(entry.seq, now, this.deps.instanceId)) launches.push(this.claimed(entry, now));
         continue;
       }
+      if (decision.type === 'drain') this.models.switchingTo = decision.model;
+      else if (decision.type === 'idle') this.models.switchingTo = null;
       if (decision.type === 'switch' && now >= this.loadRetryAt) this.switchTo(decision.model);
       return;
     }
@@ -348,6 +351,7 @@ export class Dispatcher {
         service.observeLoad(model, clock.now() - started);
         this.models.active = model;
         this.models.activeSince = clock.now();
+        this.models.switchingTo = null;
         this.loadFailures = 0;
       })
       .catch((raw: unknown) => {

@@ -1,15 +1,16 @@
 import type { Lane } from '../../../shared/job';
 
 /**
- * Default lane caps for a slot count: interactive may use every slot; batch leaves one for
- * interactive work; background gets a quarter (at least one), as the old design's
- * "background -c 1" did on a small box.
+ * Default lane caps for a slot count. Work-conserving: batch may use every slot when nothing
+ * else waits (interactive work, ranked first at equal priority by fair share, takes the next
+ * slot that frees); background, whose jobs tend to be long, gets at most half, so it can never
+ * hold every slot against a chat.
  */
 export function defaultLaneCaps(slots: number): Record<Lane, number> {
   return {
     interactive: slots,
-    batch: Math.max(1, slots - 1),
-    background: Math.max(1, Math.floor(slots / 4)),
+    batch: slots,
+    background: Math.max(1, Math.floor(slots / 2)),
   };
 }
 

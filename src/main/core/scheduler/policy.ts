@@ -9,7 +9,8 @@
  * just by being old.
  * Eligibility: global slots, per-lane caps, per-owner running cap.
  * Models: keep to the loaded model while it has work, unless work for another model has
- * waited `switchBoundMs` since it could last have run; switch only with nothing in flight.
+ * waited `switchBoundMs` since it could last have run; once decided, a switch waits for in-flight
+ * work, and happens.
  */
 import { LANES, type Lane } from '../../../shared/job';
 import { MAX_PRIORITY } from '../../../shared/priority';
@@ -37,6 +38,12 @@ export interface ModelView {
   activeSince: number;
   /** A load is in progress: nothing else starts. */
   loading: boolean;
+  /**
+   * A switch to this model was decided and in-flight work is draining: it is kept to until it
+   * happens (else each finished request would let the old model start another, and the switch
+   * never comes).
+   */
+  switchingTo: string | null;
 }
 
 /** Fair-share counters: lower has been served less. */
@@ -47,6 +54,8 @@ export interface FairView {
 export type Decision<C> =
   | { type: 'run'; candidate: C }
   | { type: 'switch'; model: string }
+  /** A switch to `model` is due; requests are in flight, so nothing new starts until they finish. */
+  | { type: 'drain'; model: string }
   /** Something is queued but cannot start yet (slots full, lanes capped, draining, loading). */
   | { type: 'wait' }
   /** Nothing is queued that is due. */
@@ -103,8 +112,12 @@ export function decide<C extends Contender>(
   let bestOtherEff = -1;
   let overdue: C | null = null;
   let overdueEff = -1;
+  let pendingTarget: C | null = null;
   const full = running.total >= params.slots || models.loading;
   const ownerCap = params.maxRunningPerOwner;
+  if (models.switchingTo !== null) {
+    for (const lane of LANES) pendingTarget ??= heads[lane].find((c) => c.entry.model === models.switchingTo) ?? null;
+  }
   for (const lane of LANES) {
     const laneHeads = heads[lane];
     if (laneHeads.length === 0) continue;
@@ -135,10 +148,12 @@ export function decide<C extends Contender>(
   }
   if (!any) return { type: 'idle' };
   if (full) return { type: 'wait' };
-  const switchTarget = models.active === null ? bestOther : (overdue ?? (best === null ? bestOther : null));
+  const switchTarget =
+    pendingTarget ?? (models.active === null ? bestOther : (overdue ?? (best === null ? bestOther : null)));
   if (switchTarget !== null) {
     // Never switch under someone else's generation: drain first (no new work for the old model).
-    return running.total > 0 ? { type: 'wait' } : { type: 'switch', model: switchTarget.entry.model };
+    const model = switchTarget.entry.model;
+    return running.total > 0 ? { type: 'drain', model } : { type: 'switch', model };
   }
   return best === null ? { type: 'wait' } : { type: 'run', candidate: best };
 }

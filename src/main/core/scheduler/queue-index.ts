@@ -126,6 +126,27 @@ export class QueueIndex {
     return this.nonEmpty;
   }
 
+  /**
+   * A quick place for a job the forecast has not placed yet: due jobs of a higher priority, or of
+   * the same priority and older, are ahead of it. O(groups); ignores models, aging and fairness.
+   */
+  countAhead(entry: QueuedEntry): number {
+    let ahead = 0;
+    for (const lane of Object.values(this.nonEmpty)) {
+      for (const bucket of lane) {
+        if (bucket.priority > entry.priority) ahead += bucket.live;
+        else if (bucket.priority === entry.priority) {
+          for (let i = bucket.head; i < bucket.nodes.length; i++) {
+            const other = bucket.nodes[i]!;
+            if (other.entry.seq >= entry.seq) break;
+            if (other.alive) ahead++;
+          }
+        }
+      }
+    }
+    return ahead;
+  }
+
   /** All queued nodes (due and delayed), in no particular order. */
   allNodes(): IterableIterator<QueueNode> {
     return this.nodes.values();
