@@ -2,8 +2,9 @@
  * A throwaway redis-server for the BullMQ comparison: loopback only, a free port, no RDB or AOF
  * persistence (BullMQ's fastest setting), stopped when the bench is done.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { waitForExit } from '../../tools/child-process';
 
 export interface RedisServer {
   port: number;
@@ -19,17 +20,6 @@ export function freeLoopbackPort(): Promise<number> {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
       server.close(() => resolve(port));
-    });
-  });
-}
-
-function exited(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
     });
   });
 }
@@ -72,9 +62,9 @@ export async function startRedisServer(binary = 'redis-server', startTimeoutMs =
     version,
     async stop() {
       child.kill('SIGTERM');
-      if (!(await exited(child, 5_000))) {
+      if (!(await waitForExit(child, 5_000))) {
         child.kill('SIGKILL');
-        await exited(child, 5_000);
+        await waitForExit(child, 5_000);
       }
     },
   };

@@ -3,9 +3,10 @@
  * cannot slow the simulated GPU's timers: at a 25x time scale every real millisecond of event-loop
  * stall would otherwise cost 25 simulated ones.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { SimRecord } from '../../tools/lmstudio-sim/sim-record';
+import { waitForExit } from '../../tools/child-process';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -49,17 +50,6 @@ function flags(s: SimSettings): string[] {
     ['--time-scale', s.timeScale],
   ].flatMap(([flag, value]) => [String(flag), String(value)]);
   return s.evictOnSwitch ? args : [...args, '--no-evict'];
-}
-
-function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
 }
 
 export async function spawnSimulator(settings: SimSettings, startTimeoutMs = 20_000): Promise<SimProcess> {
