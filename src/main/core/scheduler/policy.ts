@@ -13,7 +13,7 @@
  * work, and happens.
  */
 import { LANES, type Lane } from '../../../shared/job';
-import { MAX_PRIORITY } from '../../../shared/priority';
+import { DEFAULT_PRIORITY, MAX_PRIORITY } from '../../../shared/priority';
 import type { QueuedEntry } from '../store/job-record';
 
 export interface PolicyParams {
@@ -78,6 +78,15 @@ export function effectivePriority(c: Contender, now: number, agingMs: number): n
   return Math.min(MAX_PRIORITY, c.entry.priority + Math.floor(waited / agingMs));
 }
 
+/**
+ * How long work for another model may wait for a switch: the configured bound at normal priority
+ * and below, halved for each level above it (60 s → high 15 s → urgent ~4 s), so priority counts
+ * across models too while low-priority work still batches up by model.
+ */
+export function switchBound(boundMs: number, effectivePriority: number): number {
+  return boundMs / 2 ** Math.max(0, effectivePriority - DEFAULT_PRIORITY);
+}
+
 /** Whether `a` (at effective priority `aEff`) goes before `b` (at `bEff`). */
 export function goesBefore(a: Contender, aEff: number, b: Contender, bEff: number, fair: FairView): boolean {
   if (aEff !== bEff) return aEff > bEff;
@@ -140,7 +149,7 @@ export function decide<C extends Contender>(
         bestOtherEff = eff;
       }
       const waitingSince = Math.max(entry.createdAt, entry.runAt, models.activeSince);
-      if (now - waitingSince >= params.switchBoundMs && (overdue === null || goesBefore(c, eff, overdue, overdueEff, fair))) {
+      if (now - waitingSince >= switchBound(params.switchBoundMs, eff) && (overdue === null || goesBefore(c, eff, overdue, overdueEff, fair))) {
         overdue = c;
         overdueEff = eff;
       }

@@ -1,0 +1,51 @@
+import { describe, expect, test } from 'vitest';
+import type { QueuedEntry } from '../store/job-record';
+import { decide, emptyRunningView, switchBound, type Contender, type PolicyParams } from './policy';
+
+const params: PolicyParams = {
+  slots: 4,
+  laneCaps: { interactive: 4, batch: 4, background: 2 },
+  maxRunningPerOwner: null,
+  agingMs: 0,
+  switchBoundMs: 60_000,
+};
+const fair = { served: () => 0 };
+let seq = 0;
+const head = (overrides: Partial<QueuedEntry>): Contender => ({
+  entry: { seq: ++seq, kind: 'chat', model: 'a', owner: 'o', lane: 'interactive', priority: 5, createdAt: 0, runAt: 0, promptTokens: 1, maxTokens: null, ...overrides },
+  groupServedAt: 0,
+});
+const lanes = (heads: Contender[]) => ({
+  interactive: heads.filter((h) => h.entry.lane === 'interactive'),
+  batch: heads.filter((h) => h.entry.lane === 'batch'),
+  background: heads.filter((h) => h.entry.lane === 'background'),
+});
+
+describe('policy: model switches', () => {
+  test('the switch bound halves per priority level above normal', () => {
+    expect(switchBound(60_000, 3)).toBe(60_000);
+    expect(switchBound(60_000, 5)).toBe(60_000);
+    expect(switchBound(60_000, 7)).toBe(15_000);
+    expect(switchBound(60_000, 9)).toBe(3_750);
+  });
+
+  test('work for another model waits its bound, then the switch drains in-flight work first', () => {
+    const current = head({ model: 'a', lane: 'batch' });
+    const other = head({ model: 'b', priority: 7 });
+    const models = { active: 'a', activeSince: 0, loading: false, switchingTo: null };
+    expect(decide(lanes([current, other]), emptyRunningView(), models, fair, params, 14_999)).toMatchObject({ type: 'run', candidate: current });
+    const busy = { ...emptyRunningView(), total: 1, byLane: { interactive: 0, batch: 1, background: 0 } };
+    expect(decide(lanes([current, other]), busy, models, fair, params, 15_000)).toEqual({ type: 'drain', model: 'b' });
+    expect(decide(lanes([current, other]), emptyRunningView(), models, fair, params, 15_000)).toEqual({ type: 'switch', model: 'b' });
+  });
+
+  test('a decided switch is kept to: the old model starts nothing new while it drains', () => {
+    const current = head({ model: 'a' });
+    const other = head({ model: 'b' });
+    const busy = { ...emptyRunningView(), total: 1, byLane: { interactive: 1, batch: 0, background: 0 } };
+    const draining = { active: 'a', activeSince: 0, loading: false, switchingTo: 'b' };
+    expect(decide(lanes([current, other]), busy, draining, fair, params, 1)).toEqual({ type: 'drain', model: 'b' });
+    // Without the pending switch the old model's job would simply run.
+    expect(decide(lanes([current, other]), busy, { ...draining, switchingTo: null }, fair, params, 1)).toMatchObject({ type: 'run' });
+  });
+});
