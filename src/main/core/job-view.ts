@@ -1,4 +1,5 @@
 import type { Job, JobEta, JobProgress } from '../../shared/job';
+import { expectedTokens, remainingMs } from './eta/running-estimate';
 import type { RunningJob } from './scheduler/dispatcher';
 import type { JobRecord } from './store/job-record';
 
@@ -27,7 +28,7 @@ function progressOf(record: JobRecord, live: LiveState, position: number | null)
       const run = live.run;
       if (!run) return { fraction: null, stage: 'running', message: null };
       if (run.entry.kind === 'embedding') return { fraction: null, stage: 'embedding', message: null };
-      const expected = Math.max(run.estimate.outputTokens, run.tokens, 1);
+      const expected = expectedTokens(run);
       const fraction = run.tokens === 0 ? 0 : Math.min(0.99, run.tokens / expected);
       return {
         fraction,
@@ -45,12 +46,7 @@ function progressOf(record: JobRecord, live: LiveState, position: number | null)
 }
 
 function runningEta(run: RunningJob, now: number): JobEta {
-  const expected = Math.max(run.estimate.outputTokens, run.tokens, 1);
-  const elapsed = now - run.startedAt;
-  // Scale the estimate by how far generation has got once tokens are flowing.
-  const remaining =
-    run.tokens > 0 ? (elapsed / run.tokens) * (expected - run.tokens) : Math.max(0, run.estimate.serviceMs - elapsed);
-  return { startsInSeconds: 0, finishesInSeconds: seconds(remaining) };
+  return { startsInSeconds: 0, finishesInSeconds: seconds(remainingMs(run, now)) };
 }
 
 /** A stored job plus what only memory knows (position, ETA, progress) → the API's job. */

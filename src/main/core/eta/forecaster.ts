@@ -5,6 +5,7 @@ import type { Dispatcher } from '../scheduler/dispatcher';
 import type { PolicyParams } from '../scheduler/policy';
 import type { QueueIndex, QueueNode } from '../scheduler/queue-index';
 import { forecast, type Forecast, type RunningJobView } from './forecast';
+import { remainingMs } from './running-estimate';
 import type { ServiceModel } from './service-model';
 
 /** ETAs drift with time even when nothing changes; refresh at least this often when asked. */
@@ -85,11 +86,7 @@ export class Forecaster {
     const started = performance.now();
     const running: RunningJobView[] = [];
     for (const run of dispatcher.running.values()) {
-      const elapsed = now - run.startedAt;
-      const expected = Math.max(run.estimate.outputTokens, run.tokens, 1);
-      const remaining =
-        run.tokens > 0 ? (elapsed / run.tokens) * (expected - run.tokens) : run.estimate.serviceMs - elapsed;
-      running.push({ entry: run.entry, expectedFinishAt: now + Math.max(0, remaining) });
+      running.push({ entry: run.entry, expectedFinishAt: now + remainingMs(run, now) });
     }
     const state = backend.state();
     const retryAt = state.status === 'down' && state.retryAt ? Date.parse(state.retryAt) : now;

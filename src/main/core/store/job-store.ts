@@ -83,7 +83,7 @@ export class JobStore {
           WHERE seq = ? AND state = 'running'`),
       requeue: db.prepare(`UPDATE jobs SET state = 'queued', run_at = ?, error = ?, claimed_by = NULL,
           attempts = max(0, attempts - ?) WHERE seq = ? AND state = 'running'`),
-      fail: db.prepare(`UPDATE jobs SET state = 'failed', finished_at = ?, error = ?, usage = coalesce(?, usage)
+      fail: db.prepare(`UPDATE jobs SET state = 'failed', finished_at = ?, error = ?
           WHERE seq = ? AND state = ?`),
       cancel: db.prepare(`UPDATE jobs SET state = 'canceled', finished_at = ?, error = ? WHERE seq = ? AND state = ?`),
       reprioritize: db.prepare(`UPDATE jobs SET priority = ? WHERE seq = ? AND state = 'queued'`),
@@ -211,7 +211,7 @@ export class JobStore {
   }
 
   fail(seq: number, now: number, error: JobError, from: 'queued' | 'running' = 'running'): boolean {
-    const info = this.statements.fail.run(now, JSON.stringify(error), null, seq, from);
+    const info = this.statements.fail.run(now, JSON.stringify(error), seq, from);
     return this.moved(from, 'failed', info.changes === 1);
   }
 
