@@ -81,16 +81,7 @@ function admit(
     model: requested ?? '',
     endpoint,
     stream: body.stream === true && endpoint !== '/v1/embeddings',
-    arrivedAt: Date.now(),
-    startedAt: null,
-    firstTokenAt: null,
-    finishedAt: null,
-    aborted: false,
-    evicted: false,
-    status: 200,
-    error: null,
     promptTokens: promptTokensOf(body, endpoint, promptText),
-    completionTokens: 0,
   });
   const reject = (status: number, message: string, payload: unknown = errorBody(message)): null => {
     record.status = status;

@@ -105,15 +105,6 @@ function managementRecord(ctx: SimContext, req: IncomingMessage, endpoint: Reque
     model,
     endpoint,
     stream: false,
-    arrivedAt: Date.now(),
-    startedAt: null,
-    firstTokenAt: null,
-    finishedAt: null,
-    aborted: false,
-    evicted: false,
-    status: 200,
-    error: null,
     promptTokens: 0,
-    completionTokens: 0,
   });
 }

@@ -99,7 +99,20 @@ export class SimRecorder {
   }
 
   /** Adds a request and returns the live entry; the handler fills it in as it goes. */
-  addRequest(entry: RequestRecord): RequestRecord {
+  /** Records a request as it arrives; the route fills in times and outcome as it goes. */
+  addRequest(arrival: Pick<RequestRecord, 'id' | 'clientRequestId' | 'model' | 'endpoint' | 'stream' | 'promptTokens'>): RequestRecord {
+    const entry: RequestRecord = {
+      ...arrival,
+      arrivedAt: Date.now(),
+      startedAt: null,
+      firstTokenAt: null,
+      finishedAt: null,
+      aborted: false,
+      evicted: false,
+      status: 200,
+      error: null,
+      completionTokens: 0,
+    };
     this.data.requests.push(entry);
     return entry;
   }
