@@ -50,6 +50,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   const store = new JobStore({
     path: config.dataDir === null ? ':memory:' : join(config.dataDir, 'lmqueue.db'),
     nativeBinding: config.sqliteNativeBinding ?? null,
+    onCheckpointFailure: (error) => logger.warn({ err: error.message }, 'background checkpoints stopped; SQLite checkpoints inline'),
   });
   const recovered = store.recoverInterrupted(clock.now());
   if (recovered.requeued + recovered.failed > 0) logger.warn(recovered, 'recovered jobs left running by a previous run');
@@ -369,7 +370,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
         unsubscribeBackend();
         store.saveStats(service.takeDirty());
         await backend.close();
-        store.close();
+        await store.close();
       })();
       return closing;
     },

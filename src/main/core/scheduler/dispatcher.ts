@@ -12,7 +12,7 @@ import type { ServiceEstimate, ServiceModel } from '../eta/service-model';
 import { JOB_KIND_DEFINITIONS, backendBody } from '../jobs/job-kinds';
 import { BackendError, isBackendError } from '../lmstudio/errors';
 import type { QueuedEntry } from '../store/job-record';
-import type { JobStore } from '../store/job-store';
+import type { ClaimedJob, JobStore } from '../store/job-store';
 import { retryDelayMs } from './backoff';
 import { serviceCost, type FairShare } from './fair-share';
 import { decide, emptyRunningView, type ModelView, type PolicyParams, type RunningView } from './policy';
@@ -20,6 +20,8 @@ import type { QueueIndex } from './queue-index';
 
 export interface RunningJob {
   entry: QueuedEntry;
+  /** What the claim read back from the store: sent once the claim is committed. */
+  claim: ClaimedJob;
   startedAt: number;
   estimate: ServiceEstimate;
   /** Generated tokens so far (streamed). */
@@ -176,7 +178,8 @@ export class Dispatcher {
         this.models.switchingTo = null;
         decision.candidate.groupServedAt = now;
         index.remove(entry.seq);
-        if (this.deps.store.claim(entry.seq, now, this.deps.instanceId)) launches.push(this.claimed(entry, now));
+        const claim = this.deps.store.claim(entry.seq, now, this.deps.instanceId);
+        if (claim) launches.push(this.claimed(entry, claim, now));
         continue;
       }
       if (decision.type === 'drain') this.models.switchingTo = decision.model;
@@ -218,13 +221,14 @@ export class Dispatcher {
   }
 
   /** Books a claimed job as running (slots, fair share); it is sent after the commit. */
-  private claimed(entry: QueuedEntry, now: number): RunningJob {
+  private claimed(entry: QueuedEntry, claim: ClaimedJob, now: number): RunningJob {
     const estimate = this.deps.service.estimate(entry);
     this.deps.fair.charge(entry.owner, serviceCost(estimate.promptTokens, estimate.outputTokens));
     let settle: () => void = () => {};
     const done = new Promise<void>((resolve) => (settle = resolve));
     const run: RunningJob = {
       entry,
+      claim,
       startedAt: now,
       estimate,
       tokens: 0,
@@ -257,14 +261,12 @@ export class Dispatcher {
   }
 
   private async execute(run: RunningJob): Promise<void> {
-    const { store, backend, clock } = this.deps;
-    const { entry } = run;
+    const { backend, clock } = this.deps;
+    const { entry, claim } = run;
     try {
-      const record = store.getBySeq(entry.seq);
-      if (!record) throw new BackendError('protocol', 'job record vanished');
-      JOB_KIND_DEFINITIONS[entry.kind].validate(record.input);
+      JOB_KIND_DEFINITIONS[entry.kind].validate(claim.input);
       const outcome = await backend.run(
-        { jobId: record.id, kind: entry.kind, model: entry.model, body: backendBody(record.input, entry.model) },
+        { jobId: claim.id, kind: entry.kind, model: entry.model, body: backendBody(claim.input, entry.model) },
         {
           signal: run.controller.signal,
           onChunk: (data) => {

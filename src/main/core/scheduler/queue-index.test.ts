@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import type { QueuedEntry } from '../store/job-record';
 import { QueueIndex } from './queue-index';
@@ -50,5 +51,44 @@ describe('QueueIndex', () => {
     index.remove(now1.seq);
     expect(index.activeBuckets().interactive).toHaveLength(0);
     expect(index.laneCounts.interactive).toBe(0);
+  });
+
+  test('property: countAhead equals a count over all queued jobs (any adds, removals and re-adds)', () => {
+    const op = fc.oneof(
+      fc.record({ add: fc.record({ priority: fc.integer({ min: 0, max: 9 }), owner: fc.constantFrom('a', 'b', 'c') }) }),
+      fc.record({ remove: fc.nat() }),
+      fc.record({ readd: fc.nat() }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+        const index = new QueueIndex();
+        const queued = new Map<number, QueuedEntry>();
+        const removed: QueuedEntry[] = [];
+        for (const o of ops) {
+          if ('add' in o) {
+            const e = entry(o.add);
+            index.add(e, 0);
+            queued.set(e.seq, e);
+          } else if ('remove' in o && queued.size > 0) {
+            const e = [...queued.values()][o.remove % queued.size]!;
+            index.remove(e.seq);
+            queued.delete(e.seq);
+            removed.push(e);
+          } else if ('readd' in o && removed.length > 0) {
+            // A retried job comes back with its old seq, among newer ones.
+            const [e] = removed.splice(o.readd % removed.length, 1);
+            index.add({ ...e! }, 0);
+            queued.set(e!.seq, e!);
+          }
+        }
+        for (const e of queued.values()) {
+          const expected = [...queued.values()].filter(
+            (o) => o.priority > e.priority || (o.priority === e.priority && o.seq < e.seq),
+          ).length;
+          expect(index.countAhead(e)).toBe(expected);
+        }
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

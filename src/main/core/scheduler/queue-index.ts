@@ -135,16 +135,28 @@ export class QueueIndex {
     for (const lane of Object.values(this.nonEmpty)) {
       for (const bucket of lane) {
         if (bucket.priority > entry.priority) ahead += bucket.live;
-        else if (bucket.priority === entry.priority) {
-          for (let i = bucket.head; i < bucket.nodes.length; i++) {
-            const other = bucket.nodes[i]!;
-            if (other.entry.seq >= entry.seq) break;
-            if (other.alive) ahead++;
-          }
-        }
+        else if (bucket.priority === entry.priority) ahead += QueueIndex.olderInBucket(bucket, entry.seq);
       }
     }
     return ahead;
+  }
+
+  /**
+   * Live jobs in a bucket older than `seq`. Buckets are in seq order, so the usual case (the
+   * newest job, or a job newer than the whole bucket) is O(1); otherwise a scan up to `seq`.
+   */
+  private static olderInBucket(bucket: Bucket, seq: number): number {
+    const { nodes } = bucket;
+    const last = nodes[nodes.length - 1];
+    if (!last || last.entry.seq < seq) return bucket.live;
+    if (last.entry.seq === seq && last.alive) return bucket.live - 1;
+    let older = 0;
+    for (let i = bucket.head; i < nodes.length; i++) {
+      const other = nodes[i]!;
+      if (other.entry.seq >= seq) break;
+      if (other.alive) older++;
+    }
+    return older;
   }
 
   /** All queued nodes (due and delayed), in no particular order. */

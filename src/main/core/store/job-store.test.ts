@@ -6,6 +6,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import type { JobState } from '../../../shared/job';
 import type { NewJob } from './job-record';
 import { JobStore } from './job-store';
+import { WalCheckpointer, type CheckpointResult } from './wal-checkpointer';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -40,8 +41,8 @@ describe('JobStore', () => {
     const store = new JobStore({ path: ':memory:' });
     const job = store.insert(newJob());
     expect(store.counts.queued).toBe(1);
-    expect(store.claim(job.seq, 2_000, 'me')).toBe(true);
-    expect(store.claim(job.seq, 2_000, 'me')).toBe(false);
+    expect(store.claim(job.seq, 2_000, 'me')).toEqual({ id: job.id, input: job.input });
+    expect(store.claim(job.seq, 2_000, 'me')).toBeNull();
     expect(store.succeed(job.seq, 3_000, { answer: 42 }, { promptTokens: 1, completionTokens: 2, totalTokens: 3 })).toBe(true);
     const done = store.getById(job.id)!;
     expect(done).toMatchObject({ state: 'succeeded', attempts: 1, startedAt: 2_000, finishedAt: 3_000 });
@@ -55,7 +56,7 @@ describe('JobStore', () => {
     const job = store.insert(newJob());
     expect(store.succeed(job.seq, 1, null, null)).toBe(false);
     expect(store.cancel(job.seq, 1, 'x', 'queued')).toBe(true);
-    expect(store.claim(job.seq, 1, 'me')).toBe(false);
+    expect(store.claim(job.seq, 1, 'me')).toBeNull();
     expect(store.reprioritize(job.seq, 9)).toBe(false);
     expect(store.counts).toMatchObject({ queued: 0, canceled: 1 });
   });
@@ -97,12 +98,63 @@ describe('JobStore', () => {
     await durable; // committed at the end of the turn
     expect(store.db.inTransaction).toBe(false);
     const lost = store.insert(newJob());
-    store.db.close(); // killed before the batch committed: nobody was told it was accepted
+    store.abandon(); // killed before the batch committed: nobody was told it was accepted
     store = new JobStore({ path });
     expect(store.getById(kept.id)?.state).toBe('queued');
     expect(store.getById(lost.id)).toBeNull();
     expect(store.countByState().queued).toBe(1);
     store.close();
+  });
+
+  test('a busy store checkpoints on its own thread, and the data stays whole', async () => {
+    const path = tempDbPath();
+    const reports: CheckpointResult[] = [];
+    let caughtUp: () => void = () => {};
+    const done = new Promise<void>((resolve) => (caughtUp = resolve));
+    const store = new JobStore({
+      path,
+      onCheckpoint: (result) => {
+        reports.push(result);
+        if (result.log > 0 && result.checkpointed === result.log) caughtUp();
+      },
+    });
+    expect(store.db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000); // quiet store: SQLite's own
+    const jobs = Array.from({ length: 200 }, () => store.transaction(() => store.insert(newJob())));
+    expect(store.db.pragma('wal_autocheckpoint', { simple: true })).toBe(0); // busy: the thread's
+    await done;
+    expect(reports.every((r) => r.busy === 0)).toBe(true);
+    await store.close();
+    const reopened = new JobStore({ path });
+    expect(reopened.countByState().queued).toBe(200);
+    expect(reopened.getById(jobs[199]!.id)?.state).toBe('queued');
+    await reopened.close();
+  });
+
+  test('when the checkpoint thread fails, the failure is reported', async () => {
+    const failure = new Promise<Error>((resolve) => {
+      const checkpointer = new WalCheckpointer({ file: join(tempDbPath(), 'missing-dir', 'x.db'), nativeBinding: null, onFailure: resolve });
+      checkpointer.wrote();
+    });
+    expect((await failure).message).toMatch(/unable to open|directory does not exist/i);
+  });
+
+  test('history by state uses the state index (succeeded jobs are left out of it)', () => {
+    const store = new JobStore({ path: ':memory:' });
+    const prepare = store.db.prepare.bind(store.db);
+    const seen: string[] = [];
+    store.db.prepare = ((sql: string) => (seen.push(sql), prepare(sql))) as typeof store.db.prepare;
+    const failed = store.insert(newJob());
+    store.claim(failed.seq, 1, 'w');
+    store.fail(failed.seq, 2, { code: 'x', message: 'x' });
+    for (const state of ['failed', 'queued', 'succeeded'] as const) {
+      seen.length = 0;
+      const page = store.history({ state, limit: 10 });
+      expect(page.records.map((r) => r.id)).toEqual(state === 'failed' ? [failed.id] : []);
+      const plan = JSON.stringify(prepare(`EXPLAIN QUERY PLAN ${seen[0]!}`).all(state, 11));
+      if (state === 'succeeded') expect(plan).not.toContain('jobs_by_state_except_succeeded');
+      else expect(plan).toContain('jobs_by_state_except_succeeded');
+    }
+    void store.close();
   });
 
   test('a second process cannot open the same data directory', () => {
@@ -145,13 +197,13 @@ describe('JobStore', () => {
           } else if (o.type === 'claim') {
             const j = pick('queued', o.pick);
             if (j) {
-              expect(store.claim(j.seq, 1, 'w')).toBe(true);
+              expect(store.claim(j.seq, 1, 'w')).not.toBeNull();
               j.state = 'running';
               j.attempts++;
             }
           } else if (o.type === 'crash') {
             // Kill without any cleanup: the process dies with jobs running.
-            store.db.close();
+            store.abandon();
             store = new JobStore({ path });
             store.recoverInterrupted(2);
             for (const j of model.values()) {
@@ -168,7 +220,7 @@ describe('JobStore', () => {
             j.state = ({ succeed: 'succeeded', retry: 'queued', fail: 'failed', cancel: 'canceled' } as const)[o.type];
           }
         }
-        store.db.close();
+        store.abandon();
         const reopened = new JobStore({ path });
         for (const [id, j] of model) {
           const rec = reopened.getById(id);

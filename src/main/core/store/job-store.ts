@@ -4,6 +4,7 @@ import type { JobError, JobState, Usage } from '../../../shared/job';
 import type { JobRecord, NewJob, QueuedEntry } from './job-record';
 import { RECORD_COLUMNS, rowToRecord, type JobRow } from './job-row';
 import { migrate } from './schema';
+import { WalCheckpointer, type CheckpointResult } from './wal-checkpointer';
 
 export interface JobStoreOptions {
   /** File path, or ':memory:' for tests. */
@@ -15,6 +16,39 @@ export interface JobStoreOptions {
   synchronous?: 'NORMAL' | 'FULL';
   /** Path of a better-sqlite3 addon built for another ABI (Electron); default: Node's build. */
   nativeBinding?: string | null;
+  /** A background checkpoint finished (WAL frames in the log, and copied back). */
+  onCheckpoint?: (result: CheckpointResult) => void;
+  /** The checkpoint thread failed; SQLite's own checkpoints took over (slower, still safe). */
+  onCheckpointFailure?: (error: Error) => void;
+}
+
+/** The state index leaves out succeeded jobs; queries that use it must say so (see schema). */
+const NOT_SUCCEEDED = `state <> 'succeeded'`;
+
+export interface ClaimedJob {
+  id: string;
+  input: Record<string, unknown>;
+}
+
+/** Commits before checkpoints move to their own thread (see `committed`). */
+const BUSY_COMMITS = 64;
+
+/**
+ * A lock file held for the life of the process (an exclusive SQLite lock, released by the OS
+ * if the process dies), so two engines never share one data directory.
+ */
+function acquireDirectoryLock(path: string, options: { nativeBinding?: string }): Database.Database {
+  const lock = new Database(path, { timeout: 0, ...options });
+  try {
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('BEGIN IMMEDIATE; COMMIT;');
+    return lock;
+  } catch (error) {
+    lock.close();
+    const busy = (error as { code?: string }).code?.startsWith('SQLITE_BUSY');
+    if (busy) throw new Error(`data directory is in use by another LM Queue process (${path})`, { cause: error });
+    throw error;
+  }
 }
 
 export interface HistoryQuery {
@@ -51,26 +85,30 @@ export class JobStore {
   readonly counts: Record<JobState, number>;
   private readonly statements;
 
+  /** Held for the life of the store: one engine per data directory. */
+  private readonly lock: Database.Database | null = null;
+  private checkpointer: WalCheckpointer | null = null;
+  /** Commits so far; the checkpoint thread starts once a store is clearly busy. */
+  private commits = 0;
+  private readonly nativeBinding: string | null;
+  private readonly onCheckpointFailure: ((error: Error) => void) | null;
+  private readonly onCheckpoint: ((result: CheckpointResult) => void) | null;
+
   constructor(options: JobStoreOptions) {
-    this.db = new Database(options.path, {
-      timeout: 1_000,
-      ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
-    });
+    const nativeBinding = options.nativeBinding ? { nativeBinding: options.nativeBinding } : {};
+    if (options.path !== ':memory:') this.lock = acquireDirectoryLock(`${options.path}.lock`, nativeBinding);
     try {
+      this.db = new Database(options.path, { timeout: 1_000, ...nativeBinding });
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
-      if (options.path !== ':memory:') {
-        // One engine per data directory: hold the write lock for the life of the process.
-        this.db.pragma('locking_mode = EXCLUSIVE');
-        this.db.exec('BEGIN IMMEDIATE; COMMIT;');
-      }
+      migrate(this.db);
     } catch (error) {
-      this.db.close();
-      const busy = (error as { code?: string }).code?.startsWith('SQLITE_BUSY');
-      if (busy) throw new Error(`data directory is in use by another LM Queue process (${options.path})`, { cause: error });
+      this.lock?.close();
       throw error;
     }
-    migrate(this.db);
+    this.onCheckpointFailure = options.onCheckpointFailure ?? null;
+    this.onCheckpoint = options.onCheckpoint ?? null;
+    this.nativeBinding = options.nativeBinding ?? null;
     const db = this.db;
     this.statements = {
       insert: db.prepare(`INSERT INTO jobs (id, kind, model, owner, priority, lane, state, attempts, max_attempts,
@@ -78,7 +116,7 @@ export class JobStore {
         VALUES (@id, @kind, @model, @owner, @priority, @lane, 'queued', 0, @maxAttempts,
           @createdAt, @runAt, @promptTokens, @maxTokens, @input, @metadata)`),
       claim: db.prepare(`UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, claimed_by = ?,
-          error = NULL WHERE seq = ? AND state = 'queued'`),
+          error = NULL WHERE seq = ? AND state = 'queued' RETURNING id, input`),
       succeed: db.prepare(`UPDATE jobs SET state = 'succeeded', finished_at = ?, result = ?, usage = ?, error = NULL
           WHERE seq = ? AND state = 'running'`),
       requeue: db.prepare(`UPDATE jobs SET state = 'queued', run_at = ?, error = ?, claimed_by = NULL,
@@ -91,9 +129,10 @@ export class JobStore {
       bySeq: db.prepare(`SELECT ${RECORD_COLUMNS} FROM jobs WHERE seq = ?`),
       result: db.prepare(`SELECT result FROM jobs WHERE seq = ?`),
       queued: db.prepare(`SELECT seq, kind, model, owner, lane, priority, created_at, run_at, prompt_tokens, max_tokens
-          FROM jobs WHERE state = 'queued' ORDER BY seq`),
-      countByState: db.prepare(`SELECT state, count(*) AS n FROM jobs GROUP BY state`),
-      interrupted: db.prepare(`SELECT seq, attempts, max_attempts FROM jobs WHERE state = 'running'`),
+          FROM jobs WHERE state = 'queued' AND ${NOT_SUCCEEDED} ORDER BY seq`),
+      countByState: db.prepare(`SELECT state, count(*) AS n FROM jobs WHERE ${NOT_SUCCEEDED} GROUP BY state`),
+      countAll: db.prepare(`SELECT count(*) FROM jobs`).pluck(),
+      interrupted: db.prepare(`SELECT seq, attempts, max_attempts FROM jobs WHERE state = 'running' AND ${NOT_SUCCEEDED}`),
       purge: db.prepare(`DELETE FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?`),
       purgeCounts: db.prepare(`SELECT state, count(*) AS n FROM jobs
           WHERE finished_at IS NOT NULL AND finished_at < ? GROUP BY state`),
@@ -143,6 +182,7 @@ export class JobStore {
       for (const w of batch.waiters) w.reject(error);
       throw error;
     }
+    this.committed();
     for (const w of batch.waiters) w.resolve();
   }
 
@@ -187,12 +227,21 @@ export class JobStore {
 
   /** Runs `fn` in one transaction (one commit for a burst of inserts). */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    const outermost = !this.db.inTransaction;
+    const result = this.db.transaction(fn)();
+    if (outermost) this.committed();
+    return result;
   }
 
-  /** Marks a queued job running before anything is sent; false if it is no longer queued. */
-  claim(seq: number, now: number, claimedBy: string): boolean {
-    return this.moved('queued', 'running', this.statements.claim.run(now, claimedBy, seq).changes === 1);
+  /**
+   * Marks a queued job running before anything is sent, and returns what is to be sent; null
+   * if it is no longer queued.
+   */
+  claim(seq: number, now: number, claimedBy: string): ClaimedJob | null {
+    const row = this.statements.claim.get(now, claimedBy, seq) as { id: string; input: string } | undefined;
+    if (!row) return null;
+    this.moved('queued', 'running', true);
+    return { id: row.id, input: JSON.parse(row.input) as Record<string, unknown> };
   }
 
   succeed(seq: number, now: number, result: unknown, usage: Usage | null): boolean {
@@ -298,9 +347,12 @@ export class JobStore {
 
   countByState(): Record<JobState, number> {
     const counts: Record<JobState, number> = { queued: 0, running: 0, succeeded: 0, failed: 0, canceled: 0 };
+    let others = 0;
     for (const row of this.statements.countByState.all() as { state: JobState; n: number }[]) {
       counts[row.state] = row.n;
+      others += row.n;
     }
+    counts.succeeded = (this.statements.countAll.get() as number) - others;
     return counts;
   }
 
@@ -309,7 +361,7 @@ export class JobStore {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (query.state) {
-      where.push('state = ?');
+      where.push(query.state === 'succeeded' ? 'state = ?' : `state = ? AND ${NOT_SUCCEEDED}`);
       params.push(query.state);
     }
     if (query.owner) {
@@ -360,9 +412,45 @@ export class JobStore {
     });
   }
 
-  close(): void {
-    if (!this.db.open) return;
+  /**
+   * Called after each commit. Checkpoints move to a worker thread once the store has made
+   * BUSY_COMMITS commits (a store that writes little never starts the thread); the WAL file is
+   * cut back to 64 MB after each restart.
+   */
+  private committed(): void {
+    if (this.checkpointer) return this.checkpointer.wrote();
+    if (++this.commits < BUSY_COMMITS || this.db.name === ':memory:') return;
+    this.db.pragma('wal_autocheckpoint = 0');
+    this.db.pragma('journal_size_limit = 67108864');
+    this.checkpointer = new WalCheckpointer({
+      file: this.db.name,
+      nativeBinding: this.nativeBinding,
+      ...(this.onCheckpoint ? { onCheckpoint: this.onCheckpoint } : {}),
+      onFailure: (error) => {
+        if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+        this.onCheckpointFailure?.(error);
+      },
+    });
+    this.checkpointer.wrote();
+  }
+
+  /** What a killed process leaves behind: the open write batch is never committed. */
+  abandon(): void {
+    this.batch = null;
+    this.db.close();
+    this.lock?.close();
+    void this.checkpointer?.close();
+  }
+
+  /**
+   * Closes the database at once; the promise settles when the checkpoint thread has closed its
+   * connection too (the last connection to close checkpoints and removes the WAL).
+   */
+  close(): Promise<void> {
+    if (!this.db.open) return Promise.resolve();
     this.commitPending();
     this.db.close();
+    this.lock?.close();
+    return this.checkpointer?.close() ?? Promise.resolve();
   }
 }

@@ -51,6 +51,13 @@ const MIGRATIONS: readonly string[] = [
     samples INTEGER NOT NULL
   );
   `,
+  // Succeeded jobs (the bulk of a busy history) leave the state index: finishing a job no
+  // longer inserts into it, which made every commit write more pages. Queries that use it
+  // repeat the index's condition (SQLite only uses a partial index when they do).
+  `
+  DROP INDEX jobs_by_state;
+  CREATE INDEX jobs_by_state_except_succeeded ON jobs(state, seq) WHERE state <> 'succeeded';
+  `,
 ];
 
 export function migrate(db: Database.Database): void {
