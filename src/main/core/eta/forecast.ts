@@ -4,10 +4,10 @@
  */
 import { LANES, type Lane } from '../../../shared/job';
 import { serviceCost, type FairShare } from '../scheduler/fair-share';
-import { decide, emptyRunningView, type Contender, type ModelView, type PolicyParams, type RunningView } from '../scheduler/policy';
+import { decide, emptyRunningView, type Contender, type FairView, type ModelView, type PolicyParams, type RunningView } from '../scheduler/policy';
 import { bucketKey, type QueueIndex, type QueueNode } from '../scheduler/queue-index';
 import type { QueuedEntry } from '../store/job-record';
-import type { ServiceModel, ServiceRates } from './service-model';
+import { expectedOutputTokens, serviceMsOf, type ServiceModel, type ServiceRates } from './service-model';
 
 export interface RunningJobView {
   entry: QueuedEntry;
@@ -27,57 +27,92 @@ export interface ForecastInput {
   resumeInMs?: number;
 }
 
+const LANE_CODE = Object.fromEntries(LANES.map((lane, i) => [lane, i])) as Record<Lane, number>;
+
 /** A read cursor over one bucket's (or one overlay group's) remaining nodes. */
 interface Cursor extends Contender {
   nodes: QueueNode[];
   at: number;
   /** Service rates of this group, looked up once per forecast. */
   rates: ServiceRates | null;
+  /** The owner's simulated fair-share counter (shared by the owner's cursors). */
+  account: { served: number };
 }
 
-interface SimRun {
-  finishAt: number;
-  lane: Lane;
-  owner: string | null;
-}
+/** A FairView over cursors: each reads its owner's counter directly. */
+const CURSOR_FAIR: FairView<Cursor> = { servedOf: (c) => c.account.served };
 
+/**
+ * Simulated requests in flight, soonest finish first: a binary heap over parallel arrays (no
+ * object per job). `lane` and `owner` say which counters to release when one finishes.
+ */
 class FinishHeap {
-  private readonly items: SimRun[] = [];
-  get size(): number {
-    return this.items.length;
+  private finishAt = new Float64Array(64);
+  private lane = new Uint8Array(64);
+  private readonly owner: (string | null)[] = [];
+  size = 0;
+
+  peekFinishAt(): number {
+    return this.size > 0 ? this.finishAt[0]! : Infinity;
   }
-  peek(): SimRun | undefined {
-    return this.items[0];
-  }
-  push(run: SimRun): void {
-    const items = this.items;
-    let i = items.push(run) - 1;
+
+  push(finishAt: number, lane: number, owner: string | null): void {
+    if (this.size === this.finishAt.length) this.grow();
+    let i = this.size++;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (items[p]!.finishAt <= run.finishAt) break;
-      items[i] = items[p]!;
+      if (this.finishAt[p]! <= finishAt) break;
+      this.move(p, i);
       i = p;
     }
-    items[i] = run;
+    this.set(i, finishAt, lane, owner);
   }
-  pop(): SimRun | undefined {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop()!;
-    if (items.length > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= items.length) break;
-        const r = l + 1;
-        const c = r < items.length && items[r]!.finishAt < items[l]!.finishAt ? r : l;
-        if (items[c]!.finishAt >= last.finishAt) break;
-        items[i] = items[c]!;
-        i = c;
-      }
-      items[i] = last;
+
+  /** Removes the soonest; read `popped*` for what it was. */
+  pop(): boolean {
+    if (this.size === 0) return false;
+    this.poppedFinishAt = this.finishAt[0]!;
+    this.poppedLane = this.lane[0]!;
+    this.poppedOwner = this.owner[0]!;
+    const last = --this.size;
+    const f = this.finishAt[last]!;
+    const l = this.lane[last]!;
+    const o = this.owner[last]!;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= last) break;
+      const right = left + 1;
+      const c = right < last && this.finishAt[right]! < this.finishAt[left]! ? right : left;
+      if (this.finishAt[c]! >= f) break;
+      this.move(c, i);
+      i = c;
     }
-    return top;
+    if (last > 0) this.set(i, f, l, o);
+    return true;
+  }
+
+  poppedFinishAt = 0;
+  poppedLane = 0;
+  poppedOwner: string | null = null;
+
+  private set(i: number, finishAt: number, lane: number, owner: string | null): void {
+    this.finishAt[i] = finishAt;
+    this.lane[i] = lane;
+    this.owner[i] = owner;
+  }
+
+  private move(from: number, to: number): void {
+    this.set(to, this.finishAt[from]!, this.lane[from]!, this.owner[from]!);
+  }
+
+  private grow(): void {
+    const finishAt = new Float64Array(this.finishAt.length * 2);
+    finishAt.set(this.finishAt);
+    this.finishAt = finishAt;
+    const lane = new Uint8Array(this.lane.length * 2);
+    lane.set(this.lane);
+    this.lane = lane;
   }
 }
 
@@ -88,6 +123,10 @@ function skipDead(cursor: Cursor): boolean {
   const head = nodes[cursor.at];
   if (head) cursor.entry = head.entry;
   return head !== undefined;
+}
+
+function hasQueued(cursors: Record<Lane, Cursor[]>): boolean {
+  return cursors.interactive.length > 0 || cursors.batch.length > 0 || cursors.background.length > 0;
 }
 
 function addRunning(view: RunningView, lane: Lane, owner: string | null, delta: number): void {
@@ -109,7 +148,13 @@ export interface Forecast {
 /** Simulates dispatch over the queue; sets each node's `position` (1-based). */
 export function forecast(input: ForecastInput): Forecast {
   const { index, params, service } = input;
-  const fair = input.fair.clone();
+  // Each owner's fair-share counter, simulated forward from today's.
+  const accounts = new Map<string, { served: number }>();
+  const accountOf = (owner: string): { served: number } => {
+    let account = accounts.get(owner);
+    if (!account) accounts.set(owner, (account = { served: input.fair.served(owner) }));
+    return account;
+  };
   const order: QueueNode[] = [];
   const capacity = index.size;
   const startAt = new Float64Array(capacity);
@@ -117,7 +162,14 @@ export function forecast(input: ForecastInput): Forecast {
   const cursors: Record<Lane, Cursor[]> = { interactive: [], batch: [], background: [] };
   for (const lane of LANES) {
     for (const bucket of index.activeBuckets()[lane]) {
-      const cursor: Cursor = { nodes: bucket.nodes, at: bucket.head, entry: bucket.entry, groupServedAt: bucket.groupServedAt, rates: null };
+      const cursor: Cursor = {
+        nodes: bucket.nodes,
+        at: bucket.head,
+        entry: bucket.entry,
+        groupServedAt: bucket.groupServedAt,
+        rates: null,
+        account: accountOf(bucket.owner),
+      };
       if (skipDead(cursor)) cursors[lane].push(cursor);
     }
   }
@@ -135,7 +187,7 @@ export function forecast(input: ForecastInput): Forecast {
   let t = input.now + (input.resumeInMs ?? 0);
   for (const r of input.running) {
     addRunning(running, r.entry.lane, ownerOf(r.entry), 1);
-    finishes.push({ finishAt: Math.max(t, r.expectedFinishAt), lane: r.entry.lane, owner: ownerOf(r.entry) });
+    finishes.push(Math.max(t, r.expectedFinishAt), LANE_CODE[r.entry.lane], ownerOf(r.entry));
   }
   const models: ModelView = { ...input.models, loading: false };
   if (input.models.loading && input.models.active !== null) t += service.loadMs(input.models.active);
@@ -147,7 +199,7 @@ export function forecast(input: ForecastInput): Forecast {
       const key = bucketKey(e);
       let cursor = overlay.get(key);
       if (!cursor || cursor.at >= cursor.nodes.length) {
-        cursor = { nodes: [], at: 0, entry: e, groupServedAt: 0, rates: null };
+        cursor = { nodes: [], at: 0, entry: e, groupServedAt: 0, rates: null, account: accountOf(e.owner) };
         overlay.set(key, cursor);
         cursors[e.lane].push(cursor);
       }
@@ -158,16 +210,20 @@ export function forecast(input: ForecastInput): Forecast {
     }
   };
   const finishOne = (): boolean => {
-    const run = finishes.pop();
-    if (!run) return false;
-    t = Math.max(t, run.finishAt);
-    addRunning(running, run.lane, run.owner, -1);
+    if (!finishes.pop()) return false;
+    t = Math.max(t, finishes.poppedFinishAt);
+    addRunning(running, LANES[finishes.poppedLane]!, finishes.poppedOwner, -1);
     return true;
   };
 
   admitDelayed();
   for (let guard = 0; guard < 4 * (index.size + input.running.length) + 16; guard++) {
-    const decision = decide(cursors, running, models, fair, params, t);
+    // All slots busy with work still queued: `decide` would say wait, so skip asking it.
+    if (running.total >= params.slots && hasQueued(cursors) && finishOne()) {
+      admitDelayed();
+      continue;
+    }
+    const decision = decide(cursors, running, models, CURSOR_FAIR, params, t);
     if (decision.type === 'run') {
       models.switchingTo = null;
       const cursor = decision.candidate;
@@ -180,17 +236,18 @@ export function forecast(input: ForecastInput): Forecast {
         list[list.indexOf(cursor)] = list[list.length - 1]!;
         list.pop();
       }
-      const estimate = service.estimate(node.entry, rates);
+      const entry = node.entry;
+      const outputTokens = expectedOutputTokens(entry, rates);
       const slot = order.length;
       node.position = order.push(node);
-      const finish = t + estimate.serviceMs;
+      const finish = t + serviceMsOf(entry, outputTokens, rates);
       if (slot < capacity) {
         startAt[slot] = t;
         finishAt[slot] = finish;
       }
-      fair.charge(node.entry.owner, serviceCost(estimate.promptTokens, estimate.outputTokens));
-      addRunning(running, node.entry.lane, ownerOf(node.entry), 1);
-      finishes.push({ finishAt: finish, lane: node.entry.lane, owner: ownerOf(node.entry) });
+      cursor.account.served += serviceCost(entry.promptTokens, outputTokens);
+      addRunning(running, entry.lane, ownerOf(entry), 1);
+      finishes.push(finish, LANE_CODE[entry.lane], ownerOf(entry));
       continue;
     }
     if (decision.type === 'switch') {
@@ -209,7 +266,7 @@ export function forecast(input: ForecastInput): Forecast {
     // Idle (or blocked with nothing running): jump to the next delayed job, if any.
     if (nextDelayed >= delayed.length) break;
     t = Math.max(t, delayed[nextDelayed]!.entry.runAt);
-    while ((finishes.peek()?.finishAt ?? Infinity) <= t) finishOne();
+    while (finishes.peekFinishAt() <= t) finishOne();
     admitDelayed();
   }
   return { order, startAt, finishAt };

@@ -63,6 +63,16 @@ export interface StoredStat {
   samples: number;
 }
 
+/** Output a job is expected to produce: its group's typical length, bounded by its max_tokens. */
+export function expectedOutputTokens(entry: QueuedEntry, rates: ServiceRates): number {
+  if (rates.typicalOutput === 0) return 0;
+  return Math.max(1, Math.round(entry.maxTokens === null ? rates.typicalOutput : Math.min(entry.maxTokens, rates.typicalOutput)));
+}
+
+export function serviceMsOf(entry: QueuedEntry, outputTokens: number, rates: ServiceRates): number {
+  return rates.overheadMs + entry.promptTokens * rates.msPerPromptToken + outputTokens * rates.msPerOutputToken;
+}
+
 /**
  * Learned service times: generation and prompt speed per model, typical output length per
  * owner+model+kind (bounded by the job's max_tokens), load time per model.
@@ -90,15 +100,8 @@ export class ServiceModel {
   }
 
   estimate(entry: QueuedEntry, rates = this.rates(entry.kind, entry.owner, entry.model)): ServiceEstimate {
-    const outputTokens =
-      rates.typicalOutput === 0
-        ? 0
-        : Math.max(1, Math.round(entry.maxTokens === null ? rates.typicalOutput : Math.min(entry.maxTokens, rates.typicalOutput)));
-    return {
-      promptTokens: entry.promptTokens,
-      outputTokens,
-      serviceMs: rates.overheadMs + entry.promptTokens * rates.msPerPromptToken + outputTokens * rates.msPerOutputToken,
-    };
+    const outputTokens = expectedOutputTokens(entry, rates);
+    return { promptTokens: entry.promptTokens, outputTokens, serviceMs: serviceMsOf(entry, outputTokens, rates) };
   }
 
   loadMs(model: string): number {

@@ -1,4 +1,4 @@
-import type { FairView } from './policy';
+import type { Contender, FairView } from './policy';
 
 /** VTC weights: generated tokens cost more GPU time than prompt tokens. */
 export const PROMPT_TOKEN_WEIGHT = 1;
@@ -22,6 +22,10 @@ export class FairShare implements FairView {
 
   served(owner: string): number {
     return this.counters.get(owner) ?? 0;
+  }
+
+  servedOf(c: Contender): number {
+    return this.served(c.entry.owner);
   }
 
   charge(owner: string, cost: number): void {

@@ -9,7 +9,7 @@ const params: PolicyParams = {
   agingMs: 0,
   switchBoundMs: 60_000,
 };
-const fair = { served: () => 0 };
+const fair = { servedOf: () => 0 };
 let seq = 0;
 const head = (overrides: Partial<QueuedEntry>): Contender => ({
   entry: { seq: ++seq, kind: 'chat', model: 'a', owner: 'o', lane: 'interactive', priority: 5, createdAt: 0, runAt: 0, promptTokens: 1, maxTokens: null, ...overrides },

@@ -46,9 +46,12 @@ export interface ModelView {
   switchingTo: string | null;
 }
 
-/** Fair-share counters: lower has been served less. */
-export interface FairView {
-  served(owner: string): number;
+/**
+ * Fair-share counters: lower has been served less. Asked per contender, so a caller that keeps
+ * each group's counter at hand (the forecast) answers without a lookup.
+ */
+export interface FairView<C extends Contender = Contender> {
+  servedOf(c: C): number;
 }
 
 export type Decision<C> =
@@ -87,15 +90,53 @@ export function switchBound(boundMs: number, effectivePriority: number): number 
   return boundMs / 2 ** Math.max(0, effectivePriority - DEFAULT_PRIORITY);
 }
 
-/** Whether `a` (at effective priority `aEff`) goes before `b` (at `bEff`). */
-export function goesBefore(a: Contender, aEff: number, b: Contender, bEff: number, fair: FairView): boolean {
+/**
+ * The policy's order: higher effective priority first, then the owner served least, then FIFO.
+ * `aServed`/`bServed` are the owners' fair-share counters (only compared when it comes to that).
+ */
+export function goesBefore(a: Contender, aEff: number, aServed: number, b: Contender, bEff: number, bServed: number): boolean {
   if (aEff !== bEff) return aEff > bEff;
-  if (a.entry.owner !== b.entry.owner) {
-    const byShare = fair.served(a.entry.owner) - fair.served(b.entry.owner);
-    if (byShare !== 0) return byShare < 0;
-  }
+  if (a.entry.owner !== b.entry.owner && aServed !== bServed) return aServed < bServed;
   return a.entry.seq < b.entry.seq;
 }
+
+/**
+ * The best contender so far in one category, with its fair-share counter looked up at most once
+ * (NaN until needed). Hot path: one of these per category per decision, reused.
+ */
+class Leader<C extends Contender> {
+  c: C | null = null;
+  eff = -1;
+  served = NaN;
+
+  reset(): void {
+    this.c = null;
+    this.served = NaN;
+  }
+
+  /** Offers `c`; returns its counter if it had to be looked up (so the caller can reuse it). */
+  offer(c: C, eff: number, served: number, fair: FairView<C>): number {
+    const leader = this.c;
+    if (leader === null) {
+      this.take(c, eff, served);
+      return served;
+    }
+    if (eff === this.eff && c.entry.owner !== leader.entry.owner) {
+      if (Number.isNaN(served)) served = fair.servedOf(c);
+      if (Number.isNaN(this.served)) this.served = fair.servedOf(leader);
+    }
+    if (goesBefore(c, eff, served, leader, this.eff, this.served)) this.take(c, eff, served);
+    return served;
+  }
+
+  private take(c: C, eff: number, served: number): void {
+    this.c = c;
+    this.eff = eff;
+    this.served = served;
+  }
+}
+
+const leaders = { best: new Leader<Contender>(), other: new Leader<Contender>(), overdue: new Leader<Contender>() };
 
 export function emptyRunningView(): RunningView {
   return { total: 0, byLane: Object.fromEntries(LANES.map((l) => [l, 0])) as Record<Lane, number>, byOwner: new Map() };
@@ -110,20 +151,22 @@ export function decide<C extends Contender>(
   heads: Readonly<Record<Lane, readonly C[]>>,
   running: RunningView,
   models: ModelView,
-  fair: FairView,
+  fair: FairView<C>,
   params: PolicyParams,
   now: number,
 ): Decision<C> {
+  const best = leaders.best as Leader<C>;
+  const other = leaders.other as Leader<C>;
+  const overdue = leaders.overdue as Leader<C>;
+  best.reset();
+  other.reset();
+  overdue.reset();
   let any = false;
-  let best: C | null = null;
-  let bestEff = -1;
-  let bestOther: C | null = null;
-  let bestOtherEff = -1;
-  let overdue: C | null = null;
-  let overdueEff = -1;
   let pendingTarget: C | null = null;
   const full = running.total >= params.slots || models.loading;
   const ownerCap = params.maxRunningPerOwner;
+  const { agingMs, switchBoundMs } = params;
+  const active = models.active;
   if (models.switchingTo !== null) {
     for (const lane of LANES) pendingTarget ??= heads[lane].find((c) => c.entry.model === models.switchingTo) ?? null;
   }
@@ -136,33 +179,23 @@ export function decide<C extends Contender>(
       const c = laneHeads[i]!;
       const entry = c.entry;
       if (ownerCap !== null && (running.byOwner.get(entry.owner) ?? 0) >= ownerCap) continue;
-      const eff = effectivePriority(c, now, params.agingMs);
-      if (entry.model === models.active) {
-        if (best === null || goesBefore(c, eff, best, bestEff, fair)) {
-          best = c;
-          bestEff = eff;
-        }
+      const eff = effectivePriority(c, now, agingMs);
+      if (entry.model === active) {
+        best.offer(c, eff, NaN, fair);
         continue;
       }
-      if (bestOther === null || goesBefore(c, eff, bestOther, bestOtherEff, fair)) {
-        bestOther = c;
-        bestOtherEff = eff;
-      }
+      const served = other.offer(c, eff, NaN, fair);
       const waitingSince = Math.max(entry.createdAt, entry.runAt, models.activeSince);
-      if (now - waitingSince >= switchBound(params.switchBoundMs, eff) && (overdue === null || goesBefore(c, eff, overdue, overdueEff, fair))) {
-        overdue = c;
-        overdueEff = eff;
-      }
+      if (now - waitingSince >= switchBound(switchBoundMs, eff)) overdue.offer(c, eff, served, fair);
     }
   }
   if (!any) return { type: 'idle' };
   if (full) return { type: 'wait' };
-  const switchTarget =
-    pendingTarget ?? (models.active === null ? bestOther : (overdue ?? (best === null ? bestOther : null)));
+  const switchTarget = pendingTarget ?? (active === null ? other.c : (overdue.c ?? (best.c === null ? other.c : null)));
   if (switchTarget !== null) {
     // Never switch under someone else's generation: drain first (no new work for the old model).
     const model = switchTarget.entry.model;
     return running.total > 0 ? { type: 'drain', model } : { type: 'switch', model };
   }
-  return best === null ? { type: 'wait' } : { type: 'run', candidate: best };
+  return best.c === null ? { type: 'wait' } : { type: 'run', candidate: best.c };
 }

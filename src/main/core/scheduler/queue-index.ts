@@ -142,14 +142,26 @@ export class QueueIndex {
   }
 
   /**
-   * Live jobs in a bucket older than `seq`. Buckets are in seq order, so the usual case (the
-   * newest job, or a job newer than the whole bucket) is O(1); otherwise a scan up to `seq`.
+   * Live jobs in a bucket older than `seq`. Buckets are in seq order: O(1) for the newest job
+   * or one newer than the whole bucket, O(log n) without removed jobs inside the bucket, else a
+   * scan up to `seq`.
    */
   private static olderInBucket(bucket: Bucket, seq: number): number {
     const { nodes } = bucket;
     const last = nodes[nodes.length - 1];
     if (!last || last.entry.seq < seq) return bucket.live;
     if (last.entry.seq === seq && last.alive) return bucket.live - 1;
+    if (bucket.live === nodes.length - bucket.head) {
+      // No removed jobs inside the bucket (claims leave from the head): a binary search counts.
+      let lo = bucket.head;
+      let hi = nodes.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (nodes[mid]!.entry.seq < seq) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo - bucket.head;
+    }
     let older = 0;
     for (let i = bucket.head; i < nodes.length; i++) {
       const other = nodes[i]!;
