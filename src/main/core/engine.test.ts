@@ -138,4 +138,21 @@ describe('engine', () => {
     expect(queueEvents).toBeLessThan(10);
     expect(jobEvents).toBe(2_000);
   });
+
+  test('a job changed right after it was submitted is published as it is now, not as submitted', async () => {
+    harness = await startHarness();
+    const { engine } = harness;
+    engine.setPaused(true);
+    const seen = new Map<string, string>();
+    engine.on('job.updated', (job) => seen.set(job.id, `${job.state}/${job.priority}`));
+    const canceled = engine.submit(chat(), { owner: 'a' });
+    const raised = engine.submit(chat(), { owner: 'a' });
+    const untouched = engine.submit(chat(), { owner: 'a' });
+    engine.cancel(canceled.id);
+    engine.reprioritize(raised.id, 9);
+    await vi.waitFor(() => expect(seen.size).toBe(3), { timeout: 5_000 });
+    expect(seen.get(canceled.id)).toBe('canceled/5');
+    expect(seen.get(raised.id)).toBe('queued/9');
+    expect(seen.get(untouched.id)).toBe('queued/5');
+  });
 });

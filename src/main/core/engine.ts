@@ -83,6 +83,16 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     };
   };
 
+  /**
+   * Records just inserted and unchanged since (a burst of submissions): the next flush uses them
+   * instead of reading each back. Any other change to a job drops its entry.
+   */
+  const freshRecords = new Map<number, JobRecord>();
+  const jobChanged = (seq: number): void => {
+    freshRecords.delete(seq);
+    publisher.jobChanged(seq);
+  };
+
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   const sinks = new Map<number, Set<JobSink>>();
@@ -104,7 +114,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     retryMaxMs: config.retryMaxMs ?? 60_000,
     sinks: (seq) => sinks.get(seq) ?? [],
     onJobChanged: (seq) => {
-      publisher.jobChanged(seq);
+      jobChanged(seq);
       if (waiters.has(seq) && !dispatcher.running.has(seq)) settleWaiters(seq);
     },
   });
@@ -162,10 +172,11 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
           forecaster.current();
         }
         for (const seq of changed) {
-          const record = store.getBySeq(seq);
+          const record = freshRecords.get(seq) ?? store.getBySeq(seq);
           if (record) emitter.emit('job.updated', view(record));
         }
       }
+      freshRecords.clear();
       if (queueChanged) emitter.emit('queue.changed', { version: index.version, counts: counts(), paused });
       const stats = service.takeDirty();
       if (stats.length) store.saveStats(stats);
@@ -237,7 +248,8 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       if (queuedForOwner === 0) fair.onBacklogged(options.owner, index.owners());
       index.add(toQueuedEntry(record), createdAt);
       if (options.sink) sinks.set(record.seq, new Set([options.sink]));
-      publisher.jobChanged(record.seq);
+      jobChanged(record.seq);
+      freshRecords.set(record.seq, record);
       dispatcher.wake();
       return viewFresh(record, true);
     },
@@ -271,7 +283,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       } else {
         throw new LmqError('invalid_state', `job ${id} is already ${record.state}`);
       }
-      publisher.jobChanged(record.seq);
+      jobChanged(record.seq);
       settleWaiters(record.seq);
       dispatcher.wake();
       return view(mustGet(id));
@@ -283,7 +295,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       const entry = index.remove(record.seq);
       store.reprioritize(record.seq, priority);
       if (entry) index.add({ ...entry, priority }, clock.now());
-      publisher.jobChanged(record.seq);
+      jobChanged(record.seq);
       dispatcher.wake();
       return viewFresh(mustGet(id));
     },

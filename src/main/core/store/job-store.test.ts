@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { JobState } from '../../../shared/job';
 import type { NewJob } from './job-record';
-import { JobStore } from './job-store';
+import { JobStore, newJobId } from './job-store';
 import { WalCheckpointer, type CheckpointResult } from './wal-checkpointer';
 
 const dirs: string[] = [];
@@ -35,6 +35,17 @@ function newJob(overrides: Partial<NewJob> = {}): NewJob {
     ...overrides,
   };
 }
+
+describe('job ids', () => {
+  test('are unique, URL-safe, and sort by creation time', () => {
+    const times = [0, 1, 63, 64, 1_700_000_000_000, 1_700_000_000_001, 1_800_000_000_000, 2 ** 47];
+    const ids = times.map((t) => newJobId(t));
+    expect([...ids].sort()).toEqual(ids);
+    for (const id of ids) expect(id).toMatch(/^job_[A-Za-z0-9_-]{20}$/);
+    const burst = Array.from({ length: 1000 }, () => newJobId(5));
+    expect(new Set(burst).size).toBe(1000);
+  });
+});
 
 describe('JobStore', () => {
   test('a job moves queued → running → succeeded, keeping its result and counts', () => {
