@@ -10,6 +10,8 @@ import type { Caller, TokenInfo } from '../../shared/tokens';
 export interface CallerContext extends Caller {
   /** Most queued jobs this caller may have; null/undefined: the engine's default. */
   maxQueued?: number | null;
+  /** The token this caller presented (absent for the local user). */
+  token?: { name: string; requestsPerMinute: number | null };
 }
 
 /** The desktop user, and loopback requests when auth is not required. */
@@ -21,7 +23,13 @@ export const LOCAL_CALLER: Readonly<CallerContext> = Object.freeze({
 });
 
 export function callerFromToken(token: TokenInfo): CallerContext {
-  return { owner: token.name, role: token.role, maxPriority: token.maxPriority, maxQueued: token.maxQueued };
+  return {
+    owner: token.name,
+    role: token.role,
+    maxPriority: token.maxPriority,
+    maxQueued: token.maxQueued,
+    token: { name: token.name, requestsPerMinute: token.requestsPerMinute },
+  };
 }
 
 export function requireAdmin(caller: Caller, action: string): void {

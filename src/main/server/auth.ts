@@ -65,15 +65,21 @@ export function resolveCaller(request: FastifyRequest, options: AuthOptions): Ca
     if (trustedLocal && !secret.startsWith(TOKEN_PREFIX)) return LOCAL_CALLER;
     throw new LmqError('unauthorized', 'the token is not valid (wrong or revoked)');
   }
-  if (token.requestsPerMinute !== null) {
-    const decision = options.rateLimiter.take(token.name, token.requestsPerMinute);
-    if (!decision.allowed) {
-      throw new LmqError('rate_limited', `token "${token.name}" is limited to ${token.requestsPerMinute} requests per minute`, {
-        retryAfterSeconds: decision.retryAfterSeconds,
-      });
-    }
+  const caller = callerFromToken(token);
+  takeRequest(caller, options.rateLimiter);
+  return caller;
+}
+
+/** Counts one request against the caller's token allowance; throws `rate_limited` past it. */
+export function takeRequest(caller: CallerContext, rateLimiter: RateLimiter): void {
+  const token = caller.token;
+  if (!token || token.requestsPerMinute === null) return;
+  const decision = rateLimiter.take(token.name, token.requestsPerMinute);
+  if (!decision.allowed) {
+    throw new LmqError('rate_limited', `token "${token.name}" is limited to ${token.requestsPerMinute} requests per minute`, {
+      retryAfterSeconds: decision.retryAfterSeconds,
+    });
   }
-  return callerFromToken(token);
 }
 
 export function registerAuth(app: FastifyInstance, options: AuthOptions): void {

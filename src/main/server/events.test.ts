@@ -92,6 +92,45 @@ describe('events', () => {
     }
   });
 
+  it('counts each WebSocket invoke against the token\'s requests per minute', async () => {
+    const limited = h.token({ name: 'ws-limited', role: 'member', requestsPerMinute: 3 });
+    const socket = await openSocket(`${h.url.replace('http', 'ws')}/api/ws?token=${limited}`); // request 1
+    try {
+      const answers: JsonBody[] = [];
+      for (const id of [1, 2, 3]) {
+        const answer = nextMessage(socket, (m) => m.id === id);
+        socket.send(JSON.stringify({ type: 'invoke', id, name: 'session.whoami', args: {} }));
+        answers.push(await answer);
+      }
+      expect(answers.map((a) => a.result?.owner ?? a.error.code)).toEqual(['ws-limited', 'ws-limited', 'rate_limited']);
+      expect(answers[2].error.retryAfterSeconds).toBeGreaterThan(0);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('revoking a token ends its event streams at once, and only its own', async () => {
+    const doomed = h.token({ name: 'doomed', role: 'member' });
+    const ws = await openSocket(`${h.url.replace('http', 'ws')}/api/ws?token=${doomed}`);
+    const otherWs = await openSocket(`${h.url.replace('http', 'ws')}/api/ws?token=${h.memberToken}`);
+    const sse = await fetch(`${h.url}/api/events?token=${doomed}`);
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
+    const sseText = readSse(sse, () => false); // reads until the server ends the stream
+    try {
+      await call(h, 'DELETE', '/api/tokens/doomed', { token: h.adminToken });
+      expect(await closed).toEqual({ code: 4001, reason: 'the token was revoked' });
+      expect(await sseText).toContain('the token was revoked');
+      const still = nextMessage(otherWs, (m) => m.id === 'alive');
+      otherWs.send(JSON.stringify({ type: 'invoke', id: 'alive', name: 'session.whoami', args: {} }));
+      expect((await still).result.owner).toBe('member');
+    } finally {
+      ws.close();
+      otherWs.close();
+    }
+  });
+
   it('authenticates the WebSocket upgrade by header or query', async () => {
     await expect(openSocket(`${h.url.replace('http', 'ws')}/api/ws`)).rejects.toThrow('HTTP 401');
     await expect(openSocket(`${h.url.replace('http', 'ws')}/api/ws?token=lmq_wrong`)).rejects.toThrow('HTTP 401');

@@ -4,6 +4,10 @@ export interface LiveConnection {
   heartbeat?(): void;
   /** The server is closing: end the connection in a way the client understands. */
   shutdown(): void;
+  /** The token that opened it: revoking that token ends it (event streams). */
+  token?: string;
+  /** Its token was revoked: end the connection saying so. */
+  revoked?(): void;
 }
 
 /** Every live connection, so one timer serves all heartbeats and close can end them all. */
@@ -33,6 +37,22 @@ export class LiveConnections {
         // A heartbeat is best effort (the engine may be closing); the timer must survive it.
       }
     }
+  }
+
+  /** Ends the connections opened with `token` that end on revocation; returns how many. */
+  revokeToken(token: string): number {
+    let ended = 0;
+    for (const connection of [...this.connections]) {
+      if (connection.token !== token || !connection.revoked) continue;
+      this.connections.delete(connection);
+      try {
+        connection.revoked();
+      } catch {
+        // Already gone.
+      }
+      ended++;
+    }
+    return ended;
   }
 
   shutdownAll(): void {

@@ -107,13 +107,13 @@ async function buildApp(options: ServerOptions, parts: ServerParts): Promise<Fas
   await app.register(fastifyWebsocket, { options: { maxPayload: bodyLimit } });
 
   registerDrainingGuard(app, parts.phase);
-  registerAuth(app, { tokens: options.engine.tokens, requireAuth: options.requireAuth ?? false, rateLimiter: new RateLimiter() });
-  const { engine, hub, connections, dispatcher, metrics } = parts;
+  const { engine, hub, connections, dispatcher, metrics, rateLimiter } = parts;
+  registerAuth(app, { tokens: engine.tokens, requireAuth: options.requireAuth ?? false, rateLimiter });
   const draining = () => parts.phase() !== 'serving';
   registerSystemRoutes(app, { engine, metrics, version: parts.version });
   registerOpenAiRoutes(app, { engine, hub, connections });
   registerApiRoutes(app, { dispatcher, draining });
-  registerEventRoutes(app, { hub, connections, dispatcher, draining });
+  registerEventRoutes(app, { hub, connections, dispatcher, draining, rateLimiter });
   await registerWebUi(app, options.webRoot);
   return app;
 }
@@ -122,6 +122,7 @@ interface ServerParts {
   engine: Engine;
   hub: EventHub;
   connections: LiveConnections;
+  rateLimiter: RateLimiter;
   dispatcher: Dispatcher;
   metrics: ReturnType<typeof createMetrics>;
   phase: () => ServerPhase;
@@ -138,12 +139,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     engine: options.engine,
     hub,
     connections: new LiveConnections(options.heartbeatMs ?? 10_000),
+    rateLimiter: new RateLimiter(),
     dispatcher: createDispatcher(options.engine),
     metrics: createMetrics(options.engine, hub),
     phase: () => phase,
     version: options.version ?? LMQ_VERSION,
   };
+  // A revoked token's event streams end at once; its queued work stays (it was accepted).
+  const stopRevoking = options.engine.tokens.onRevoked((name) => parts.connections.revokeToken(name));
   const release = () => {
+    stopRevoking();
     parts.connections.shutdownAll();
     parts.metrics.close();
     hub.close();

@@ -65,6 +65,7 @@ export class TokenStore {
    * Misses are not cached: garbage tokens cannot grow it.
    */
   private readonly byHash = new Map<string, TokenRow>();
+  private readonly revokedListeners = new Set<(name: string) => void>();
   private readonly statements;
 
   constructor(db: Database.Database, options: TokenStoreOptions = {}) {
@@ -123,6 +124,13 @@ export class TokenStore {
     this.lastUsed.delete(name);
     this.lastWritten.delete(name);
     for (const [hash, row] of this.byHash) if (row.name === name) this.byHash.delete(hash);
+    for (const listener of this.revokedListeners) listener(name);
+  }
+
+  /** Calls `listener` with a token's name once it is revoked (to end that token's sessions). */
+  onRevoked(listener: (name: string) => void): () => void {
+    this.revokedListeners.add(listener);
+    return () => this.revokedListeners.delete(listener);
   }
 
   /** The token a secret belongs to, or null. Records the use (throttled). */

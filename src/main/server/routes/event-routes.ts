@@ -4,10 +4,11 @@ import { z } from 'zod';
 import { toLmqError } from '../../api/api-errors';
 import type { CallerContext } from '../../api/caller';
 import type { Dispatcher } from '../../api/dispatcher';
-import { callerOf } from '../auth';
+import { callerOf, takeRequest } from '../auth';
 import { shuttingDown, WORK_HANDLERS } from '../draining';
 import type { EventHub } from '../event-hub';
 import type { LiveConnections } from '../live-connections';
+import type { RateLimiter } from '../rate-limiter';
 import { SseStream } from '../sse-stream';
 
 export interface EventRouteOptions {
@@ -15,7 +16,12 @@ export interface EventRouteOptions {
   connections: LiveConnections;
   dispatcher: Dispatcher;
   draining: () => boolean;
+  /** Each invoke over a WebSocket counts as a request against the token's allowance. */
+  rateLimiter: RateLimiter;
 }
+
+/** WebSocket close code for "your token was revoked" (4000-4999: for applications). */
+export const WS_TOKEN_REVOKED = 4001;
 
 /** A socket that cannot keep up is closed rather than buffered without bound. */
 const MAX_WS_BUFFERED_BYTES = 8 * 1024 * 1024;
@@ -47,10 +53,19 @@ async function answerInvoke(raw: string, caller: CallerContext, options: EventRo
       return JSON.stringify({ id, error: { code: 'not_found', message: `no handler named "${name}"` } });
     }
     if (options.draining() && WORK_HANDLERS.has(name)) throw shuttingDown();
+    takeRequest(caller, options.rateLimiter);
     return JSON.stringify({ id, result: (await options.dispatcher.invoke(name, args, caller)) ?? null });
   } catch (error) {
-    return JSON.stringify({ id, error: toLmqError(error).toBody().error });
+    // No headers here to carry Retry-After: it goes in the error itself.
+    const lmqError = toLmqError(error);
+    const retry = lmqError.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: lmqError.retryAfterSeconds };
+    return JSON.stringify({ id, error: { ...lmqError.toBody().error, ...retry } });
   }
+}
+
+/** The connection fields that end an event stream when its caller's token is revoked. */
+function tokenEnds(caller: CallerContext, revoked: () => void): { token?: string; revoked?: () => void } {
+  return caller.token ? { token: caller.token.name, revoked } : {};
 }
 
 export function registerEventRoutes(app: FastifyInstance, options: EventRouteOptions): void {
@@ -70,7 +85,14 @@ export function registerEventRoutes(app: FastifyInstance, options: EventRouteOpt
       const stream = new SseStream(reply);
       stream.comment('connected');
       const unsubscribe = hub.subscribe((event, _payload, json) => stream.event(event, json()));
-      const remove = connections.add({ heartbeat: () => stream.comment('keepalive'), shutdown: () => stream.end() });
+      const remove = connections.add({
+        heartbeat: () => stream.comment('keepalive'),
+        shutdown: () => stream.end(),
+        ...tokenEnds(callerOf(_request), () => {
+          stream.event('error', JSON.stringify({ error: { code: 'unauthorized', message: 'the token was revoked' } }));
+          stream.end();
+        }),
+      });
       reply.raw.on('close', () => {
         unsubscribe();
         remove();
@@ -112,6 +134,7 @@ export function registerEventRoutes(app: FastifyInstance, options: EventRouteOpt
           if (socket.readyState === socket.OPEN) socket.ping();
         },
         shutdown: () => socket.close(1001, 'LM Queue is shutting down'),
+        ...tokenEnds(caller, () => socket.close(WS_TOKEN_REVOKED, 'the token was revoked')),
       });
       socket.on('close', () => {
         unsubscribe();
