@@ -17,8 +17,20 @@ describe('parseHeadlessOptions', () => {
       webRoot: null,
       graceMs: 10_000,
       adminToken: null,
+      corsOrigins: [],
       help: false,
     });
+  });
+
+  it('takes CORS origins from the flag or LMQ_CORS_ORIGINS, and refuses what is not an origin', () => {
+    expect(parseHeadlessOptions(['--cors-origin', 'http://chat.lan:3000, https://app.example/'], {}, cwd).corsOrigins).toEqual([
+      'http://chat.lan:3000',
+      'https://app.example',
+    ]);
+    expect(parseHeadlessOptions([], { LMQ_CORS_ORIGINS: '*' }, cwd).corsOrigins).toEqual(['*']);
+    for (const bad of ['chat.lan', 'http://chat.lan/path', 'ftp://chat.lan']) {
+      expect(() => parseHeadlessOptions(['--cors-origin', bad], {}, cwd)).toThrow(UsageError);
+    }
   });
 
   it('reads env vars, and flags win over them', () => {

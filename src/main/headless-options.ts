@@ -16,6 +16,8 @@ export interface HeadlessOptions {
   graceMs: number;
   /** Secret of the bootstrap admin token (LMQ_ADMIN_TOKEN); never logged. */
   adminToken: string | null;
+  /** Browser origins allowed to call the API (CORS); empty: none. */
+  corsOrigins: string[];
   help: boolean;
 }
 
@@ -35,6 +37,8 @@ export const USAGE = `Usage: npm run serve -- [options]
                           default: what LM Studio reports, else 4)
   --web-root DIR          web UI build to serve at / (default: dist-web when it exists)
   --grace-ms MS           on SIGTERM/SIGINT, how long running jobs may finish (default 10000)
+  --cors-origin ORIGINS   web pages (comma-separated origins, or *) allowed to call the API from
+                          a browser (env LMQ_CORS_ORIGINS; default none)
   --help                  show this help
 
 Env LMQ_ADMIN_TOKEN creates (or rotates) an admin token named "admin" with that secret.`;
@@ -68,6 +72,28 @@ function httpUrl(value: string, name: string): string {
   return value.replace(/\/+$/, '');
 }
 
+/** `*`, or origins such as http://chat.lan:3000 (scheme, host, port; no path). */
+function corsOrigins(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  return value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '')
+    .map((origin) => {
+      if (origin === '*') return origin;
+      let url: URL | null = null;
+      try {
+        url = new URL(origin);
+      } catch {
+        // reported below
+      }
+      if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin.replace(/\/$/, '')) {
+        throw new UsageError(`--cors-origin takes origins such as http://chat.lan:3000 (or *), got "${origin}"`);
+      }
+      return url.origin;
+    });
+}
+
 /** An env var set to "" counts as unset (a blank line in a .env file should not break the start). */
 function fromEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const value = env[name]?.trim();
@@ -99,6 +125,7 @@ export function parseHeadlessOptions(
         'max-concurrency': { type: 'string' },
         'web-root': { type: 'string' },
         'grace-ms': { type: 'string' },
+        'cors-origin': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -125,6 +152,7 @@ export function parseHeadlessOptions(
     webRoot: webRoot === null ? null : path.resolve(cwd, webRoot),
     graceMs: values['grace-ms'] === undefined ? DEFAULTS.graceMs : integer(values['grace-ms'], '--grace-ms', 0, 3_600_000),
     adminToken: fromEnv(env, 'LMQ_ADMIN_TOKEN') ?? null,
+    corsOrigins: corsOrigins(values['cors-origin'] ?? fromEnv(env, 'LMQ_CORS_ORIGINS')),
     help: values.help ?? false,
   };
 }

@@ -50,6 +50,7 @@ async function start(options: HeadlessOptions, logger: pino.Logger): Promise<{ e
       port: options.port,
       requireAuth: options.requireAuth,
       adminToken: options.adminToken,
+      corsOrigins: options.corsOrigins,
       logger,
       webRoot: options.webRoot,
     });

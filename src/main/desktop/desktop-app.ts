@@ -70,7 +70,7 @@ export async function runDesktopApp(): Promise<void> {
 
   let server: RunningServer | null = null;
   try {
-    server = await startServer({ engine, host: settings.host, port: settings.port, requireAuth: settings.requireAuth, adminToken: settings.adminToken, logger, webRoot: settings.webRoot });
+    server = await startServer({ engine, host: settings.host, port: settings.port, requireAuth: settings.requireAuth, adminToken: settings.adminToken, corsOrigins: settings.corsOrigins, logger, webRoot: settings.webRoot });
     logger.info({ url: server.url, lanUrls: server.lanUrls }, 'LAN server started');
   } catch (error) {
     // The window still works over IPC; teammates cannot connect until the port is free.

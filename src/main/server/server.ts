@@ -1,5 +1,6 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyCors from '@fastify/cors';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
@@ -47,7 +48,15 @@ export interface ServerOptions {
   heartbeatMs?: number;
   /** Reported by /api/health; default: package.json's. */
   version?: string;
+  /**
+   * Web origins allowed to call the API from a browser page they serve (CORS), e.g.
+   * `http://chat.lan:3000`; `*` allows any. Default none: only the UI served here (same origin).
+   */
+  corsOrigins?: readonly string[];
 }
+
+/** Headers a cross-origin page may read back (any it sends are allowed: the OpenAI SDK sends many). */
+const CORS_EXPOSED_HEADERS = ['x-lmq-job-id', 'retry-after'];
 
 export interface RunningServer {
   /** The URL this machine uses to reach the server. */
@@ -94,6 +103,15 @@ async function buildApp(options: ServerOptions, parts: ServerParts): Promise<Fas
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   registerErrorHandling(app, logger, bodyLimit);
   registerJsonParser(app, bodyLimit);
+  if (options.corsOrigins?.length) {
+    // Before auth: a preflight carries no token. It reveals nothing; the real request still needs one.
+    await app.register(fastifyCors, {
+      origin: options.corsOrigins.includes('*') ? true : [...options.corsOrigins],
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      exposedHeaders: CORS_EXPOSED_HEADERS,
+      maxAge: 600,
+    });
+  }
 
   await app.register(fastifySwagger, {
     openapi: {
