@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
-import { contentSecurityPolicy } from './src/main/desktop/window-security';
+import { contentSecurityPolicy } from './src/shared/content-security-policy';
 
 /** The production CSP as a <meta> tag too: file:// pages get no response headers to carry it. */
 const cspMeta = (): Plugin => ({

@@ -21,7 +21,8 @@ import { createMainWindow, revealWindow, type RendererSource } from './main-wind
 import { chooseSqliteBinding } from './native-sqlite';
 import { claimSingleInstance } from './single-instance';
 import { createAppTray, statusFrom } from './tray';
-import { contentSecurityPolicy, hardenWebContents, installSessionPolicies } from './window-security';
+import { contentSecurityPolicy } from '../../shared/content-security-policy';
+import { hardenWebContents, installSessionPolicies } from './window-security';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** electron-vite lays out out/main, out/preload, out/renderer side by side. */

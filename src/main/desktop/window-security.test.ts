@@ -1,7 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Session, WebContents } from 'electron';
 import {
-  contentSecurityPolicy,
   hardenWebContents,
   installSessionPolicies,
   isPermissionAllowed,
@@ -24,35 +23,6 @@ describe('secureWebPreferences', () => {
       allowRunningInsecureContent: false,
       webviewTag: false,
     });
-  });
-});
-
-describe('contentSecurityPolicy', () => {
-  it('allows only our own files, no inline script, no framing', () => {
-    const policy = contentSecurityPolicy(null);
-    expect(policy).toContain("default-src 'none'");
-    expect(policy).toContain("script-src 'self';");
-    expect(policy).not.toContain('unsafe-inline');
-    expect(policy).not.toContain('unsafe-eval');
-    expect(policy).toContain("frame-ancestors 'none'");
-    expect(policy).toContain("object-src 'none'");
-  });
-
-  it('leaves out what a <meta> tag cannot carry in the variant built into index.html', () => {
-    const meta = contentSecurityPolicy(null, 'meta');
-    expect(meta).not.toContain('frame-ancestors');
-    expect(meta).toContain("script-src 'self'");
-  });
-
-  it('opens just enough for the dev server', () => {
-    const policy = contentSecurityPolicy('http://localhost:5173');
-    expect(policy).toContain("script-src 'self' 'unsafe-inline'");
-    expect(policy).toContain("connect-src 'self' ws://localhost:5173");
-  });
-
-  it('is sent as a response header, replacing whatever the response had', () => {
-    const headers = withCspHeader({ 'content-security-policy': ['default-src *'], 'Content-Type': 'text/html' }, 'X');
-    expect(headers).toEqual({ 'Content-Type': ['text/html'], 'Content-Security-Policy': ['X'] });
   });
 });
 
@@ -115,5 +85,12 @@ describe('hardenWebContents', () => {
     const webview = { preventDefault: vi.fn() };
     listeners.get('will-attach-webview')!(webview);
     expect(webview.preventDefault).toHaveBeenCalled();
+  });
+});
+
+describe('withCspHeader', () => {
+  it('is sent as a response header, replacing whatever the response had', () => {
+    const headers = withCspHeader({ 'content-security-policy': ['default-src *'], 'Content-Type': 'text/html' }, 'X');
+    expect(headers).toEqual({ 'Content-Type': ['text/html'], 'Content-Security-Policy': ['X'] });
   });
 });

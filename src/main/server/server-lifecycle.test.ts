@@ -74,6 +74,17 @@ describe('health, metrics, docs and the web UI', () => {
     expect(await call(h, 'GET', '/api/unknown')).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
     expect(await call(h, 'GET', '/v1/unknown')).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
   });
+
+  it('sends the UI\'s pages with a strict Content-Security-Policy, and the API without it', async () => {
+    for (const page of ['/', '/queue/job_123', '/app.js']) {
+      const response = await fetch(`${h.url}${page}`);
+      expect(response.headers.get('content-security-policy')).toContain("script-src 'self';");
+      expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+    const api = await fetch(`${h.url}/api/health`);
+    expect(api.headers.get('content-security-policy')).toBeNull();
+  });
 });
 
 describe('shutdown', () => {
