@@ -18,6 +18,7 @@ import { ChangePublisher } from './change-publisher';
 import { systemClock } from './clock';
 import type { EngineConfig, EngineLogger } from './config';
 import type { Engine, JobSink, SubmitOptions } from './engine-api';
+import { EtaCalibration, scaledPlace } from './eta/eta-calibration';
 import { Forecaster } from './eta/forecaster';
 import { ServiceModel } from './eta/service-model';
 import { toJobView } from './job-view';
@@ -90,6 +91,9 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   const freshRecords = new Map<number, JobRecord>();
   const jobChanged = (seq: number): void => {
     freshRecords.delete(seq);
+    const run = dispatcher.running.get(seq);
+    if (run) calibration.started(seq, run.startedAt);
+    else if (!index.get(seq)) calibration.forget(seq);
     publisher.jobChanged(seq);
   };
 
@@ -120,17 +124,31 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   });
   const forecaster = new Forecaster({ index, dispatcher, fair, service, backend, params, clock });
 
-  const view = (record: JobRecord): Job => {
+  const calibration = new EtaCalibration();
+  /** Where the forecast (uncorrected) puts a queued job; a quick place if it has not placed it yet. */
+  const rawPlace = (record: JobRecord) => {
     const node = index.get(record.seq);
     const place = node ? forecaster.placeOf(node) : null;
     // A job the forecast has not placed yet gets a quick place until the next forecast.
     const provisionalPosition = node && !place ? index.countAhead(node.entry) + 1 : 1;
+    const provisionalStartAt = forecaster.startAtPosition(provisionalPosition) ?? clock.now();
+    return { place, provisionalPosition, provisionalStartAt };
+  };
+  const view = (record: JobRecord): Job => {
+    const { place, provisionalPosition, provisionalStartAt } = rawPlace(record);
+    const now = clock.now();
+    const queued = record.state === 'queued';
+    // The first forecast to place a job (not a quick provisional place) is the prediction judged.
+    if (queued && place && record.attempts === 0 && (record.runAt === null || record.runAt <= record.createdAt)) {
+      calibration.predicted(record.seq, record.lane, record.priority, record.createdAt, place.startAt - record.createdAt);
+    }
+    const factor = queued ? calibration.factor(record.lane, record.priority) : 1;
     return toJobView(record, {
-      place,
+      place: place && scaledPlace(place, now, factor),
       run: dispatcher.running.get(record.seq),
       provisionalPosition,
-      provisionalStartAt: forecaster.startAtPosition(provisionalPosition) ?? clock.now(),
-      now: clock.now(),
+      provisionalStartAt: scaledPlace({ startAt: provisionalStartAt, finishAt: provisionalStartAt }, now, factor).startAt,
+      now,
     });
   };
   // Reads recompute positions when that is cheap. A submission does so only within a CPU
