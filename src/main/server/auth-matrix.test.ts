@@ -57,8 +57,10 @@ describe('auth matrix with --require-auth (loopback needs a token too)', () => {
   beforeAll(async () => {
     h = await startHttpHarness({ server: { requireAuth: true } });
     h.engine.setPaused(true);
-    const adminJob = (await call(h, 'POST', '/api/jobs', { token: h.adminToken, body: SUBMIT })).body.job.id;
-    const memberJob = (await call(h, 'POST', '/api/jobs', { token: h.memberToken, body: SUBMIT })).body.job.id;
+    // Due in an hour: the admin's "resume" case cannot let them run and finish mid-matrix.
+    const later = { ...SUBMIT, runAt: new Date(Date.now() + 3_600_000).toISOString() };
+    const adminJob = (await call(h, 'POST', '/api/jobs', { token: h.adminToken, body: later })).body.job.id;
+    const memberJob = (await call(h, 'POST', '/api/jobs', { token: h.memberToken, body: later })).body.job.id;
     ids = { adminJob, memberJob, spareToken: 'spare' };
   });
   afterAll(() => h.close());

@@ -9,6 +9,7 @@ import type { EngineLogger } from '../config';
 import { linkAbort } from './abort-link';
 import { BackendError, isBackendError } from './errors';
 import { codeFromMessage, errorFromResponse, errorFromThrown, extractErrorMessage, type FailureContext } from './failure-classifier';
+import { createHttpTransport } from './http-transport';
 import { loadedParallel, MODEL_PARSERS, MODEL_SOURCE_PATHS, sourceOrder, type LoadedInstance, type ModelSnapshot, type ModelSource } from './model-state';
 import { DEFAULT_RECONNECT_BACKOFF, reconnectDelayMs, type BackoffSettings } from './reconnect-backoff';
 import type { RequestTimeouts } from './request-watchdog';
@@ -29,6 +30,7 @@ export interface LmStudioClientOptions {
   };
   /** How often model state is re-read while LM Studio is up. */
   refreshIntervalMs: number;
+  /** For model listings and loads; inference requests go over node:http (see http-transport.ts). */
   fetch?: typeof fetch;
   logger?: Pick<EngineLogger, 'info' | 'warn' | 'debug'>;
   /** Reconnect schedule while down (default 0.5 s doubling to 30 s, with jitter). */
@@ -45,6 +47,7 @@ interface HttpAnswer {
 export function createLmStudioClient(options: LmStudioClientOptions): Backend {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const http = createHttpTransport(baseUrl);
   const logger = options.logger;
   const backoff: BackoffSettings = { ...DEFAULT_RECONNECT_BACKOFF, ...options.reconnect };
   const probeMs = options.timeouts.probeMs ?? 5_000;
@@ -220,7 +223,7 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
     if (closed) throw new BackendError('aborted', `The LM Studio client for ${baseUrl} is closed`);
     const link = linkAbort([callbacks.signal, closing.signal]);
     try {
-      const outcome = await runRequest({ baseUrl, fetch: doFetch, timeouts: options.timeouts }, backendRequest, { ...callbacks, signal: link.signal });
+      const outcome = await runRequest({ baseUrl, http, timeouts: options.timeouts }, backendRequest, { ...callbacks, signal: link.signal });
       // Where LM Studio cannot say what is loaded, what just answered is our best knowledge.
       if (preferredSource === 'openai') assumedLoaded = backendRequest.model;
       markUp(preferredSource === 'openai' ? { loadedModel: assumedLoaded } : {});
@@ -312,6 +315,7 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
       clearInterval(refreshTimer);
       if (retryTimer) clearTimeout(retryTimer);
       listeners.clear();
+      http.close();
       await refreshing?.catch(() => undefined);
     },
   };

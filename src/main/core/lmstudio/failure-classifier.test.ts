@@ -53,6 +53,33 @@ describe('errorFromThrown', () => {
     expect(errorFromThrown(dropped, ctx).code).toBe('unreachable');
   });
 
+  // The shapes node:http emits (checked against Node 20's own errors in http-transport.test.ts).
+  const systemError = (message: string, fields: Record<string, unknown>): Error => Object.assign(new Error(message), fields);
+
+  it.each([
+    ['refused', systemError('connect ECONNREFUSED 127.0.0.1:1234', { errno: -111, code: 'ECONNREFUSED', syscall: 'connect', address: '127.0.0.1', port: 1234 }), 'ECONNREFUSED'],
+    ['refused on every address (dual stack)', Object.assign(new AggregateError([systemError('connect ECONNREFUSED ::1:1234', { code: 'ECONNREFUSED' })], ''), { code: 'ECONNREFUSED' }), 'ECONNREFUSED'],
+    ['closed before the answer', systemError('socket hang up', { code: 'ECONNRESET' }), 'ECONNRESET'],
+    ['reset', systemError('read ECONNRESET', { errno: -104, code: 'ECONNRESET', syscall: 'read' }), 'ECONNRESET'],
+    ['closed mid-body', systemError('aborted', { code: 'ECONNRESET' }), 'ECONNRESET'],
+    ['closed mid-body without an error', systemError('The response closed before its end', { code: 'ERR_STREAM_PREMATURE_CLOSE' }), 'ERR_STREAM_PREMATURE_CLOSE'],
+    ['DNS', systemError('getaddrinfo ENOTFOUND lm-box', { errno: -3008, code: 'ENOTFOUND', syscall: 'getaddrinfo', hostname: 'lm-box' }), 'ENOTFOUND'],
+    ['no route', systemError('connect EHOSTUNREACH 10.0.0.9:1234', { code: 'EHOSTUNREACH', syscall: 'connect' }), 'EHOSTUNREACH'],
+  ] as const)('recognises node:http failures as unreachable: %s', (_label, error, code) => {
+    const classified = errorFromThrown(error, ctx);
+    expect(classified).toMatchObject({ code: 'unreachable', retryable: true });
+    expect(classified.message).toContain(code);
+    expect(classified.message).toContain(ctx.url);
+    expect(classified.cause).toBe(error);
+  });
+
+  it('calls an answer that is not HTTP a protocol error', () => {
+    const garbage = systemError('Parse Error: Expected HTTP/, RTSP/ or ICE/', { code: 'HPE_INVALID_CONSTANT', bytesParsed: 0, reason: 'Expected HTTP/' });
+    const classified = errorFromThrown(garbage, ctx);
+    expect(classified).toMatchObject({ code: 'protocol', retryable: false });
+    expect(classified.message).toContain('not HTTP');
+  });
+
   it('calls unparseable answers protocol errors', () => {
     expect(errorFromThrown(new SyntaxError('Unexpected token'), ctx).code).toBe('protocol');
   });

@@ -26,10 +26,14 @@ const ERROR_CODES_BY_FIELD: Readonly<Record<string, BackendErrorCode>> = {
   context_length_exceeded: 'context_length',
 };
 
-/** Network-level failures: LM Studio is not there (or went away mid-response). */
+/**
+ * Network-level failures: LM Studio is not there (or went away mid-response). node:http reports
+ * a connection dropped before the answer as "socket hang up" and one dropped mid-body as
+ * "aborted", both ECONNRESET; undici (fetch) wraps the system error in a TypeError's cause.
+ */
 const UNREACHABLE_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN',
-  'EPIPE', 'ECONNABORTED', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED',
+  'EPIPE', 'ECONNABORTED', 'ETIMEDOUT', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED',
 ]);
 
 /** The message of LM Studio's error payloads, in any of the shapes it uses; null when there is none. */
@@ -70,7 +74,7 @@ export function errorFromResponse(status: number, payload: unknown, ctx: Failure
   return new BackendError(code, `LM Studio at ${ctx.url} answered ${statusText} to the ${ctx.operation}: ${detail}`, { status });
 }
 
-/** A thrown error from fetch or from reading a body. BackendErrors pass through unchanged. */
+/** A thrown error from node:http, fetch, or reading a body. BackendErrors pass through unchanged. */
 export function errorFromThrown(error: unknown, ctx: FailureContext): BackendError {
   if (isBackendError(error)) return error;
   const code = findSystemErrorCode(error);
@@ -81,6 +85,10 @@ export function errorFromThrown(error: unknown, ctx: FailureContext): BackendErr
   // undici reports connection failures as TypeError "fetch failed" and dropped bodies as "terminated".
   if (error instanceof TypeError && /fetch failed|terminated|network/i.test(message)) {
     return new BackendError('unreachable', `LM Studio at ${ctx.url} is unreachable (${message}) during the ${ctx.operation}`, { cause: error });
+  }
+  // llhttp's parse errors (HPE_INVALID_CONSTANT, ...): something answered, but not in HTTP.
+  if (code?.startsWith('HPE_')) {
+    return new BackendError('protocol', `LM Studio at ${ctx.url} answered with something that is not HTTP during the ${ctx.operation}: ${message}`, { cause: error });
   }
   if (error instanceof SyntaxError) {
     return new BackendError('protocol', `LM Studio at ${ctx.url} sent something we could not parse during the ${ctx.operation}: ${message}`, { cause: error });

@@ -1,6 +1,6 @@
 /**
  * Cuts a request that stops making progress: no first chunk in time, a stream that goes quiet,
- * or one that simply takes too long. It aborts the fetch and says which limit was hit.
+ * or one that simply takes too long. It aborts the request and says which limit was hit.
  */
 import { linkAbort } from './abort-link';
 import { BackendError, isBackendError } from './errors';
@@ -15,13 +15,16 @@ export interface RequestTimeouts {
 }
 
 export interface Watchdog {
-  /** Pass to fetch: aborts on the caller's signal or on any timeout. */
+  /** Pass to the request: aborts on the caller's signal or on any timeout. */
   readonly signal: AbortSignal;
   /** Call on every chunk: clears the first-token timer and restarts the idle timer. */
   progress(): void;
   /** The error to throw for a failure seen while this watchdog ran (timeout, abort, or classified). */
   failure(error: unknown): BackendError;
-  /** Stops the timers and drops the connection if anything is still unread. */
+  /**
+   * Stops the timers and lets go of the caller's signal. It does not abort: a finished answer may
+   * still be draining into its keep-alive socket; the caller destroys what it abandons.
+   */
   dispose(): void;
 }
 
@@ -51,8 +54,9 @@ export function startWatchdog(timeouts: RequestTimeouts, callerSignal: AbortSign
         if (firstTimer) clearTimeout(firstTimer);
         firstTimer = null;
       }
-      if (idleTimer) clearTimeout(idleTimer);
-      idleTimer = timer(timeouts.idleMs, () => `The stream stalled: no data for ${timeouts.idleMs} ms`);
+      // Restarting one timer per chunk is cheaper than a new one per chunk.
+      if (idleTimer) idleTimer.refresh();
+      else idleTimer = timer(timeouts.idleMs, () => `The stream stalled: no data for ${timeouts.idleMs} ms`);
     },
     failure(error) {
       if (fired) return fired;
@@ -66,7 +70,6 @@ export function startWatchdog(timeouts: RequestTimeouts, callerSignal: AbortSign
       if (firstTimer) clearTimeout(firstTimer);
       if (idleTimer) clearTimeout(idleTimer);
       link.unlink();
-      if (!controller.signal.aborted) controller.abort(new BackendError('aborted', 'request finished'));
     },
   };
 }

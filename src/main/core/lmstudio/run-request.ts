@@ -4,16 +4,18 @@
  * still gets the ordinary non-streaming body at the end.
  */
 import { createParser } from 'eventsource-parser';
+import type { IncomingMessage } from 'node:http';
 import type { Usage } from '../../../shared/job';
 import type { BackendRequest, RunCallbacks, RunOutcome, RunStats } from '../backend';
 import { BackendError } from './errors';
 import { errorFromResponse, extractErrorMessage, type FailureContext } from './failure-classifier';
+import { readBody, readText, type HttpTransport } from './http-transport';
 import { startWatchdog, type RequestTimeouts, type Watchdog } from './request-watchdog';
 import { createStreamAssembler, readStats, readUsage, type StreamKind, type StreamUsage } from './response-assembler';
 
 export interface RunContext {
   baseUrl: string;
-  fetch: typeof fetch;
+  http: HttpTransport;
   timeouts: RequestTimeouts;
 }
 
@@ -26,8 +28,9 @@ export async function runRequest(ctx: RunContext, request: BackendRequest, callb
   const streamKind: StreamKind | null = request.kind === 'embedding' ? null : request.kind;
   const watchdog = startWatchdog(ctx.timeouts, callbacks.signal, failure);
   const startedAt = performance.now();
+  let response: IncomingMessage | null = null;
   try {
-    const response = await ctx.fetch(ctx.baseUrl + ENDPOINTS[request.kind], {
+    response = await ctx.http.send(ENDPOINTS[request.kind], {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -38,19 +41,22 @@ export async function runRequest(ctx: RunContext, request: BackendRequest, callb
       body: JSON.stringify(outgoingBody(request, streamKind !== null)),
       signal: watchdog.signal,
     });
-    if (!response.ok) throw errorFromResponse(response.status, await readPayload(response), failure);
-    const isEventStream = (response.headers.get('content-type') ?? '').includes('text/event-stream');
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status > 299) throw errorFromResponse(status, await readPayload(response), failure);
+    const isEventStream = (response.headers['content-type'] ?? '').includes('text/event-stream');
     if (streamKind && isEventStream) return await consumeStream(response, streamKind, request, callbacks, watchdog, failure, startedAt);
 
     // Embeddings, or an answer that is not a stream (LM Studio's HTTP-200-with-error comes this way).
     const payload = await readPayload(response);
     watchdog.progress();
-    if (extractErrorMessage(payload) !== null) throw errorFromResponse(response.status, payload, failure);
+    if (extractErrorMessage(payload) !== null) throw errorFromResponse(status, payload, failure);
     if (typeof payload !== 'object' || payload === null) {
       throw new BackendError('protocol', `LM Studio at ${ctx.baseUrl} sent a body that is not JSON to the ${failure.operation}`);
     }
     return outcomeFromBody(payload as Record<string, unknown>, request, startedAt);
   } catch (error) {
+    // Whatever is left of a failed answer is of no use; an answer read to its end keeps its socket.
+    response?.destroy();
     throw watchdog.failure(error);
   } finally {
     watchdog.dispose();
@@ -65,7 +71,7 @@ function outgoingBody(request: BackendRequest, stream: boolean): Record<string, 
 }
 
 async function consumeStream(
-  response: Response,
+  response: IncomingMessage,
   kind: StreamKind,
   request: BackendRequest,
   callbacks: RunCallbacks,
@@ -115,22 +121,12 @@ async function consumeStream(
     },
   });
 
-  const body = response.body;
-  if (!body) throw new BackendError('protocol', `LM Studio at ${failure.url} sent an empty stream to the ${failure.operation}`);
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    parser.feed(decoder.decode(value, { stream: true }));
+  // Each chunk goes to the parser (and so to the caller) as it arrives; after [DONE] nothing more is needed.
+  await readBody(response, (text) => {
+    parser.feed(text);
     if (streamError) throw streamError;
-    if (sawDone) {
-      await reader.cancel().catch(() => undefined);
-      break;
-    }
-  }
-  parser.feed(decoder.decode());
-  if (streamError) throw streamError;
+    return !sawDone;
+  });
   if (!sawDone && !assembler.finished) {
     throw new BackendError('server_error', `LM Studio at ${failure.url} ended the stream before it was complete during the ${failure.operation}`);
   }
@@ -186,8 +182,8 @@ function estimatePromptTokens(body: Record<string, unknown>): number {
 }
 
 /** JSON when it parses, else the text (error pages, plain-text failures). */
-async function readPayload(response: Response): Promise<unknown> {
-  const text = await response.text();
+async function readPayload(response: IncomingMessage): Promise<unknown> {
+  const text = await readText(response);
   if (text.trim() === '') return null;
   try {
     return JSON.parse(text) as unknown;
