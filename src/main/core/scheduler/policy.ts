@@ -76,9 +76,11 @@ export function unservedSince(c: Contender): number {
 }
 
 export function effectivePriority(c: Contender, now: number, agingMs: number): number {
-  if (agingMs <= 0 || !Number.isFinite(agingMs)) return c.entry.priority;
-  const waited = Math.max(0, now - unservedSince(c));
-  return Math.min(MAX_PRIORITY, c.entry.priority + Math.floor(waited / agingMs));
+  const priority = c.entry.priority;
+  if (!(agingMs > 0) || agingMs === Infinity) return priority;
+  const waited = now - unservedSince(c);
+  // Most heads have waited less than one aging step: no division.
+  return waited < agingMs ? priority : Math.min(MAX_PRIORITY, priority + Math.floor(waited / agingMs));
 }
 
 /**
@@ -87,7 +89,8 @@ export function effectivePriority(c: Contender, now: number, agingMs: number): n
  * across models too while low-priority work still batches up by model.
  */
 export function switchBound(boundMs: number, effectivePriority: number): number {
-  return boundMs / 2 ** Math.max(0, effectivePriority - DEFAULT_PRIORITY);
+  // A shift, not 2 ** n: this runs for every other-model head on every decision.
+  return boundMs / (1 << Math.max(0, effectivePriority - DEFAULT_PRIORITY));
 }
 
 /**
