@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { JobState } from '../../../shared/job';
 import type { NewJob } from './job-record';
+import Database from 'better-sqlite3';
 import { JobStore, newJobId } from './job-store';
+import { SCHEMA_VERSION } from './schema';
 import { WalCheckpointer, type CheckpointResult } from './wal-checkpointer';
 
 const dirs: string[] = [];
@@ -166,6 +168,19 @@ describe('JobStore', () => {
       else expect(plan).toContain('jobs_by_state_except_succeeded');
     }
     void store.close();
+  });
+
+  test('a database from a newer LM Queue is refused, and the directory is not left locked', () => {
+    const path = tempDbPath();
+    new JobStore({ path }).close();
+    const raw = new Database(path);
+    raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    raw.close();
+    expect(() => new JobStore({ path })).toThrow(/newer than this LM Queue/);
+    const older = new Database(path);
+    older.pragma(`user_version = ${SCHEMA_VERSION}`);
+    older.close();
+    new JobStore({ path }).close(); // neither the lock nor the database stayed open
   });
 
   test('a second process cannot open the same data directory', () => {

@@ -116,19 +116,21 @@ export class JobStore {
   constructor(options: JobStoreOptions) {
     const nativeBinding = options.nativeBinding ? { nativeBinding: options.nativeBinding } : {};
     if (options.path !== ':memory:') this.lock = acquireDirectoryLock(`${options.path}.lock`, nativeBinding);
+    let db: Database.Database | null = null;
     try {
-      this.db = new Database(options.path, { timeout: 1_000, ...nativeBinding });
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
-      migrate(this.db);
+      db = new Database(options.path, { timeout: 1_000, ...nativeBinding });
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+      migrate(db);
     } catch (error) {
+      db?.close();
       this.lock?.close();
       throw error;
     }
+    this.db = db;
     this.onCheckpointFailure = options.onCheckpointFailure ?? null;
     this.onCheckpoint = options.onCheckpoint ?? null;
     this.nativeBinding = options.nativeBinding ?? null;
-    const db = this.db;
     this.statements = {
       insert: db.prepare(`INSERT INTO jobs (id, kind, model, owner, priority, lane, state, attempts, max_attempts,
           created_at, run_at, prompt_tokens, max_tokens, input, metadata)
