@@ -89,6 +89,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
    * instead of reading each back. Any other change to a job drops its entry.
    */
   const freshRecords = new Map<number, JobRecord>();
+  const MAX_FRESH_RECORDS = 4_096; // a burst beyond this is read back (memory stays bounded)
   const jobChanged = (seq: number): void => {
     freshRecords.delete(seq);
     const run = dispatcher.running.get(seq);
@@ -267,7 +268,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       index.add(toQueuedEntry(record), createdAt);
       if (options.sink) sinks.set(record.seq, new Set([options.sink]));
       jobChanged(record.seq);
-      freshRecords.set(record.seq, record);
+      if (freshRecords.size < MAX_FRESH_RECORDS) freshRecords.set(record.seq, record);
       dispatcher.wake();
       return viewFresh(record, true);
     },

@@ -81,14 +81,14 @@ export function registerEventRoutes(app: FastifyInstance, options: EventRouteOpt
         querystring: TokenQuerySchema,
       },
     },
-    (_request, reply) => {
+    (request, reply) => {
       const stream = new SseStream(reply);
       stream.comment('connected');
       const unsubscribe = hub.subscribe((event, _payload, json) => stream.event(event, json()));
       const remove = connections.add({
         heartbeat: () => stream.comment('keepalive'),
         shutdown: () => stream.end(),
-        ...tokenEnds(callerOf(_request), () => {
+        ...tokenEnds(callerOf(request), () => {
           stream.event('error', JSON.stringify({ error: { code: 'unauthorized', message: 'the token was revoked' } }));
           stream.end();
         }),
