@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -140,6 +140,22 @@ describe('JobStore', () => {
     const reopened = new JobStore({ path });
     expect(reopened.countByState().queued).toBe(200);
     expect(reopened.getById(jobs[199]!.id)?.state).toBe('queued');
+    await reopened.close();
+  });
+
+  test('the WAL stays bounded even when the writer never yields to the event loop', async () => {
+    const path = tempDbPath();
+    const store = new JobStore({ path, wal: { restartFrames: 256, maxWalBytes: 4 * 2 ** 20 } });
+    const payload = { messages: [{ role: 'user', content: 'x'.repeat(2_000) }] };
+    let last = '';
+    // ~4,000 commits of a few pages each (over 40 MB of WAL if nothing checkpointed), all in
+    // one synchronous run: the checkpoint thread gets no message answered, only its own timer.
+    for (let i = 0; i < 4_000; i++) last = store.transaction(() => store.insert(newJob({ input: payload }))).id;
+    expect(statSync(`${path}-wal`).size).toBeLessThan(16 * 2 ** 20);
+    await store.close();
+    const reopened = new JobStore({ path });
+    expect(reopened.countByState().queued).toBe(4_000);
+    expect(reopened.getById(last)?.state).toBe('queued');
     await reopened.close();
   });
 

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import type { JobError, JobState, Usage } from '../../../shared/job';
 import type { JobRecord, NewJob, QueuedEntry } from './job-record';
 import { RECORD_COLUMNS, rowToRecord, type JobRow } from './job-row';
@@ -20,6 +21,8 @@ export interface JobStoreOptions {
   onCheckpoint?: (result: CheckpointResult) => void;
   /** The checkpoint thread failed; SQLite's own checkpoints took over (slower, still safe). */
   onCheckpointFailure?: (error: Error) => void;
+  /** WAL bounds (tests shrink them): RESTART past `restartFrames` pages; this thread steps in past `maxWalBytes`. */
+  wal?: { restartFrames?: number; maxWalBytes?: number };
 }
 
 /** The state index leaves out succeeded jobs; queries that use it must say so (see schema). */
@@ -32,6 +35,10 @@ export interface ClaimedJob {
 
 /** Commits before checkpoints move to their own thread (see `committed`). */
 const BUSY_COMMITS = 64;
+/** How often (in commits) the WAL's size is checked, and past what size this thread restarts it. */
+const WAL_CHECK_EVERY = 256;
+const MAX_WAL_BYTES = 256 * 2 ** 20;
+const RESTART_FRAMES = 16_384;
 
 /**
  * A lock file held for the life of the process (an exclusive SQLite lock, released by the OS
@@ -112,6 +119,8 @@ export class JobStore {
   private readonly nativeBinding: string | null;
   private readonly onCheckpointFailure: ((error: Error) => void) | null;
   private readonly onCheckpoint: ((result: CheckpointResult) => void) | null;
+  private readonly maxWalBytes: number;
+  private readonly restartFrames: number;
 
   constructor(options: JobStoreOptions) {
     const nativeBinding = options.nativeBinding ? { nativeBinding: options.nativeBinding } : {};
@@ -130,6 +139,8 @@ export class JobStore {
     this.db = db;
     this.onCheckpointFailure = options.onCheckpointFailure ?? null;
     this.onCheckpoint = options.onCheckpoint ?? null;
+    this.maxWalBytes = options.wal?.maxWalBytes ?? MAX_WAL_BYTES;
+    this.restartFrames = options.wal?.restartFrames ?? RESTART_FRAMES;
     this.nativeBinding = options.nativeBinding ?? null;
     this.statements = {
       insert: db.prepare(`INSERT INTO jobs (id, kind, model, owner, priority, lane, state, attempts, max_attempts,
@@ -439,13 +450,18 @@ export class JobStore {
    * cut back to 64 MB after each restart.
    */
   private committed(): void {
-    if (this.checkpointer) return this.checkpointer.wrote();
+    if (this.checkpointer) {
+      this.checkpointer.wrote();
+      if (++this.commits % WAL_CHECK_EVERY === 0) this.capWal();
+      return;
+    }
     if (++this.commits < BUSY_COMMITS || this.db.name === ':memory:') return;
     this.db.pragma('wal_autocheckpoint = 0');
     this.db.pragma('journal_size_limit = 67108864');
     this.checkpointer = new WalCheckpointer({
       file: this.db.name,
       nativeBinding: this.nativeBinding,
+      restartFrames: this.restartFrames,
       ...(this.onCheckpoint ? { onCheckpoint: this.onCheckpoint } : {}),
       onFailure: (error) => {
         if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
@@ -453,6 +469,20 @@ export class JobStore {
       },
     });
     this.checkpointer.wrote();
+  }
+
+  /**
+   * Backstop: should the WAL outgrow what the checkpoint thread keeps up with (a writer that
+   * never leaves a gap for its RESTART), this thread restarts it itself, once, at this commit.
+   */
+  private capWal(): void {
+    let bytes: number;
+    try {
+      bytes = statSync(`${this.db.name}-wal`).size;
+    } catch {
+      return; // no WAL file: nothing to cap
+    }
+    if (bytes > this.maxWalBytes) this.db.pragma('wal_checkpoint(RESTART)');
   }
 
   /** What a killed process leaves behind: the open write batch is never committed. */

@@ -5,9 +5,12 @@ import { Worker } from 'node:worker_threads';
  * WAL checkpoints on a worker thread. SQLite's automatic checkpoint runs inside the commit that
  * crosses the threshold, on the caller's thread, and its fsyncs were most of the cost of a
  * claim + finish (measured: 2-2.5× the throughput with checkpoints moved off the main thread).
- * The worker opens its own connection and runs PASSIVE checkpoints, which never block the
- * writer; when the WAL still grows past `restartFrames` (writes never paused long enough for a
- * checkpoint to catch up), it runs one RESTART so the file starts over.
+ *
+ * The worker opens its own connection and keeps time itself, so a main thread too busy to read
+ * messages cannot stall it: after a nudge it runs a PASSIVE checkpoint (never blocks the writer)
+ * every `intervalMs` until everything written is copied back, then idles. When the WAL still
+ * grows past `restartFrames` (writes never paused long enough for a checkpoint to catch up), it
+ * runs a RESTART, which waits for a gap between transactions so the file can start over.
  *
  * If the worker fails, `onFailure` is called and the store goes back to SQLite's automatic
  * checkpoints: slower, never unsafe.
@@ -21,6 +24,14 @@ const db = new Database(workerData.file, {
 });
 db.pragma('wal_autocheckpoint = 0');
 let timer = null;
+const checkpoint = () => {
+  timer = null;
+  let [result] = db.pragma('wal_checkpoint(PASSIVE)');
+  if (result.log >= workerData.restartFrames) [result] = db.pragma('wal_checkpoint(RESTART)');
+  parentPort.postMessage(result);
+  // Keep going while writes arrive faster than they are copied back; idle once caught up.
+  if (result.checkpointed < result.log || result.busy) timer = setTimeout(checkpoint, workerData.intervalMs);
+};
 parentPort.on('message', (message) => {
   if (message === 'close') {
     clearTimeout(timer);
@@ -28,13 +39,7 @@ parentPort.on('message', (message) => {
     parentPort.close();
     return;
   }
-  if (timer) return;
-  timer = setTimeout(() => {
-    timer = null;
-    let [result] = db.pragma('wal_checkpoint(PASSIVE)');
-    if (result.log >= workerData.restartFrames) [result] = db.pragma('wal_checkpoint(RESTART)');
-    parentPort.postMessage(result);
-  }, workerData.delayMs);
+  if (!timer) timer = setTimeout(checkpoint, workerData.intervalMs);
 });
 `;
 
@@ -47,18 +52,20 @@ export interface CheckpointResult {
 export interface WalCheckpointerOptions {
   file: string;
   nativeBinding: string | null;
-  /** Writes are gathered this long before a checkpoint runs. */
-  delayMs?: number;
+  /** Time between checkpoints while writes keep coming. */
+  intervalMs?: number;
   /** WAL frames (pages) past which a checkpoint waits for the writer to restart the file. */
   restartFrames?: number;
   onCheckpoint?: (result: CheckpointResult) => void;
   onFailure: (error: Error) => void;
 }
 
+/** The main thread nudges the worker at most this often (a message per commit would cost more). */
+const NUDGE_INTERVAL_MS = 25;
+
 export class WalCheckpointer {
   private readonly worker: Worker;
-  /** A checkpoint is asked for and not yet reported: further writes need no message. */
-  private requested = false;
+  private lastNudge = -Infinity;
   private closed = false;
 
   constructor(private readonly options: WalCheckpointerOptions) {
@@ -68,23 +75,22 @@ export class WalCheckpointer {
         modulePath: createRequire(import.meta.url).resolve('better-sqlite3'),
         file: options.file,
         nativeBinding: options.nativeBinding,
-        delayMs: options.delayMs ?? 20,
+        intervalMs: options.intervalMs ?? 50,
         restartFrames: options.restartFrames ?? 16_384,
       },
     });
     this.worker.unref();
-    this.worker.on('message', (result: CheckpointResult) => {
-      this.requested = false;
-      options.onCheckpoint?.(result);
-    });
+    this.worker.on('message', (result: CheckpointResult) => options.onCheckpoint?.(result));
     this.worker.on('error', (error) => this.fail(error));
     this.worker.on('exit', (code) => this.fail(new Error(`the checkpoint thread exited (code ${code})`)));
   }
 
-  /** A transaction committed: make sure a checkpoint follows. */
+  /** A transaction committed: make sure checkpoints follow (the worker ignores a nudge while busy). */
   wrote(): void {
-    if (this.requested || this.closed) return;
-    this.requested = true;
+    if (this.closed) return;
+    const now = performance.now();
+    if (now - this.lastNudge < NUDGE_INTERVAL_MS) return;
+    this.lastNudge = now;
     this.worker.postMessage('wrote');
   }
 
