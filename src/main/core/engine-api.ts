@@ -29,6 +29,8 @@ export interface Engine {
   get(id: string): Job;
   /** The OpenAI response body of a succeeded job (409 while not succeeded). */
   result(id: string): unknown;
+  /** The same body as the JSON text stored, for a transport that sends it on unparsed. */
+  resultJson(id: string): string;
   list(query: ListJobsQuery): JobPage;
   /** Queued: removed from the queue. Running: the LM Studio request is aborted. Finished: 409. */
   cancel(id: string, reason?: string): Job;

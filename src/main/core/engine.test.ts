@@ -21,7 +21,10 @@ describe('engine', () => {
     const job = engine.submit(chat(), { owner: 'alice' });
     expect(job.state).toBe('queued');
     expect(job.position).toBe(1);
+    expect(() => engine.resultJson(job.id)).toThrow(/not succeeded/);
+    expect(() => engine.resultJson('job_nope')).toThrow(/no job/);
     await harness.runUntil(() => engine.get(job.id).state === 'succeeded');
+    expect(JSON.parse(engine.resultJson(job.id))).toEqual(engine.result(job.id));
     const done = engine.get(job.id);
     expect(done.attempts).toBe(1);
     expect(done.usage?.completionTokens).toBe(100);

@@ -281,6 +281,13 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       return store.result(record.seq);
     },
 
+    resultJson(id) {
+      const row = store.resultTextById(id);
+      if (!row) throw new LmqError('not_found', `no job with id ${id}`);
+      if (row.state !== 'succeeded') throw new LmqError('invalid_state', `job ${id} is ${row.state}, not succeeded`);
+      return row.result ?? 'null';
+    },
+
     list(query) {
       const parsed = parseOrThrow(ListJobsQuerySchema, query);
       if (parsed.cursor !== undefined && !/^\d+$/.test(parsed.cursor)) {

@@ -160,6 +160,7 @@ export class JobStore {
       byId: db.prepare(`SELECT ${RECORD_COLUMNS} FROM jobs WHERE id = ?`),
       bySeq: db.prepare(`SELECT ${RECORD_COLUMNS} FROM jobs WHERE seq = ?`),
       result: db.prepare(`SELECT result FROM jobs WHERE seq = ?`),
+      resultById: db.prepare(`SELECT state, result FROM jobs WHERE id = ?`),
       queued: db.prepare(`SELECT seq, kind, model, owner, lane, priority, created_at, run_at, prompt_tokens, max_tokens
           FROM jobs WHERE state = 'queued' AND ${NOT_SUCCEEDED} ORDER BY seq`),
       countByState: db.prepare(`SELECT state, count(*) AS n FROM jobs WHERE ${NOT_SUCCEEDED} GROUP BY state`),
@@ -313,6 +314,11 @@ export class JobStore {
   getBySeq(seq: number): JobRecord | null {
     const row = this.statements.bySeq.get(seq) as JobRow | undefined;
     return row ? rowToRecord(row) : null;
+  }
+
+  /** A job's state and stored result text (one read, nothing parsed), or null if no such job. */
+  resultTextById(id: string): { state: JobState; result: string | null } | null {
+    return (this.statements.resultById.get(id) as { state: JobState; result: string | null } | undefined) ?? null;
   }
 
   result(seq: number): unknown {

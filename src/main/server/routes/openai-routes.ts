@@ -115,7 +115,8 @@ async function answerWhenFinished(reply: FastifyReply, job: Job, options: OpenAi
     reply.raw.destroy();
     return undefined;
   }
-  if (outcome.state === 'succeeded') return reply.send(engine.result(job.id));
+  // The body as stored, byte for byte: no parse and re-serialize on the way out.
+  if (outcome.state === 'succeeded') return reply.type('application/json; charset=utf-8').send(engine.resultJson(job.id));
   const failure = jobFailureBody(outcome);
   // OpenAI clients retry 409/5xx by default; the queue already did, so say not to.
   return reply.code(failure.status).header('x-should-retry', 'false').send(failure.body);
