@@ -47,6 +47,7 @@ const RESTART_FRAMES = 16_384;
 function acquireDirectoryLock(path: string, options: { nativeBinding?: string }): Database.Database {
   const lock = new Database(path, { timeout: 0, ...options });
   try {
+    lock.pragma('journal_mode = MEMORY'); // no -journal file next to it
     lock.pragma('locking_mode = EXCLUSIVE');
     lock.exec('BEGIN IMMEDIATE; COMMIT;');
     return lock;
