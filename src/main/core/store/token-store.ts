@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { LmqError } from '../../../shared/errors';
 import { MAX_PRIORITY, PRIORITY_NAMES } from '../../../shared/priority';
 import {
@@ -38,7 +38,7 @@ interface TokenRow {
  * force, and an exact-hash index lets us find the row without scanning.
  */
 function hashSecret(secret: string): Buffer {
-  return createHash('sha256').update(secret, 'utf8').digest();
+  return hash('sha256', secret, 'buffer');
 }
 
 function newSecret(): string {
@@ -64,7 +64,7 @@ export class TokenStore {
    * store is the only writer of the table (one engine per data directory), so it stays exact.
    * Misses are not cached: garbage tokens cannot grow it.
    */
-  private readonly byHash = new Map<string, TokenRow>();
+  private readonly byHash = new Map<string, { row: TokenRow; stored: Buffer }>();
   private readonly revokedListeners = new Set<(name: string) => void>();
   private readonly statements;
 
@@ -123,7 +123,7 @@ export class TokenStore {
     }
     this.lastUsed.delete(name);
     this.lastWritten.delete(name);
-    for (const [hash, row] of this.byHash) if (row.name === name) this.byHash.delete(hash);
+    for (const [key, cached] of this.byHash) if (cached.row.name === name) this.byHash.delete(key);
     for (const listener of this.revokedListeners) listener(name);
   }
 
@@ -136,17 +136,20 @@ export class TokenStore {
   /** The token a secret belongs to, or null. Records the use (throttled). */
   authenticate(secret: string): TokenInfo | null {
     if (typeof secret !== 'string' || secret.length === 0 || secret.length > MAX_SECRET_LENGTH) return null;
-    const hash = hashSecret(secret);
-    const hex = hash.toString('hex');
-    const row = this.byHash.get(hex) ?? (this.statements.byHash.get(hex) as TokenRow | undefined);
-    if (!row) return null;
-    this.byHash.set(hex, row);
-    // The index lookup already matched; the constant-time compare keeps the final check free of
-    // early exits should the lookup ever become a prefix or collation match.
-    const stored = Buffer.from(row.token_hash, 'hex');
-    if (stored.length !== hash.length || !timingSafeEqual(stored, hash)) return null;
-    this.touch(row.name);
-    return this.toInfo(row);
+    const digest = hashSecret(secret);
+    const hex = digest.toString('hex');
+    let cached = this.byHash.get(hex);
+    if (!cached) {
+      const row = this.statements.byHash.get(hex) as TokenRow | undefined;
+      if (!row) return null;
+      cached = { row, stored: Buffer.from(row.token_hash, 'hex') };
+      this.byHash.set(hex, cached);
+    }
+    // The lookup already matched; the constant-time compare keeps the final check free of early
+    // exits should the lookup ever become a prefix or collation match.
+    if (cached.stored.length !== digest.length || !timingSafeEqual(cached.stored, digest)) return null;
+    this.touch(cached.row.name);
+    return this.toInfo(cached.row);
   }
 
   /**
@@ -157,13 +160,13 @@ export class TokenStore {
     if (secret.length < 16 || secret.length > MAX_SECRET_LENGTH) {
       throw new LmqError('bad_request', `the admin token must be 16 to ${MAX_SECRET_LENGTH} characters long`);
     }
-    const hash = hashSecret(secret).toString('hex');
+    const tokenHash = hashSecret(secret).toString('hex');
     this.byHash.clear();
     const existing = this.statements.byName.get(name) as TokenRow | undefined;
     if (!existing) {
-      this.statements.insert.run(name, 'admin', hash, MAX_PRIORITY, null, null, this.now());
-    } else if (existing.token_hash !== hash || existing.role !== 'admin' || existing.max_priority !== MAX_PRIORITY) {
-      this.statements.resetAdmin.run(hash, MAX_PRIORITY, name);
+      this.statements.insert.run(name, 'admin', tokenHash, MAX_PRIORITY, null, null, this.now());
+    } else if (existing.token_hash !== tokenHash || existing.role !== 'admin' || existing.max_priority !== MAX_PRIORITY) {
+      this.statements.resetAdmin.run(tokenHash, MAX_PRIORITY, name);
     }
     return this.toInfo(this.statements.byName.get(name) as TokenRow);
   }
