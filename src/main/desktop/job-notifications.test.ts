@@ -1,32 +1,19 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Job } from '../../shared/job';
+import { makeJob } from '../../shared/testing/job-fixtures';
 import { createFinishNotifier } from './job-notifications';
 
 vi.mock('electron', () => ({}));
 
 function job(state: Job['state'], extra: Partial<Job> = {}): Job {
-  return {
-    id: 'job_1',
-    kind: 'chat',
+  return makeJob('job_1', {
     model: 'qwen',
     owner: 'local',
-    priority: 5,
-    lane: 'interactive',
     state,
-    position: null,
-    eta: null,
     progress: { fraction: null, stage: state, message: null },
     attempts: 1,
-    maxAttempts: 3,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    runAt: null,
-    startedAt: null,
-    finishedAt: null,
-    error: null,
-    usage: null,
-    metadata: null,
     ...extra,
-  };
+  });
 }
 
 describe('createFinishNotifier', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeJob } from '../testing/job-fixtures';
+import { makeJob } from '../../../shared/testing/job-fixtures';
 import { ageInWords, durationInWords } from './durations';
 import { etaInWords, progressPercent } from './eta-words';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendState } from '../../../shared/backend';
-import { makeCounts, makeJob } from '../testing/job-fixtures';
+import { makeCounts, makeJob } from '../../../shared/testing/job-fixtures';
 import { createBackendController } from './backend-store';
 
 const up: BackendState = { url: 'http://127.0.0.1:1234', status: 'up', loadedModel: 'm', slots: 2, models: [], lastError: null, since: '', retryAt: null };

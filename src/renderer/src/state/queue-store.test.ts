@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Bridge, HandlerArgs, HandlerName, HandlerResult } from '../../../shared/contract';
 import type { Job, ListJobsQuery } from '../../../shared/job';
 import type { QueueSnapshot, QueueSnapshotQuery } from '../../../shared/queue';
-import { makeCounts, makeJob } from '../testing/job-fixtures';
+import { makeCounts, makeJob } from '../../../shared/testing/job-fixtures';
 import { queueRowAt, queueRowCount } from './queue-rows';
 import { createQueueController } from './queue-store';
 

@@ -1,6 +1,6 @@
-/** Jobs for renderer tests. */
-import type { Job } from '../../../shared/job';
-import type { QueueCounts } from '../../../shared/queue';
+/** Jobs and counts for tests on either side (renderer and main). */
+import type { Job } from '../job';
+import type { QueueCounts } from '../queue';
 
 export function makeJob(id: string, extra: Partial<Job> = {}): Job {
   return {
