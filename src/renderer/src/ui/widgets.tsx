@@ -1,7 +1,8 @@
-/** Small shared pieces: progress bar, banners, empty states, badges, copy button, notices. */
+/** Small shared pieces: progress bar, banners, empty states, badges, copy button, notices, priority options, segmented control. */
 import { useState, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { JobState } from '../../../shared/job';
+import { MIN_PRIORITY, priorityLabel } from '../../../shared/priority';
 import { dismissNotice, noticeStore, notify } from './notices';
 
 export function ProgressBar({ percent, label, indeterminate = false }: { percent: number; label: string; indeterminate?: boolean }) {
@@ -73,6 +74,48 @@ export function Notices() {
             ×
           </button>
         </div>
+      ))}
+    </div>
+  );
+}
+
+/** `<option>`s for priorities `highest` down to the lowest; those above `enabledUpTo` are shown but disabled. */
+export function PriorityOptions({ highest, enabledUpTo = highest }: { highest: number; enabledUpTo?: number }) {
+  const options: ReactNode[] = [];
+  for (let p = highest; p >= MIN_PRIORITY; p--) {
+    options.push(
+      <option key={p} value={p} disabled={p > enabledUpTo}>
+        {priorityLabel(p)}
+      </option>,
+    );
+  }
+  return <>{options}</>;
+}
+
+/** A row of toggle buttons, one of them pressed. */
+export function Segmented<T extends string>({
+  label,
+  options,
+  value,
+  onChange,
+}: {
+  label: string;
+  options: readonly { value: T; label: string }[];
+  value: T;
+  onChange: (value: T) => void;
+}) {
+  return (
+    <div className="segmented" role="group" aria-label={label}>
+      {options.map((option) => (
+        <button
+          key={option.value}
+          type="button"
+          className={`segmented__item${value === option.value ? ' is-active' : ''}`}
+          aria-pressed={value === option.value}
+          onClick={() => onChange(option.value)}
+        >
+          {option.label}
+        </button>
       ))}
     </div>
   );

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { elapsedBetween, formatClockTime } from '../../format/durations';
 import type { HistoryStateFilter } from '../../state/history-store';
 import { useSlice, useStores } from '../../ui/stores-context';
-import { Banner, EmptyState, StateBadge } from '../../ui/widgets';
+import { Banner, EmptyState, Segmented, StateBadge } from '../../ui/widgets';
 import { JobDetail } from './JobDetail';
 
 export const HISTORY_SEARCH_INPUT_ID = 'history-search';
@@ -36,19 +36,7 @@ export function HistoryTab() {
   return (
     <section className="tab tab--history" aria-label="History">
       <div className="toolbar">
-        <div className="segmented" role="group" aria-label="State">
-          {FILTERS.map((f) => (
-            <button
-              key={f.value}
-              type="button"
-              className={`segmented__item${state.stateFilter === f.value ? ' is-active' : ''}`}
-              aria-pressed={state.stateFilter === f.value}
-              onClick={() => void history.setFilter({ stateFilter: f.value })}
-            >
-              {f.label}
-            </button>
-          ))}
-        </div>
+        <Segmented label="State" options={FILTERS} value={state.stateFilter} onChange={(stateFilter) => void history.setFilter({ stateFilter })} />
         <input
           id={HISTORY_SEARCH_INPUT_ID}
           className="input input--search"

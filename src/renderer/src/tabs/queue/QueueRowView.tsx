@@ -1,11 +1,11 @@
 /** One job in the Queue tab: position, who, what, priority, lane, age, ETA in words, progress. */
 import { memo } from 'react';
 import type { Job } from '../../../../shared/job';
-import { MIN_PRIORITY, priorityLabel } from '../../../../shared/priority';
+import { priorityLabel } from '../../../../shared/priority';
 import { ageInWords } from '../../format/durations';
 import { etaInWords, progressPercent } from '../../format/eta-words';
 import type { QueueRow } from '../../state/queue-rows';
-import { ProgressBar, StateBadge } from '../../ui/widgets';
+import { PriorityOptions, ProgressBar, StateBadge } from '../../ui/widgets';
 
 export interface RowActions {
   /** The caller may cancel/reprioritize this job. */
@@ -27,8 +27,6 @@ interface Props extends RowActions {
 function PriorityCell({ job, canManage, maxPriority, onReprioritize }: Pick<Props, 'canManage' | 'maxPriority' | 'onReprioritize'> & { job: Job }) {
   if (!canManage || job.state !== 'queued') return <span className="cell-priority">{priorityLabel(job.priority)}</span>;
   const highest = Math.max(maxPriority, job.priority);
-  const options: number[] = [];
-  for (let p = highest; p >= MIN_PRIORITY; p--) options.push(p);
   return (
     <select
       className="select select--compact"
@@ -36,11 +34,7 @@ function PriorityCell({ job, canManage, maxPriority, onReprioritize }: Pick<Prop
       value={job.priority}
       onChange={(event) => onReprioritize(job, Number(event.target.value))}
     >
-      {options.map((p) => (
-        <option key={p} value={p} disabled={p > maxPriority}>
-          {priorityLabel(p)}
-        </option>
-      ))}
+      <PriorityOptions highest={highest} enabledUpTo={maxPriority} />
     </select>
   );
 }

@@ -3,6 +3,7 @@ import { selectModels } from '../../state/backend-store';
 import { useStores, useSlice } from '../../ui/stores-context';
 import { formatCount } from '../../format/durations';
 import type { QueueStateFilter } from '../../state/queue-rows';
+import { Segmented } from '../../ui/widgets';
 
 const STATE_OPTIONS: Array<{ value: QueueStateFilter; label: string }> = [
   { value: 'all', label: 'All' },
@@ -20,19 +21,7 @@ export function QueueToolbar({ filterInputId }: { filterInputId: string }) {
 
   return (
     <div className="toolbar">
-      <div className="segmented" role="group" aria-label="Show">
-        {STATE_OPTIONS.map((option) => (
-          <button
-            key={option.value}
-            type="button"
-            className={`segmented__item${filters.state === option.value ? ' is-active' : ''}`}
-            aria-pressed={filters.state === option.value}
-            onClick={() => queue.setFilters({ state: option.value })}
-          >
-            {option.label}
-          </button>
-        ))}
-      </div>
+      <Segmented label="Show" options={STATE_OPTIONS} value={filters.state} onChange={(state) => queue.setFilters({ state })} />
       <label className="field field--inline">
         <span className="field__label">Owner</span>
         <input

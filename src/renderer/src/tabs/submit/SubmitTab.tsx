@@ -1,12 +1,12 @@
 /** Submit a chat job: model, priority, lane, prompt; follow it until the answer is in. */
 import { useEffect, useState, type FormEvent } from 'react';
 import { LANES, type Lane } from '../../../../shared/job';
-import { DEFAULT_PRIORITY, MIN_PRIORITY, priorityLabel } from '../../../../shared/priority';
+import { DEFAULT_PRIORITY, priorityLabel } from '../../../../shared/priority';
 import { etaInWords, progressPercent } from '../../format/eta-words';
 import { selectModels } from '../../state/backend-store';
 import type { SubmittedJob } from '../../state/submit-store';
 import { useNow, useSlice, useStores } from '../../ui/stores-context';
-import { Banner, EmptyState, ProgressBar, StateBadge } from '../../ui/widgets';
+import { Banner, EmptyState, PriorityOptions, ProgressBar, StateBadge } from '../../ui/widgets';
 
 function SubmittedCard({ entry, now }: { entry: SubmittedJob; now: number }) {
   const { job } = entry;
@@ -66,9 +66,6 @@ export function SubmitTab() {
     if (job) setPrompt('');
   };
 
-  const priorities: number[] = [];
-  for (let p = maxPriority; p >= MIN_PRIORITY; p--) priorities.push(p);
-
   return (
     <section className="tab tab--submit" aria-label="Submit">
       <form className="card form" onSubmit={(event) => void send(event)}>
@@ -89,11 +86,7 @@ export function SubmitTab() {
           <label className="field">
             <span className="field__label">Priority</span>
             <select className="select" value={priority} onChange={(e) => setPriority(Number(e.target.value))}>
-              {priorities.map((p) => (
-                <option key={p} value={p}>
-                  {priorityLabel(p)}
-                </option>
-              ))}
+              <PriorityOptions highest={maxPriority} />
             </select>
           </label>
           <label className="field">

@@ -1,8 +1,9 @@
 /** Create a teammate's token: name (the job owner), role, highest priority, limits. */
 import { useState, type FormEvent } from 'react';
-import { MAX_PRIORITY, MIN_PRIORITY, priorityLabel } from '../../../../shared/priority';
+import { MAX_PRIORITY } from '../../../../shared/priority';
 import type { Role } from '../../../../shared/tokens';
 import { useSlice, useStores } from '../../ui/stores-context';
+import { PriorityOptions } from '../../ui/widgets';
 
 const optionalInt = (text: string): number | null => {
   const value = Number.parseInt(text, 10);
@@ -34,9 +35,6 @@ export function CreateTokenForm() {
     }
   };
 
-  const priorities: number[] = [];
-  for (let p = MAX_PRIORITY; p >= MIN_PRIORITY; p--) priorities.push(p);
-
   return (
     <form className="form" onSubmit={(event) => void create(event)} aria-label="Create a token">
       <div className="form__row">
@@ -54,11 +52,7 @@ export function CreateTokenForm() {
         <label className="field">
           <span className="field__label">Highest priority</span>
           <select className="select" name="token-max-priority" value={maxPriority} onChange={(e) => setMaxPriority(Number(e.target.value))}>
-            {priorities.map((p) => (
-              <option key={p} value={p}>
-                {priorityLabel(p)}
-              </option>
-            ))}
+            <PriorityOptions highest={MAX_PRIORITY} />
           </select>
         </label>
         <label className="field">
