@@ -275,11 +275,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
 
     get: (id) => viewFresh(mustGet(id)),
 
-    result(id) {
-      const record = mustGet(id);
-      if (record.state !== 'succeeded') throw new LmqError('invalid_state', `job ${id} is ${record.state}, not succeeded`);
-      return store.result(record.seq);
-    },
+    result: (id) => JSON.parse(engine.resultJson(id)) as unknown,
 
     resultJson(id) {
       const row = store.resultTextById(id);

@@ -59,7 +59,7 @@ describe('JobStore', () => {
     expect(store.succeed(job.seq, 3_000, { answer: 42 }, { promptTokens: 1, completionTokens: 2, totalTokens: 3 })).toBe(true);
     const done = store.getById(job.id)!;
     expect(done).toMatchObject({ state: 'succeeded', attempts: 1, startedAt: 2_000, finishedAt: 3_000 });
-    expect(store.result(job.seq)).toEqual({ answer: 42 });
+    expect(JSON.parse(store.resultTextById(job.id)!.result!)).toEqual({ answer: 42 });
     expect(store.counts).toMatchObject({ queued: 0, running: 0, succeeded: 1 });
     expect(store.countByState()).toEqual(store.counts);
   });

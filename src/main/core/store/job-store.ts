@@ -160,7 +160,6 @@ export class JobStore {
       reprioritize: db.prepare(`UPDATE jobs SET priority = ? WHERE seq = ? AND state = 'queued'`),
       byId: db.prepare(`SELECT ${RECORD_COLUMNS} FROM jobs WHERE id = ?`),
       bySeq: db.prepare(`SELECT ${RECORD_COLUMNS} FROM jobs WHERE seq = ?`),
-      result: db.prepare(`SELECT result FROM jobs WHERE seq = ?`),
       resultById: db.prepare(`SELECT state, result FROM jobs WHERE id = ?`),
       queued: db.prepare(`SELECT seq, kind, model, owner, lane, priority, created_at, run_at, prompt_tokens, max_tokens
           FROM jobs WHERE state = 'queued' AND ${NOT_SUCCEEDED} ORDER BY seq`),
@@ -320,11 +319,6 @@ export class JobStore {
   /** A job's state and stored result text (one read, nothing parsed), or null if no such job. */
   resultTextById(id: string): { state: JobState; result: string | null } | null {
     return (this.statements.resultById.get(id) as { state: JobState; result: string | null } | undefined) ?? null;
-  }
-
-  result(seq: number): unknown {
-    const row = this.statements.result.get(seq) as { result: string | null } | undefined;
-    return row?.result == null ? null : JSON.parse(row.result);
   }
 
   /**
