@@ -44,12 +44,16 @@ const CURSOR_FAIR: FairView<Cursor> = { servedOf: (c) => c.account.served };
 
 /**
  * Simulated requests in flight, soonest finish first: a binary heap over parallel arrays (no
- * object per job). `lane` and `owner` say which counters to release when one finishes.
+ * object per job). `lane` and `owner` say which counters to release when one finishes. Equal
+ * finish times leave in the order they were pushed, so the forecast does not depend on the
+ * heap's shape: which lane frees a slot first decides what starts next.
  */
 class FinishHeap {
   private finishAt = new Float64Array(64);
+  private stamp = new Float64Array(64);
   private lane = new Uint8Array(64);
   private readonly owner: (string | null)[] = [];
+  private pushed = 0;
   size = 0;
 
   peekFinishAt(): number {
@@ -58,14 +62,20 @@ class FinishHeap {
 
   push(finishAt: number, lane: number, owner: string | null): void {
     if (this.size === this.finishAt.length) this.grow();
+    const stamp = this.pushed++;
     let i = this.size++;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (this.finishAt[p]! <= finishAt) break;
+      if (!this.before(finishAt, stamp, p)) break;
       this.move(p, i);
       i = p;
     }
-    this.set(i, finishAt, lane, owner);
+    this.set(i, finishAt, stamp, lane, owner);
+  }
+
+  /** Whether (finishAt, stamp) leaves before the entry at `i`. */
+  private before(finishAt: number, stamp: number, i: number): boolean {
+    return leavesFirst(finishAt, stamp, this.finishAt[i]!, this.stamp[i]!);
   }
 
   /** Removes the soonest; read `popped*` for what it was. */
@@ -76,6 +86,7 @@ class FinishHeap {
     this.poppedOwner = this.owner[0]!;
     const last = --this.size;
     const f = this.finishAt[last]!;
+    const s = this.stamp[last]!;
     const l = this.lane[last]!;
     const o = this.owner[last]!;
     let i = 0;
@@ -83,12 +94,12 @@ class FinishHeap {
       const left = 2 * i + 1;
       if (left >= last) break;
       const right = left + 1;
-      const c = right < last && this.finishAt[right]! < this.finishAt[left]! ? right : left;
-      if (this.finishAt[c]! >= f) break;
+      const c = right < last && this.before(this.finishAt[right]!, this.stamp[right]!, left) ? right : left;
+      if (!leavesFirst(this.finishAt[c]!, this.stamp[c]!, f, s)) break;
       this.move(c, i);
       i = c;
     }
-    if (last > 0) this.set(i, f, l, o);
+    if (last > 0) this.set(i, f, s, l, o);
     return true;
   }
 
@@ -96,24 +107,33 @@ class FinishHeap {
   poppedLane = 0;
   poppedOwner: string | null = null;
 
-  private set(i: number, finishAt: number, lane: number, owner: string | null): void {
+  private set(i: number, finishAt: number, stamp: number, lane: number, owner: string | null): void {
     this.finishAt[i] = finishAt;
+    this.stamp[i] = stamp;
     this.lane[i] = lane;
     this.owner[i] = owner;
   }
 
   private move(from: number, to: number): void {
-    this.set(to, this.finishAt[from]!, this.lane[from]!, this.owner[from]!);
+    this.set(to, this.finishAt[from]!, this.stamp[from]!, this.lane[from]!, this.owner[from]!);
   }
 
   private grow(): void {
     const finishAt = new Float64Array(this.finishAt.length * 2);
     finishAt.set(this.finishAt);
     this.finishAt = finishAt;
+    const stamp = new Float64Array(this.stamp.length * 2);
+    stamp.set(this.stamp);
+    this.stamp = stamp;
     const lane = new Uint8Array(this.lane.length * 2);
     lane.set(this.lane);
     this.lane = lane;
   }
+}
+
+/** Sooner finish first; equal finishes in the order they were pushed. */
+function leavesFirst(finishA: number, stampA: number, finishB: number, stampB: number): boolean {
+  return finishA < finishB || (finishA === finishB && stampA < stampB);
 }
 
 /** Moves past removed jobs; false when the cursor is used up. */
