@@ -117,6 +117,7 @@ export class JobStore {
   private checkpointer: WalCheckpointer | null = null;
   /** Commits so far; the checkpoint thread starts once a store is clearly busy. */
   private commits = 0;
+  private nextWalCheck = WAL_CHECK_EVERY;
   private readonly nativeBinding: string | null;
   private readonly onCheckpointFailure: ((error: Error) => void) | null;
   private readonly onCheckpoint: ((result: CheckpointResult) => void) | null;
@@ -453,7 +454,7 @@ export class JobStore {
   private committed(): void {
     if (this.checkpointer) {
       this.checkpointer.wrote();
-      if (++this.commits % WAL_CHECK_EVERY === 0) this.capWal();
+      if (++this.commits >= this.nextWalCheck) this.capWal();
       return;
     }
     if (++this.commits < BUSY_COMMITS || this.db.name === ':memory:') return;
@@ -477,13 +478,17 @@ export class JobStore {
    * never leaves a gap for its RESTART), this thread restarts it itself, once, at this commit.
    */
   private capWal(): void {
+    this.nextWalCheck = this.commits + WAL_CHECK_EVERY;
     let bytes: number;
     try {
       bytes = statSync(`${this.db.name}-wal`).size;
     } catch {
       return; // no WAL file: nothing to cap
     }
-    if (bytes > this.maxWalBytes) this.db.pragma('wal_checkpoint(RESTART)');
+    if (bytes <= this.maxWalBytes) return;
+    const [result] = this.db.pragma('wal_checkpoint(RESTART)') as { busy: number }[];
+    // Busy: the checkpoint thread holds the checkpoint lock right now. Try again next commit.
+    if (result?.busy) this.nextWalCheck = this.commits + 1;
   }
 
   /** What a killed process leaves behind: the open write batch is never committed. */
