@@ -159,6 +159,30 @@ describe('JobStore', () => {
     await reopened.close();
   });
 
+  test('when checkpoints fall behind a steady writer, the writer restarts the WAL between its transactions', async () => {
+    const path = tempDbPath();
+    const logs: number[] = [];
+    const store = new JobStore({ path, wal: { restartFrames: 256, maxWalBytes: 2 ** 40 }, onCheckpoint: (r) => logs.push(r.log) });
+    const payload = { messages: [{ role: 'user', content: 'x'.repeat(2_000) }] };
+    const walBytes = () => statSync(`${path}-wal`).size;
+    // ~10 KB of WAL per commit; the event loop turns every 20 commits, so the checkpoint
+    // thread's reports are read (the size backstop is out of reach: 1 TB). The thread starts
+    // after a few hundred commits; from then on the WAL file must stop growing.
+    let halfway = 0;
+    for (let i = 0; i < 6_000; i++) {
+      store.transaction(() => store.insert(newJob({ input: payload })));
+      if (i % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
+      if (i === 3_000) halfway = walBytes();
+    }
+    // Without restarts the second half alone would add ~30 MB.
+    expect(walBytes() - halfway).toBeLessThan(4 * 2 ** 20);
+    expect(logs.some((log, i) => i > 0 && log < logs[i - 1]!)).toBe(true); // it did start over
+    await store.close();
+    const reopened = new JobStore({ path });
+    expect(reopened.countByState().queued).toBe(6_000);
+    await reopened.close();
+  });
+
   test('when the checkpoint thread fails, the failure is reported', async () => {
     const failure = new Promise<Error>((resolve) => {
       const checkpointer = new WalCheckpointer({ file: join(tempDbPath(), 'missing-dir', 'x.db'), nativeBinding: null, onFailure: resolve });

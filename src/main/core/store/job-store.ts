@@ -21,7 +21,7 @@ export interface JobStoreOptions {
   onCheckpoint?: (result: CheckpointResult) => void;
   /** The checkpoint thread failed; SQLite's own checkpoints took over (slower, still safe). */
   onCheckpointFailure?: (error: Error) => void;
-  /** WAL bounds (tests shrink them): RESTART past `restartFrames` pages; this thread steps in past `maxWalBytes`. */
+  /** WAL bounds (tests shrink them): this thread restarts the WAL past `restartFrames` pages, or past `maxWalBytes` on disk. */
   wal?: { restartFrames?: number; maxWalBytes?: number };
 }
 
@@ -118,6 +118,8 @@ export class JobStore {
   /** Commits so far; the checkpoint thread starts once a store is clearly busy. */
   private commits = 0;
   private nextWalCheck = WAL_CHECK_EVERY;
+  /** The WAL should restart at the next commit (the checkpoint thread is behind, or a try was busy). */
+  private restartWanted = false;
   private readonly nativeBinding: string | null;
   private readonly onCheckpointFailure: ((error: Error) => void) | null;
   private readonly onCheckpoint: ((result: CheckpointResult) => void) | null;
@@ -463,8 +465,14 @@ export class JobStore {
     this.checkpointer = new WalCheckpointer({
       file: this.db.name,
       nativeBinding: this.nativeBinding,
-      restartFrames: this.restartFrames,
-      ...(this.onCheckpoint ? { onCheckpoint: this.onCheckpoint } : {}),
+      onCheckpoint: (result) => {
+        // The checkpoints are not catching up with the writes: restart the WAL at the next commit.
+        if (result.log >= this.restartFrames) {
+          this.restartWanted = true;
+          this.nextWalCheck = this.commits + 1;
+        }
+        this.onCheckpoint?.(result);
+      },
       onFailure: (error) => {
         if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
         this.onCheckpointFailure?.(error);
@@ -474,21 +482,25 @@ export class JobStore {
   }
 
   /**
-   * Backstop: should the WAL outgrow what the checkpoint thread keeps up with (a writer that
-   * never leaves a gap for its RESTART), this thread restarts it itself, once, at this commit.
+   * Restarts the WAL from this thread, between transactions, when it has outgrown what PASSIVE
+   * checkpoints keep up with: the checkpoint thread said so, or (for a writer that never yields
+   * to the event loop, so its messages are not read) the file passed `maxWalBytes`.
    */
   private capWal(): void {
     this.nextWalCheck = this.commits + WAL_CHECK_EVERY;
-    let bytes: number;
-    try {
-      bytes = statSync(`${this.db.name}-wal`).size;
-    } catch {
-      return; // no WAL file: nothing to cap
-    }
-    if (bytes <= this.maxWalBytes) return;
-    const [result] = this.db.pragma('wal_checkpoint(RESTART)') as { busy: number }[];
+    if (!this.restartWanted && this.walBytes() <= this.maxWalBytes) return;
+    const [result] = this.db.pragma('wal_checkpoint(RESTART)') as CheckpointResult[];
     // Busy: the checkpoint thread holds the checkpoint lock right now. Try again next commit.
-    if (result?.busy) this.nextWalCheck = this.commits + 1;
+    this.restartWanted = Boolean(result?.busy);
+    if (this.restartWanted) this.nextWalCheck = this.commits + 1;
+  }
+
+  private walBytes(): number {
+    try {
+      return statSync(`${this.db.name}-wal`).size;
+    } catch {
+      return 0; // no WAL file: nothing to cap
+    }
   }
 
   /** What a killed process leaves behind: the open write batch is never committed. */

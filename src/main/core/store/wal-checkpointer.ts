@@ -8,9 +8,13 @@ import { Worker } from 'node:worker_threads';
  *
  * The worker opens its own connection and keeps time itself, so a main thread too busy to read
  * messages cannot stall it: after a nudge it runs a PASSIVE checkpoint (never blocks the writer)
- * every `intervalMs` until everything written is copied back, then idles. When the WAL still
- * grows past `restartFrames` (writes never paused long enough for a checkpoint to catch up), it
- * runs a RESTART, which waits for a gap between transactions so the file can start over.
+ * every `intervalMs` until everything written is copied back, then idles.
+ *
+ * The worker never runs a RESTART: that mode holds the writer lock while it copies and syncs,
+ * and a writer kept waiting past its busy timeout fails its commit (seen under CPU and disk
+ * load: "database is locked" in the middle of a dispatch pass). When writes never pause long
+ * enough for PASSIVE to catch up, the store restarts the WAL on its own thread, between
+ * transactions (`JobStore.capWal`); `onCheckpoint` tells it how far behind the worker is.
  *
  * If the worker fails, `onFailure` is called and the store goes back to SQLite's automatic
  * checkpoints: slower, never unsafe.
@@ -18,18 +22,15 @@ import { Worker } from 'node:worker_threads';
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.modulePath);
-// A RESTART holds the checkpoint lock while it waits for a gap between the writer's
-// transactions; wait briefly, so a writer that never pauses can run its own RESTART instead.
 const db = new Database(workerData.file, {
-  timeout: 50,
+  timeout: 0,
   ...(workerData.nativeBinding ? { nativeBinding: workerData.nativeBinding } : {}),
 });
 db.pragma('wal_autocheckpoint = 0');
 let timer = null;
 const checkpoint = () => {
   timer = null;
-  let [result] = db.pragma('wal_checkpoint(PASSIVE)');
-  if (result.log >= workerData.restartFrames) [result] = db.pragma('wal_checkpoint(RESTART)');
+  const [result] = db.pragma('wal_checkpoint(PASSIVE)');
   parentPort.postMessage(result);
   // Keep going while writes arrive faster than they are copied back; idle once caught up.
   if (result.checkpointed < result.log || result.busy) timer = setTimeout(checkpoint, workerData.intervalMs);
@@ -56,8 +57,6 @@ export interface WalCheckpointerOptions {
   nativeBinding: string | null;
   /** Time between checkpoints while writes keep coming. */
   intervalMs?: number;
-  /** WAL frames (pages) past which a checkpoint waits for the writer to restart the file. */
-  restartFrames?: number;
   onCheckpoint?: (result: CheckpointResult) => void;
   onFailure: (error: Error) => void;
 }
@@ -78,7 +77,6 @@ export class WalCheckpointer {
         file: options.file,
         nativeBinding: options.nativeBinding,
         intervalMs: options.intervalMs ?? 50,
-        restartFrames: options.restartFrames ?? 16_384,
       },
     });
     this.worker.unref();
