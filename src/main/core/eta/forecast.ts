@@ -28,6 +28,8 @@ export interface ForecastInput {
 }
 
 const LANE_CODE = Object.fromEntries(LANES.map((lane, i) => [lane, i])) as Record<Lane, number>;
+const INTERACTIVE = LANE_CODE.interactive;
+const BATCH = LANE_CODE.batch;
 
 /** A read cursor over one bucket's (or one overlay group's) remaining nodes. */
 interface Cursor extends Contender {
@@ -37,6 +39,9 @@ interface Cursor extends Contender {
   rates: ServiceRates | null;
   /** The owner's simulated fair-share counter (shared by the owner's cursors). */
   account: { served: number };
+  /** The lane's code, and the lane's list of cursors (this one leaves it when used up). */
+  laneCode: number;
+  list: Cursor[];
 }
 
 /** A FairView over cursors: each reads its owner's counter directly. */
@@ -149,9 +154,13 @@ function hasQueued(cursors: Record<Lane, Cursor[]>): boolean {
   return cursors.interactive.length > 0 || cursors.batch.length > 0 || cursors.background.length > 0;
 }
 
-function addRunning(view: RunningView, lane: Lane, owner: string | null, delta: number): void {
+/** Counts a simulated request in or out. The lane comes as its code: `byLane[lane]` with a key that varies is a slow (megamorphic) access. */
+function addRunning(view: RunningView, laneCode: number, owner: string | null, delta: number): void {
   view.total += delta;
-  view.byLane[lane] += delta;
+  const byLane = view.byLane;
+  if (laneCode === INTERACTIVE) byLane.interactive += delta;
+  else if (laneCode === BATCH) byLane.batch += delta;
+  else byLane.background += delta;
   if (owner !== null) view.byOwner.set(owner, (view.byOwner.get(owner) ?? 0) + delta);
 }
 
@@ -189,8 +198,10 @@ export function forecast(input: ForecastInput): Forecast {
         groupServedAt: bucket.groupServedAt,
         rates: null,
         account: accountOf(bucket.owner),
+        laneCode: LANE_CODE[lane],
+        list: cursors[lane],
       };
-      if (skipDead(cursor)) cursors[lane].push(cursor);
+      if (skipDead(cursor)) cursor.list.push(cursor);
     }
   }
   const delayed = index
@@ -206,7 +217,7 @@ export function forecast(input: ForecastInput): Forecast {
   const finishes = new FinishHeap();
   let t = input.now + (input.resumeInMs ?? 0);
   for (const r of input.running) {
-    addRunning(running, r.entry.lane, ownerOf(r.entry), 1);
+    addRunning(running, LANE_CODE[r.entry.lane], ownerOf(r.entry), 1);
     finishes.push(Math.max(t, r.expectedFinishAt), LANE_CODE[r.entry.lane], ownerOf(r.entry));
   }
   const models: ModelView = { ...input.models, loading: false };
@@ -219,9 +230,10 @@ export function forecast(input: ForecastInput): Forecast {
       const key = bucketKey(e);
       let cursor = overlay.get(key);
       if (!cursor || cursor.at >= cursor.nodes.length) {
-        cursor = { nodes: [], at: 0, entry: e, groupServedAt: 0, rates: null, account: accountOf(e.owner) };
+        const list = cursors[e.lane];
+        cursor = { nodes: [], at: 0, entry: e, groupServedAt: 0, rates: null, account: accountOf(e.owner), laneCode: LANE_CODE[e.lane], list };
         overlay.set(key, cursor);
-        cursors[e.lane].push(cursor);
+        list.push(cursor);
       }
       let i = cursor.nodes.length;
       while (i > cursor.at && cursor.nodes[i - 1]!.entry.seq > e.seq) i--;
@@ -232,7 +244,7 @@ export function forecast(input: ForecastInput): Forecast {
   const finishOne = (): boolean => {
     if (!finishes.pop()) return false;
     t = Math.max(t, finishes.poppedFinishAt);
-    addRunning(running, LANES[finishes.poppedLane]!, finishes.poppedOwner, -1);
+    addRunning(running, finishes.poppedLane, finishes.poppedOwner, -1);
     return true;
   };
 
@@ -252,7 +264,7 @@ export function forecast(input: ForecastInput): Forecast {
       cursor.groupServedAt = t;
       const rates = (cursor.rates ??= service.rates(node.entry.kind, node.entry.owner, node.entry.model));
       if (!skipDead(cursor)) {
-        const list = cursors[node.entry.lane];
+        const list = cursor.list;
         list[list.indexOf(cursor)] = list[list.length - 1]!;
         list.pop();
       }
@@ -266,8 +278,8 @@ export function forecast(input: ForecastInput): Forecast {
         finishAt[slot] = finish;
       }
       cursor.account.served += serviceCost(entry.promptTokens, outputTokens);
-      addRunning(running, entry.lane, ownerOf(entry), 1);
-      finishes.push(finish, LANE_CODE[entry.lane], ownerOf(entry));
+      addRunning(running, cursor.laneCode, ownerOf(entry), 1);
+      finishes.push(finish, cursor.laneCode, ownerOf(entry));
       continue;
     }
     if (decision.type === 'switch') {
