@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -181,6 +182,21 @@ describe('JobStore', () => {
     const reopened = new JobStore({ path });
     expect(reopened.countByState().queued).toBe(6_000);
     await reopened.close();
+  });
+
+  test('a script whose last step is closing a busy store runs to its end', () => {
+    // The checkpoint thread is unref'd; while it closed, nothing held the event loop, and Node
+    // left with exit code 13 ("unsettled top-level await") before `close()` resolved.
+    const script = `
+      import { JobStore } from ${JSON.stringify(join(import.meta.dirname, 'job-store.ts'))};
+      const store = new JobStore({ path: ${JSON.stringify(tempDbPath())} });
+      const job = { kind: 'chat', model: 'm', owner: 'o', priority: 5, lane: 'batch', maxAttempts: 1, createdAt: 0, runAt: null, promptTokens: 1, maxTokens: null, input: {}, metadata: null };
+      for (let i = 0; i < 200; i++) store.transaction(() => store.insert(job));
+      await store.close();
+      console.log('closed');
+    `;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect({ status: child.status, stdout: child.stdout.trim() }).toEqual({ status: 0, stdout: 'closed' });
   });
 
   test('when the checkpoint thread fails, the failure is reported', async () => {

@@ -99,6 +99,9 @@ export class WalCheckpointer {
     if (this.closed) return Promise.resolve();
     this.closed = true;
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    // Held while closing: an unref'd worker let a script whose last step was `await close()`
+    // leave before the exit event (Node's exit code 13, "unsettled top-level await").
+    this.worker.ref();
     this.worker.postMessage('close');
     return exited;
   }
