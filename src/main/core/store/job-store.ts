@@ -177,7 +177,16 @@ export class JobStore {
           ON CONFLICT(key) DO UPDATE SET value = excluded.value, samples = excluded.samples`),
     };
     this.counts = this.countByState();
+    // One wrapper for every transaction: `db.transaction(fn)` builds a new one per call, which
+    // cost ~25 µs each (measured), as much as the insert it wrapped.
+    this.inTransaction = db.transaction((fn: () => unknown) => fn());
+    this.begin = db.prepare('BEGIN');
+    this.commit = db.prepare('COMMIT');
   }
+
+  private readonly inTransaction: (fn: () => unknown) => unknown;
+  private readonly begin: Database.Statement;
+  private readonly commit: Database.Statement;
 
   private moved(from: JobState, to: JobState, changed: boolean): boolean {
     if (changed) {
@@ -197,7 +206,7 @@ export class JobStore {
 
   private joinBatch(): void {
     if (this.db.inTransaction) return; // inside an explicit transaction: it commits its own writes
-    this.db.exec('BEGIN');
+    this.begin.run();
     this.batch = { waiters: [] };
     setImmediate(() => this.commitPending());
   }
@@ -213,7 +222,7 @@ export class JobStore {
       return;
     }
     try {
-      this.db.exec('COMMIT');
+      this.commit.run();
     } catch (error) {
       for (const w of batch.waiters) w.reject(error);
       throw error;
@@ -264,7 +273,7 @@ export class JobStore {
   /** Runs `fn` in one transaction (one commit for a burst of inserts). */
   transaction<T>(fn: () => T): T {
     const outermost = !this.db.inTransaction;
-    const result = this.db.transaction(fn)();
+    const result = this.inTransaction(fn) as T;
     if (outermost) this.committed();
     return result;
   }
