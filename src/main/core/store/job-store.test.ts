@@ -175,8 +175,9 @@ describe('JobStore', () => {
       if (i % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
       if (i === 3_000) halfway = walBytes();
     }
-    // Without restarts the second half alone would add ~30 MB.
-    expect(walBytes() - halfway).toBeLessThan(4 * 2 ** 20);
+    // Without restarts the second half alone adds ~30 MB; with them, a loaded machine (slow
+    // reports from the thread) was seen to add 4 MB.
+    expect(walBytes() - halfway).toBeLessThan(12 * 2 ** 20);
     expect(logs.some((log, i) => i > 0 && log < logs[i - 1]!)).toBe(true); // it did start over
     await store.close();
     const reopened = new JobStore({ path });
