@@ -167,7 +167,8 @@ function offerLane(laneHeads: readonly Contender[]): void {
     if (ownerCap !== null && (scan.running.byOwner.get(entry.owner) ?? 0) >= ownerCap) continue;
     const eff = effectivePriority(c, now, agingMs);
     if (entry.model === active) {
-      best.offer(c, eff, NaN, fair);
+      // Most heads lose on effective priority alone: no call for them.
+      if (best.c === null || eff >= best.eff) best.offer(c, eff, NaN, fair);
       continue;
     }
     const served = other.offer(c, eff, NaN, fair);
