@@ -128,7 +128,7 @@ async function forecastTiming(): Promise<object> {
   const probe = { kind: 'chat' as const, model: MODELS[0]!, input };
   const times: number[] = [];
   let lastId = '';
-  for (let i = 0; i < (size >= 1_000_000 ? 4 : 8); i++) {
+  for (let i = 0; i < (size >= 1_000_000 ? 4 : 16); i++) {
     engine.cancel(engine.submit(probe, { owner: 'probe' }).id);
     const t0 = performance.now();
     const snapshot = engine.snapshot({ offset: Math.floor(size / 2), limit: 1 });
