@@ -17,6 +17,8 @@ export interface JobStoreOptions {
   synchronous?: 'NORMAL' | 'FULL';
   /** Path of a better-sqlite3 addon built for another ABI (Electron); default: Node's build. */
   nativeBinding?: string | null;
+  /** How long a write waits for a lock held by another connection (default 1 s). */
+  busyTimeoutMs?: number;
   /** A background checkpoint finished (WAL frames in the log, and copied back). */
   onCheckpoint?: (result: CheckpointResult) => void;
   /** The checkpoint thread failed; SQLite's own checkpoints took over (slower, still safe). */
@@ -39,6 +41,9 @@ const BUSY_COMMITS = 64;
 const WAL_CHECK_EVERY = 256;
 const MAX_WAL_BYTES = 256 * 2 ** 20;
 const RESTART_FRAMES = 16_384;
+const BUSY_TIMEOUT_MS = 1_000;
+/** After a restart came back busy, commits until the next try. */
+const RESTART_RETRY_COMMITS = 16;
 /** A restart waits until at most this many frames (4 MB) are still to be copied back. */
 const RESTART_MAX_GAP_FRAMES = 1_024;
 
@@ -133,7 +138,7 @@ export class JobStore {
     if (options.path !== ':memory:') this.lock = acquireDirectoryLock(`${options.path}.lock`, nativeBinding);
     let db: Database.Database | null = null;
     try {
-      db = new Database(options.path, { timeout: 1_000, ...nativeBinding });
+      db = new Database(options.path, { timeout: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS, ...nativeBinding });
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
       migrate(db);
@@ -502,10 +507,19 @@ export class JobStore {
   private capWal(): void {
     this.nextWalCheck = this.commits + WAL_CHECK_EVERY;
     if (!this.restartWanted && this.walBytes() <= this.maxWalBytes) return;
-    const [result] = this.db.pragma('wal_checkpoint(RESTART)') as CheckpointResult[];
-    // Busy: the checkpoint thread holds the checkpoint lock right now. Try again next commit.
+    // Never wait here: a RESTART waits (busy handler) for every reader to leave the WAL, and a
+    // reader that stays (someone's `sqlite3` shell, a backup) would stall each commit for the
+    // whole busy timeout. Busy (that, or the checkpoint thread mid-checkpoint): try again soon.
+    const timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma('busy_timeout = 0');
+    let result: CheckpointResult | undefined;
+    try {
+      [result] = this.db.pragma('wal_checkpoint(RESTART)') as CheckpointResult[];
+    } finally {
+      this.db.pragma(`busy_timeout = ${timeout}`);
+    }
     this.restartWanted = Boolean(result?.busy);
-    if (this.restartWanted) this.nextWalCheck = this.commits + 1;
+    if (this.restartWanted) this.nextWalCheck = this.commits + RESTART_RETRY_COMMITS;
   }
 
   private walBytes(): number {
