@@ -189,18 +189,20 @@ export function forecast(input: ForecastInput): Forecast {
   const startAt = new Float64Array(capacity);
   const finishAt = new Float64Array(capacity);
   const cursors: Record<Lane, Cursor[]> = { interactive: [], batch: [], background: [] };
+  // Every cursor is built here, so all share one shape (the policy's hot path stays monomorphic).
+  const newCursor = (lane: Lane, owner: string, nodes: QueueNode[], at: number, entry: QueuedEntry, groupServedAt: number): Cursor => ({
+    nodes,
+    at,
+    entry,
+    groupServedAt,
+    rates: null,
+    account: accountOf(owner),
+    laneCode: LANE_CODE[lane],
+    list: cursors[lane],
+  });
   for (const lane of LANES) {
     for (const bucket of index.activeBuckets()[lane]) {
-      const cursor: Cursor = {
-        nodes: bucket.nodes,
-        at: bucket.head,
-        entry: bucket.entry,
-        groupServedAt: bucket.groupServedAt,
-        rates: null,
-        account: accountOf(bucket.owner),
-        laneCode: LANE_CODE[lane],
-        list: cursors[lane],
-      };
+      const cursor = newCursor(lane, bucket.owner, bucket.nodes, bucket.head, bucket.entry, bucket.groupServedAt);
       if (skipDead(cursor)) cursor.list.push(cursor);
     }
   }
@@ -230,10 +232,9 @@ export function forecast(input: ForecastInput): Forecast {
       const key = bucketKey(e);
       let cursor = overlay.get(key);
       if (!cursor || cursor.at >= cursor.nodes.length) {
-        const list = cursors[e.lane];
-        cursor = { nodes: [], at: 0, entry: e, groupServedAt: 0, rates: null, account: accountOf(e.owner), laneCode: LANE_CODE[e.lane], list };
+        cursor = newCursor(e.lane, e.owner, [], 0, e, 0);
         overlay.set(key, cursor);
-        list.push(cursor);
+        cursor.list.push(cursor);
       }
       let i = cursor.nodes.length;
       while (i > cursor.at && cursor.nodes[i - 1]!.entry.seq > e.seq) i--;
