@@ -18,7 +18,7 @@ import { ChangePublisher } from './change-publisher';
 import { systemClock } from './clock';
 import type { EngineConfig, EngineLogger } from './config';
 import type { Engine, JobSink, SubmitOptions } from './engine-api';
-import { EtaCalibration, scaledPlace } from './eta/eta-calibration';
+import { EtaCalibration, scaledPlace, scaledStart } from './eta/eta-calibration';
 import { Forecaster } from './eta/forecaster';
 import { ServiceModel } from './eta/service-model';
 import { toJobView } from './job-view';
@@ -148,7 +148,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       place: place && scaledPlace(place, now, factor),
       run: dispatcher.running.get(record.seq),
       provisionalPosition,
-      provisionalStartAt: scaledPlace({ startAt: provisionalStartAt, finishAt: provisionalStartAt }, now, factor).startAt,
+      provisionalStartAt: scaledStart(provisionalStartAt, now, factor),
       now,
     });
   };

@@ -70,9 +70,14 @@ function keyOf(lane: Lane, priority: number): string {
   return `${lane}:${priority}`;
 }
 
+/** A predicted start with the wait until it scaled by `factor`. */
+export function scaledStart(startAt: number, now: number, factor: number): number {
+  return factor === 1 ? startAt : now + Math.max(0, startAt - now) * factor;
+}
+
 /** A predicted start and finish with the wait scaled by `factor` (the run time is kept). */
 export function scaledPlace<P extends { startAt: number; finishAt: number }>(place: P, now: number, factor: number): P {
   if (factor === 1) return place;
-  const startAt = now + Math.max(0, place.startAt - now) * factor;
+  const startAt = scaledStart(place.startAt, now, factor);
   return { ...place, startAt, finishAt: startAt + (place.finishAt - place.startAt) };
 }
