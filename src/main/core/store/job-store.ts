@@ -132,6 +132,10 @@ export class JobStore {
   private readonly onCheckpoint: ((result: CheckpointResult) => void) | null;
   private readonly maxWalBytes: number;
   private readonly restartFrames: number;
+  /** One wrapper for every transaction, and the write batch's statements. */
+  private readonly inTransaction: (fn: () => unknown) => unknown;
+  private readonly begin: Database.Statement;
+  private readonly commit: Database.Statement;
 
   constructor(options: JobStoreOptions) {
     const nativeBinding = options.nativeBinding ? { nativeBinding: options.nativeBinding } : {};
@@ -190,10 +194,6 @@ export class JobStore {
     this.begin = db.prepare('BEGIN');
     this.commit = db.prepare('COMMIT');
   }
-
-  private readonly inTransaction: (fn: () => unknown) => unknown;
-  private readonly begin: Database.Statement;
-  private readonly commit: Database.Statement;
 
   private moved(from: JobState, to: JobState, changed: boolean): boolean {
     if (changed) {
