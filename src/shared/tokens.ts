@@ -31,6 +31,9 @@ export const TokenInfoSchema = z.object({
 });
 export type TokenInfo = z.infer<typeof TokenInfoSchema>;
 
+/** What a request needs to know about its token: who, which role, which limits. */
+export type TokenIdentity = Readonly<Pick<TokenInfo, 'name' | 'role' | 'maxPriority' | 'requestsPerMinute' | 'maxQueued'>>;
+
 /** Returned once, at creation: the only time the secret is visible. */
 export const CreatedTokenSchema = TokenInfoSchema.extend({ token: z.string() });
 export type CreatedToken = z.infer<typeof CreatedTokenSchema>;

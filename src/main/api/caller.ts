@@ -1,7 +1,7 @@
 import { LmqError } from '../../shared/errors';
 import type { Job } from '../../shared/job';
 import { MAX_PRIORITY, priorityLabel } from '../../shared/priority';
-import type { Caller, TokenInfo } from '../../shared/tokens';
+import type { Caller, TokenIdentity } from '../../shared/tokens';
 
 /**
  * Who is calling, as a transport learned it: the shared `Caller` plus the token's queue cap.
@@ -22,7 +22,7 @@ export const LOCAL_CALLER: Readonly<CallerContext> = Object.freeze({
   maxQueued: null,
 });
 
-export function callerFromToken(token: TokenInfo): CallerContext {
+export function callerFromToken(token: TokenIdentity): CallerContext {
   return {
     owner: token.name,
     role: token.role,

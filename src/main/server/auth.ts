@@ -84,10 +84,16 @@ export function takeRequest(caller: CallerContext, rateLimiter: RateLimiter): vo
 
 export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
   app.decorateRequest('caller', null);
-  app.addHook('onRequest', async (request) => {
+  // A callback hook, not an async one: an async hook costs every request a promise and a turn.
+  app.addHook('onRequest', (request, _reply, done) => {
     const route = request.routeOptions;
-    if (route.config.public || route.url === undefined || !PROTECTED_ROUTE.test(route.url)) return;
-    request.caller = resolveCaller(request, options);
+    if (route.config.public || route.url === undefined || !PROTECTED_ROUTE.test(route.url)) return done();
+    try {
+      request.caller = resolveCaller(request, options);
+    } catch (error) {
+      return done(error as Error);
+    }
+    done();
   });
 }
 

@@ -21,10 +21,11 @@ export type ServerPhase = 'serving' | 'draining' | 'closing';
  * (rather than Fastify's own closing response, or a 500 from an engine already closed).
  */
 export function registerDrainingGuard(app: FastifyInstance, phase: () => ServerPhase): void {
-  app.addHook('onRequest', async () => {
-    if (phase() === 'closing') throw shuttingDown();
+  // Callback hooks, not async ones: an async hook costs every request a promise and a turn.
+  app.addHook('onRequest', (_request, _reply, done) => {
+    done(phase() === 'closing' ? shuttingDown() : undefined);
   });
-  app.addHook('preHandler', async (request) => {
-    if (request.routeOptions.config.createsWork && phase() !== 'serving') throw shuttingDown();
+  app.addHook('preHandler', (request, _reply, done) => {
+    done(request.routeOptions.config.createsWork && phase() !== 'serving' ? shuttingDown() : undefined);
   });
 }

@@ -7,6 +7,7 @@ import {
   type CreatedToken,
   type CreateTokenInput,
   type Role,
+  type TokenIdentity,
   type TokenInfo,
 } from '../../../shared/tokens';
 
@@ -64,7 +65,7 @@ export class TokenStore {
    * store is the only writer of the table (one engine per data directory), so it stays exact.
    * Misses are not cached: garbage tokens cannot grow it.
    */
-  private readonly byHash = new Map<string, { row: TokenRow; stored: Buffer }>();
+  private readonly byHash = new Map<string, { identity: TokenIdentity; stored: Buffer }>();
   private readonly revokedListeners = new Set<(name: string) => void>();
   private readonly statements;
 
@@ -123,7 +124,7 @@ export class TokenStore {
     }
     this.lastUsed.delete(name);
     this.lastWritten.delete(name);
-    for (const [key, cached] of this.byHash) if (cached.row.name === name) this.byHash.delete(key);
+    for (const [key, cached] of this.byHash) if (cached.identity.name === name) this.byHash.delete(key);
     for (const listener of this.revokedListeners) listener(name);
   }
 
@@ -133,8 +134,11 @@ export class TokenStore {
     return () => this.revokedListeners.delete(listener);
   }
 
-  /** The token a secret belongs to, or null. Records the use (throttled). */
-  authenticate(secret: string): TokenInfo | null {
+  /**
+   * Who a secret belongs to, or null. Records the use (throttled). The identity is cached (no
+   * query, no object built per request); it is frozen, as the cache hands out the same one.
+   */
+  authenticate(secret: string): TokenIdentity | null {
     if (typeof secret !== 'string' || secret.length === 0 || secret.length > MAX_SECRET_LENGTH) return null;
     const digest = hashSecret(secret);
     const hex = digest.toString('hex');
@@ -142,14 +146,21 @@ export class TokenStore {
     if (!cached) {
       const row = this.statements.byHash.get(hex) as TokenRow | undefined;
       if (!row) return null;
-      cached = { row, stored: Buffer.from(row.token_hash, 'hex') };
+      const identity: TokenIdentity = {
+        name: row.name,
+        role: row.role as Role,
+        maxPriority: row.max_priority,
+        requestsPerMinute: row.requests_per_minute,
+        maxQueued: row.max_queued,
+      };
+      cached = { identity: Object.freeze(identity), stored: Buffer.from(row.token_hash, 'hex') };
       this.byHash.set(hex, cached);
     }
     // The lookup already matched; the constant-time compare keeps the final check free of early
     // exits should the lookup ever become a prefix or collation match.
     if (cached.stored.length !== digest.length || !timingSafeEqual(cached.stored, digest)) return null;
-    this.touch(cached.row.name);
-    return this.toInfo(cached.row);
+    this.touch(cached.identity.name);
+    return cached.identity;
   }
 
   /**
