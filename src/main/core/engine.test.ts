@@ -32,6 +32,21 @@ describe('engine', () => {
     expect(harness.backend.violations).toEqual([]);
   });
 
+  test('a retry sends the same input again, read from the store', async () => {
+    const sent: unknown[] = [];
+    harness = await startHarness({ serviceMs: (request) => (sent.push(request.body), 1_000) });
+    const { engine } = harness;
+    const input = { messages: [{ role: 'user', content: 'the long prompt of a real user' }], max_tokens: 7 };
+    const first = engine.submit({ kind: 'chat', model: 'model-a', input }, { owner: 'alice' });
+    await harness.runUntil(() => engine.get(first.id).state === 'succeeded');
+    const again = engine.retry(first.id, '');
+    await harness.runUntil(() => engine.get(again.id).state === 'succeeded');
+    expect(sent).toEqual([
+      { ...input, model: 'model-a' },
+      { ...input, model: 'model-a' },
+    ]);
+  });
+
   test('positions follow priority, and higher priority runs first', async () => {
     harness = await startHarness({ slots: 1 });
     const { engine } = harness;

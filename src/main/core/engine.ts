@@ -329,7 +329,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
         {
           kind: record.kind,
           model: record.model,
-          input: record.input,
+          input: store.inputOf(record.seq) ?? {},
           priority: record.priority,
           lane: record.lane,
           maxAttempts: record.maxAttempts,

@@ -1,6 +1,10 @@
 import type { JobError, JobKind, JobState, Lane, Usage } from '../../../shared/job';
 
-/** A job as the store holds it (timestamps in epoch ms). */
+/**
+ * A job as the store holds it (timestamps in epoch ms), without its input: nothing that reads a
+ * job's state needs the prompt, and parsing it on every read cost as much as the prompt is long
+ * (`JobStore.inputOf` reads it when it is needed).
+ */
 export interface JobRecord {
   seq: number;
   id: string;
@@ -18,7 +22,6 @@ export interface JobRecord {
   finishedAt: number | null;
   promptTokens: number;
   maxTokens: number | null;
-  input: Record<string, unknown>;
   metadata: Record<string, unknown> | null;
   error: JobError | null;
   usage: Usage | null;

@@ -19,14 +19,13 @@ export interface JobRow {
   finished_at: number | null;
   prompt_tokens: number;
   max_tokens: number | null;
-  input: string;
   metadata: string | null;
   error: string | null;
   usage: string | null;
 }
 
 export const RECORD_COLUMNS = `seq, id, kind, model, owner, priority, lane, state, attempts, max_attempts, created_at,
-  run_at, started_at, finished_at, prompt_tokens, max_tokens, input, metadata, error, usage`;
+  run_at, started_at, finished_at, prompt_tokens, max_tokens, metadata, error, usage`;
 
 function parseJson<T>(text: string | null): T | null {
   return text === null ? null : (JSON.parse(text) as T);
@@ -50,7 +49,6 @@ export function rowToRecord(row: JobRow): JobRecord {
     finishedAt: row.finished_at,
     promptTokens: row.prompt_tokens,
     maxTokens: row.max_tokens,
-    input: JSON.parse(row.input) as Record<string, unknown>,
     metadata: parseJson(row.metadata),
     error: parseJson<JobError>(row.error),
     usage: parseJson<Usage>(row.usage),

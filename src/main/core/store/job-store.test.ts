@@ -55,7 +55,8 @@ describe('JobStore', () => {
     const store = new JobStore({ path: ':memory:' });
     const job = store.insert(newJob());
     expect(store.counts.queued).toBe(1);
-    expect(store.claim(job.seq, 2_000, 'me')).toEqual({ id: job.id, input: job.input });
+    expect(store.inputOf(job.seq)).toEqual(newJob().input);
+    expect(store.claim(job.seq, 2_000, 'me')).toEqual({ id: job.id, input: newJob().input });
     expect(store.claim(job.seq, 2_000, 'me')).toBeNull();
     expect(store.succeed(job.seq, 3_000, { answer: 42 }, { promptTokens: 1, completionTokens: 2, totalTokens: 3 })).toBe(true);
     const done = store.getById(job.id)!;

@@ -175,6 +175,7 @@ export class JobStore {
       byId: db.prepare(`SELECT ${RECORD_COLUMNS} FROM jobs WHERE id = ?`),
       bySeq: db.prepare(`SELECT ${RECORD_COLUMNS} FROM jobs WHERE seq = ?`),
       resultById: db.prepare(`SELECT state, result FROM jobs WHERE id = ?`),
+      inputBySeq: db.prepare(`SELECT input FROM jobs WHERE seq = ?`).pluck(),
       queued: db.prepare(`SELECT seq, kind, model, owner, lane, priority, created_at, run_at, prompt_tokens, max_tokens
           FROM jobs WHERE state = 'queued' AND ${NOT_SUCCEEDED} ORDER BY seq`),
       countByState: db.prepare(`SELECT state, count(*) AS n FROM jobs WHERE ${NOT_SUCCEEDED} GROUP BY state`),
@@ -283,7 +284,6 @@ export class JobStore {
       finishedAt: null,
       promptTokens: job.promptTokens,
       maxTokens: job.maxTokens,
-      input: job.input,
       metadata: job.metadata,
       error: null,
       usage: null,
@@ -346,6 +346,12 @@ export class JobStore {
   getBySeq(seq: number): JobRecord | null {
     const row = this.statements.bySeq.get(seq) as JobRow | undefined;
     return row ? rowToRecord(row) : null;
+  }
+
+  /** A job's input (what is sent to LM Studio), or null if no such job. */
+  inputOf(seq: number): Record<string, unknown> | null {
+    const text = this.statements.inputBySeq.get(seq) as string | undefined;
+    return text === undefined ? null : (JSON.parse(text) as Record<string, unknown>);
   }
 
   /** A job's state and stored result text (one read, nothing parsed), or null if no such job. */
