@@ -38,8 +38,8 @@ interface TokenRow {
  * Tokens are 256-bit random secrets, so a fast unsalted SHA-256 is enough: nothing to brute
  * force, and an exact-hash index lets us find the row without scanning.
  */
-function hashSecret(secret: string): Buffer {
-  return hash('sha256', secret, 'buffer');
+function hashSecret(secret: string): string {
+  return hash('sha256', secret, 'hex');
 }
 
 function newSecret(): string {
@@ -96,7 +96,7 @@ export class TokenStore {
     this.statements.insert.run(
       parsed.name,
       parsed.role,
-      hashSecret(secret).toString('hex'),
+      hashSecret(secret),
       maxPriority,
       parsed.requestsPerMinute ?? null,
       parsed.maxQueued ?? null,
@@ -140,8 +140,7 @@ export class TokenStore {
    */
   authenticate(secret: string): TokenIdentity | null {
     if (typeof secret !== 'string' || secret.length === 0 || secret.length > MAX_SECRET_LENGTH) return null;
-    const digest = hashSecret(secret);
-    const hex = digest.toString('hex');
+    const hex = hashSecret(secret);
     let cached = this.byHash.get(hex);
     if (!cached) {
       const row = this.statements.byHash.get(hex) as TokenRow | undefined;
@@ -153,11 +152,12 @@ export class TokenStore {
         requestsPerMinute: row.requests_per_minute,
         maxQueued: row.max_queued,
       };
-      cached = { identity: Object.freeze(identity), stored: Buffer.from(row.token_hash, 'hex') };
+      cached = { identity: Object.freeze(identity), stored: Buffer.from(row.token_hash, 'latin1') };
       this.byHash.set(hex, cached);
     }
     // The lookup already matched; the constant-time compare keeps the final check free of early
     // exits should the lookup ever become a prefix or collation match.
+    const digest = Buffer.from(hex, 'latin1');
     if (cached.stored.length !== digest.length || !timingSafeEqual(cached.stored, digest)) return null;
     this.touch(cached.identity.name);
     return cached.identity;
@@ -171,7 +171,7 @@ export class TokenStore {
     if (secret.length < 16 || secret.length > MAX_SECRET_LENGTH) {
       throw new LmqError('bad_request', `the admin token must be 16 to ${MAX_SECRET_LENGTH} characters long`);
     }
-    const tokenHash = hashSecret(secret).toString('hex');
+    const tokenHash = hashSecret(secret);
     this.byHash.clear();
     const existing = this.statements.byName.get(name) as TokenRow | undefined;
     if (!existing) {
