@@ -10,6 +10,7 @@ import type { Engine } from '../src/main/core/engine-api';
 import { startServer, type RunningServer } from '../src/main/server/server';
 import { startSimulator, type Simulator } from '../tools/lmstudio-sim/simulator';
 import { measureAddedLatency, type AddedLatencyResult } from './http/added-latency';
+import { startBareFastify } from './http/bare-fastify';
 import { measureSubmissions, type SubmissionLoadResult } from './http/submission-load';
 
 export interface HttpBenchOptions {
@@ -32,6 +33,8 @@ export const HTTP_TARGETS = { submissionsPerSecond: 5_000, addedMedianMs: 2 } as
 export interface HttpBenchResult {
   store: 'file' | 'memory';
   submissions: SubmissionLoadResult & { connections: number; durationSeconds: number };
+  /** The same load against a bare Fastify route in the same run, and our share of it. */
+  bareFastify: { requestsPerSecond: number; ratio: number };
   addedLatency: AddedLatencyResult;
   targets: typeof HTTP_TARGETS;
   pass: { submissions: boolean; addedCompletionMedian: boolean; addedFirstTokenMedian: boolean };
@@ -71,6 +74,7 @@ function formatTable(result: HttpBenchResult): string {
   const { submissions: s, addedLatency: a } = result;
   const rows: [string, string, string][] = [
     ['submissions/s (POST /api/jobs)', Math.round(s.requestsPerSecond).toLocaleString('en-US'), `≥ ${HTTP_TARGETS.submissionsPerSecond}`],
+    ['  bare Fastify route, same run', `${Math.round(result.bareFastify.requestsPerSecond).toLocaleString('en-US')} (ours: ${result.bareFastify.ratio.toFixed(2)}×)`, ''],
     ['  latency p50 / p99', `${ms(s.latencyP50Ms)} / ${ms(s.latencyP99Ms)}`, ''],
     ['  accepted / non-2xx / errors', `${s.accepted} / ${s.non2xx} / ${s.errors}`, ''],
     ['completion direct p50 / p99', `${ms(a.completion.direct.medianMs)} / ${ms(a.completion.direct.p99Ms)}`, ''],
@@ -96,16 +100,22 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
   try {
     load.engine.setPaused(true);
     const token = load.engine.tokens.create({ name: 'bench', role: 'member' }).token;
-    submissions = await measureSubmissions({
-      url: load.server.url,
-      token,
-      model: MODEL,
-      connections,
-      durationSeconds,
-      workers: options.workers ?? 1,
-    });
+    const run = { url: load.server.url, token, model: MODEL, connections, durationSeconds, workers: options.workers ?? 1 };
+    await measureSubmissions({ ...run, durationSeconds: 1 }); // warm-up, as for the baseline
+    submissions = await measureSubmissions(run);
   } finally {
     await load.close();
+  }
+
+  // Baseline in the same run: the same load on a bare Fastify route (no auth, queue or disk).
+  const bare = await startBareFastify();
+  let bareRequestsPerSecond: number;
+  try {
+    const run = { url: bare.url, token: 'none', model: MODEL, connections, durationSeconds, workers: options.workers ?? 1 };
+    await measureSubmissions({ ...run, durationSeconds: 1 }); // warm-up
+    bareRequestsPerSecond = (await measureSubmissions(run)).requestsPerSecond;
+  } finally {
+    await bare.close();
   }
 
   // Added latency: a fresh, empty queue, so each request runs at once.
@@ -126,6 +136,7 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
   const result: HttpBenchResult = {
     store: options.inMemory ? 'memory' : 'file',
     submissions: { ...submissions, connections, durationSeconds },
+    bareFastify: { requestsPerSecond: bareRequestsPerSecond, ratio: submissions.requestsPerSecond / bareRequestsPerSecond },
     addedLatency,
     targets: HTTP_TARGETS,
     pass: {
