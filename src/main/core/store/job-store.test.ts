@@ -8,7 +8,7 @@ import type { JobState } from '../../../shared/job';
 import type { NewJob } from './job-record';
 import Database from 'better-sqlite3';
 import { JobStore, newJobId } from './job-store';
-import { SCHEMA_VERSION } from './schema';
+import { migrate, SCHEMA_VERSION } from './schema';
 import { WalCheckpointer, type CheckpointResult } from './wal-checkpointer';
 
 const dirs: string[] = [];
@@ -99,6 +99,8 @@ describe('JobStore', () => {
     store.cancel(recent.seq, 5_000, 'x', 'queued');
     expect(store.purgeFinished(1_000)).toBe(1);
     expect(store.getById(old.id)).toBeNull();
+    expect(store.inputOf(old.seq)).toBeNull(); // its input went with it
+    expect(store.inputOf(recent.seq)).toEqual(newJob().input);
     expect(store.getById(recent.id)).not.toBeNull();
     expect(store.getById(waiting.id)).not.toBeNull();
     expect(store.counts).toEqual(store.countByState());
@@ -245,6 +247,29 @@ describe('JobStore', () => {
       if (state === 'succeeded') expect(plan).not.toContain('jobs_by_state_except_succeeded');
       else expect(plan).toContain('jobs_by_state_except_succeeded');
     }
+    void store.close();
+  });
+
+  test('a database from before inputs and results had their own tables keeps every job', () => {
+    const path = tempDbPath();
+    const raw = new Database(path);
+    migrate(raw, 2);
+    const insert = raw.prepare(`INSERT INTO jobs (id, kind, model, owner, priority, lane, state, attempts, max_attempts,
+      created_at, prompt_tokens, input, result, usage, started_at, finished_at) VALUES (?, 'chat', 'm', 'alice', 5, 'interactive',
+      ?, ?, 3, 1000, 10, ?, ?, ?, ?, ?)`);
+    insert.run('job_done', 'succeeded', 1, '{"messages":["done"]}', '{"answer":42}', '{"promptTokens":1}', 2_000, 3_000);
+    insert.run('job_waiting', 'queued', 0, '{"messages":["waiting"]}', null, null, null, null);
+    raw.close();
+    const store = new JobStore({ path });
+    expect(store.getById('job_done')).toMatchObject({ state: 'succeeded', attempts: 1, finishedAt: 3_000 });
+    expect(store.resultTextById('job_done')).toEqual({ state: 'succeeded', result: '{"answer":42}' });
+    expect(store.inputOf(store.getById('job_done')!.seq)).toEqual({ messages: ['done'] });
+    const waiting = store.getById('job_waiting')!;
+    expect(store.resultTextById('job_waiting')).toEqual({ state: 'queued', result: null });
+    expect(store.claim(waiting.seq, 4_000, 'me')).toEqual({ id: 'job_waiting', input: { messages: ['waiting'] } });
+    const columns = (store.db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).map((c) => c.name);
+    expect(columns).not.toContain('input');
+    expect(columns).not.toContain('result');
     void store.close();
   });
 
