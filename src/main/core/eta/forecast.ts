@@ -4,7 +4,7 @@
  */
 import { LANES, type Lane } from '../../../shared/job';
 import { serviceCost, type FairShare } from '../scheduler/fair-share';
-import { decide, emptyRunningView, type Contender, type FairView, type ModelView, type PolicyParams, type RunningView } from '../scheduler/policy';
+import { decide, emptyRunningView, readyAt, type Contender, type FairView, type ModelView, type PolicyParams, type RunningView } from '../scheduler/policy';
 import { bucketKey, type QueueIndex, type QueueNode } from '../scheduler/queue-index';
 import type { QueuedEntry } from '../store/job-record';
 import { expectedOutputTokens, serviceMsOf, type ServiceModel, type ServiceRates } from './service-model';
@@ -146,7 +146,10 @@ function skipDead(cursor: Cursor): boolean {
   const nodes = cursor.nodes;
   while (cursor.at < nodes.length && !nodes[cursor.at]!.alive) cursor.at++;
   const head = nodes[cursor.at];
-  if (head) cursor.entry = head.entry;
+  if (head) {
+    cursor.entry = head.entry;
+    cursor.headReadyAt = readyAt(head.entry);
+  }
   return head !== undefined;
 }
 
@@ -194,7 +197,11 @@ export function forecast(input: ForecastInput): Forecast {
     nodes,
     at,
     entry,
+    headReadyAt: readyAt(entry),
     groupServedAt,
+    priority: entry.priority,
+    owner,
+    model: entry.model,
     rates: null,
     account: accountOf(owner),
     laneCode: LANE_CODE[lane],

@@ -25,7 +25,7 @@ export class FairShare implements FairView {
   }
 
   servedOf(c: Contender): number {
-    return this.served(c.entry.owner);
+    return this.served(c.owner);
   }
 
   charge(owner: string, cost: number): void {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { QueuedEntry } from '../store/job-record';
-import { decide, emptyRunningView, switchBound, type Contender, type PolicyParams } from './policy';
+import { decide, emptyRunningView, readyAt, switchBound, type Contender, type PolicyParams } from './policy';
 
 const params: PolicyParams = {
   slots: 4,
@@ -11,10 +11,10 @@ const params: PolicyParams = {
 };
 const fair = { servedOf: () => 0 };
 let seq = 0;
-const head = (overrides: Partial<QueuedEntry>): Contender => ({
-  entry: { seq: ++seq, kind: 'chat', model: 'a', owner: 'o', lane: 'interactive', priority: 5, createdAt: 0, runAt: 0, promptTokens: 1, maxTokens: null, ...overrides },
-  groupServedAt: 0,
-});
+const head = (overrides: Partial<QueuedEntry>): Contender => {
+  const entry: QueuedEntry = { seq: ++seq, kind: 'chat', model: 'a', owner: 'o', lane: 'interactive', priority: 5, createdAt: 0, runAt: 0, promptTokens: 1, maxTokens: null, ...overrides };
+  return { entry, headReadyAt: readyAt(entry), groupServedAt: 0, priority: entry.priority, owner: entry.owner, model: entry.model };
+};
 const lanes = (heads: Contender[]) => ({
   interactive: heads.filter((h) => h.entry.lane === 'interactive'),
   batch: heads.filter((h) => h.entry.lane === 'batch'),

@@ -1,5 +1,6 @@
 import type { Lane } from '../../../shared/job';
 import type { QueuedEntry } from '../store/job-record';
+import { readyAt } from './policy';
 
 /**
  * A queued job in memory. `position` (1-based, 0 = not placed yet) is written by the forecast.
@@ -25,8 +26,9 @@ export interface Bucket {
   nodes: QueueNode[];
   head: number;
   live: number;
-  /** The head's job (kept in step with `head`), so a bucket is a policy `Contender`. */
+  /** The head's job and when it could first run (kept in step with `head`), so a bucket is a policy `Contender`. */
   entry: QueuedEntry;
+  headReadyAt: number;
   /** When the dispatcher last started a job from this group (aging restarts there). */
   groupServedAt: number;
   /** Index in the lane's list of active buckets, or -1. */
@@ -261,6 +263,7 @@ export class QueueIndex {
         head: 0,
         live: 0,
         entry: e,
+        headReadyAt: readyAt(e),
         groupServedAt: 0,
         activeSlot: -1,
       };
@@ -291,7 +294,10 @@ export class QueueIndex {
     const nodes = bucket.nodes;
     while (bucket.head < nodes.length && !nodes[bucket.head]!.alive) bucket.head++;
     const head = nodes[bucket.head];
-    if (head) bucket.entry = head.entry;
+    if (head) {
+      bucket.entry = head.entry;
+      bucket.headReadyAt = readyAt(head.entry);
+    }
     // Compact once the dead prefix dominates, so memory stays proportional to live jobs.
     if (bucket.head > 1024 && bucket.head * 2 > nodes.length) {
       bucket.nodes = nodes.slice(bucket.head);
