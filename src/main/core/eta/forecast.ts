@@ -187,8 +187,10 @@ export function forecast(input: ForecastInput): Forecast {
     if (!account) accounts.set(owner, (account = { served: input.fair.served(owner) }));
     return account;
   };
-  const order: QueueNode[] = [];
   const capacity = index.size;
+  // Sized once (a 100k array grown by push was copied ~17 times); trimmed to what was placed.
+  const order: QueueNode[] = new Array<QueueNode>(capacity);
+  let placed = 0;
   const startAt = new Float64Array(capacity);
   const finishAt = new Float64Array(capacity);
   const cursors: Record<Lane, Cursor[]> = { interactive: [], batch: [], background: [] };
@@ -278,8 +280,10 @@ export function forecast(input: ForecastInput): Forecast {
       }
       const entry = node.entry;
       const outputTokens = expectedOutputTokens(entry, rates);
-      const slot = order.length;
-      node.position = order.push(node);
+      const slot = placed++;
+      if (slot < capacity) order[slot] = node;
+      else order.push(node);
+      node.position = slot + 1;
       const finish = t + serviceMsOf(entry, outputTokens, rates);
       if (slot < capacity) {
         startAt[slot] = t;
@@ -309,5 +313,6 @@ export function forecast(input: ForecastInput): Forecast {
     while (finishes.peekFinishAt() <= t) finishOne();
     admitDelayed();
   }
+  order.length = placed;
   return { order, startAt, finishAt };
 }
