@@ -131,7 +131,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     const node = index.get(record.seq);
     const place = node ? forecaster.placeOf(node) : null;
     // A job the forecast has not placed yet gets a quick place until the next forecast.
-    const provisionalPosition = node && !place ? index.countAhead(node.entry) + 1 : 1;
+    const provisionalPosition = node && !place ? index.countAhead(node) + 1 : 1;
     const provisionalStartAt = forecaster.startAtPosition(provisionalPosition) ?? clock.now();
     return { place, provisionalPosition, provisionalStartAt };
   };
@@ -342,7 +342,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     snapshot(query?: QueueSnapshotQuery): QueueSnapshot {
       const { offset, limit } = parseOrThrow(QueueSnapshotQuerySchema, query ?? {});
       const page = forecaster.current().order.slice(offset, offset + limit);
-      const records = page.map((n) => store.getBySeq(n.entry.seq)).filter((r): r is JobRecord => r !== null);
+      const records = page.map((n) => store.getBySeq(n.seq)).filter((r): r is JobRecord => r !== null);
       const running = [...dispatcher.running.keys()]
         .map((seq) => store.getBySeq(seq))
         .filter((r): r is JobRecord => r !== null);

@@ -102,7 +102,7 @@ describe('forecast', () => {
           const index = new QueueIndex();
           for (const e of entries) index.add({ ...e }, NOW);
           const result = forecast({ index, running: [], models, fair: new FairShare(), params, service, now: NOW });
-          const predicted = result.order.map((node, i) => ({ seq: node.entry.seq, startAt: result.startAt[i]! }));
+          const predicted = result.order.map((node, i) => ({ seq: node.seq, startAt: result.startAt[i]! }));
           expect(predicted).toEqual(referenceOrder(entries, params, models, service));
           expect(predicted.length).toBe(entries.length);
         },

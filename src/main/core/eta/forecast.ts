@@ -147,8 +147,8 @@ function skipDead(cursor: Cursor): boolean {
   while (cursor.at < nodes.length && !nodes[cursor.at]!.alive) cursor.at++;
   const head = nodes[cursor.at];
   if (head) {
-    cursor.entry = head.entry;
-    cursor.headReadyAt = readyAt(head.entry);
+    cursor.entry = head;
+    cursor.headReadyAt = readyAt(head);
   }
   return head !== undefined;
 }
@@ -218,7 +218,7 @@ export function forecast(input: ForecastInput): Forecast {
   const delayed = index
     .delayedNodes()
     .filter((n) => n.alive)
-    .sort((a, b) => a.entry.runAt - b.entry.runAt);
+    .sort((a, b) => a.runAt - b.runAt);
   let nextDelayed = 0;
   const overlay = new Map<string, Cursor>();
 
@@ -235,9 +235,9 @@ export function forecast(input: ForecastInput): Forecast {
   if (input.models.loading && input.models.active !== null) t += service.loadMs(input.models.active);
 
   const admitDelayed = (): void => {
-    while (nextDelayed < delayed.length && delayed[nextDelayed]!.entry.runAt <= t) {
+    while (nextDelayed < delayed.length && delayed[nextDelayed]!.runAt <= t) {
       const node = delayed[nextDelayed++]!;
-      const e = node.entry;
+      const e = node;
       const key = bucketKey(e);
       let cursor = overlay.get(key);
       if (!cursor || cursor.at >= cursor.nodes.length) {
@@ -246,7 +246,7 @@ export function forecast(input: ForecastInput): Forecast {
         cursor.list.push(cursor);
       }
       let i = cursor.nodes.length;
-      while (i > cursor.at && cursor.nodes[i - 1]!.entry.seq > e.seq) i--;
+      while (i > cursor.at && cursor.nodes[i - 1]!.seq > e.seq) i--;
       cursor.nodes.splice(i, 0, node);
       skipDead(cursor);
     }
@@ -272,13 +272,13 @@ export function forecast(input: ForecastInput): Forecast {
       const node = cursor.nodes[cursor.at]!;
       cursor.at++;
       cursor.groupServedAt = t;
-      const rates = (cursor.rates ??= service.rates(node.entry.kind, node.entry.owner, node.entry.model));
+      const rates = (cursor.rates ??= service.rates(node.kind, node.owner, node.model));
       if (!skipDead(cursor)) {
         const list = cursor.list;
         list[list.indexOf(cursor)] = list[list.length - 1]!;
         list.pop();
       }
-      const entry = node.entry;
+      const entry = node;
       const outputTokens = expectedOutputTokens(entry, rates);
       const slot = placed++;
       if (slot < capacity) order[slot] = node;
@@ -309,7 +309,7 @@ export function forecast(input: ForecastInput): Forecast {
     }
     // Idle (or blocked with nothing running): jump to the next delayed job, if any.
     if (nextDelayed >= delayed.length) break;
-    t = Math.max(t, delayed[nextDelayed]!.entry.runAt);
+    t = Math.max(t, delayed[nextDelayed]!.runAt);
     while (finishes.peekFinishAt() <= t) finishOne();
     admitDelayed();
   }

@@ -379,7 +379,7 @@ export class Dispatcher {
   private failQueuedForModel(model: string, error: BackendError): void {
     const { index, store, clock } = this.deps;
     const now = clock.now();
-    const doomed = [...index.allNodes()].filter((n) => n.entry.model === model).map((n) => n.entry);
+    const doomed = [...index.allNodes()].filter((n) => n.model === model);
     store.transaction(() => {
       for (const entry of doomed) {
         index.remove(entry.seq);

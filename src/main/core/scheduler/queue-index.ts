@@ -3,11 +3,13 @@ import type { QueuedEntry } from '../store/job-record';
 import { readyAt } from './policy';
 
 /**
- * A queued job in memory. `position` (1-based, 0 = not placed yet) is written by the forecast.
- * `alive` goes false when the job leaves the queue (removal is lazy inside buckets).
+ * A queued job in memory: its entry's fields and its queue bookkeeping in one object, built in
+ * one place (one shape). The forecast reads one node per queued job; a node that pointed to a
+ * separate entry object cost a second scattered load per job, and memory for a second object.
+ * `position` (1-based, 0 = not placed yet) is written by the forecast. `alive` goes false when
+ * the job leaves the queue (removal is lazy inside buckets).
  */
-export interface QueueNode {
-  entry: QueuedEntry;
+export interface QueueNode extends QueuedEntry {
   alive: boolean;
   bucket: Bucket | null;
   position: number;
@@ -58,7 +60,7 @@ class DelayedHeap {
     let i = items.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (items[parent]!.entry.runAt <= node.entry.runAt) break;
+      if (items[parent]!.runAt <= node.runAt) break;
       items[i] = items[parent]!;
       i = parent;
     }
@@ -75,8 +77,8 @@ class DelayedHeap {
         const left = 2 * i + 1;
         if (left >= items.length) break;
         const right = left + 1;
-        const child = right < items.length && items[right]!.entry.runAt < items[left]!.entry.runAt ? right : left;
-        if (items[child]!.entry.runAt >= last.entry.runAt) break;
+        const child = right < items.length && items[right]!.runAt < items[left]!.runAt ? right : left;
+        if (items[child]!.runAt >= last.runAt) break;
         items[i] = items[child]!;
         i = child;
       }
@@ -151,15 +153,15 @@ export class QueueIndex {
   private static olderInBucket(bucket: Bucket, seq: number): number {
     const { nodes } = bucket;
     const last = nodes[nodes.length - 1];
-    if (!last || last.entry.seq < seq) return bucket.live;
-    if (last.entry.seq === seq && last.alive) return bucket.live - 1;
+    if (!last || last.seq < seq) return bucket.live;
+    if (last.seq === seq && last.alive) return bucket.live - 1;
     if (bucket.live === nodes.length - bucket.head) {
       // No removed jobs inside the bucket (claims leave from the head): a binary search counts.
       let lo = bucket.head;
       let hi = nodes.length;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (nodes[mid]!.entry.seq < seq) lo = mid + 1;
+        if (nodes[mid]!.seq < seq) lo = mid + 1;
         else hi = mid;
       }
       return lo - bucket.head;
@@ -167,7 +169,7 @@ export class QueueIndex {
     let older = 0;
     for (let i = bucket.head; i < nodes.length; i++) {
       const other = nodes[i]!;
-      if (other.entry.seq >= seq) break;
+      if (other.seq >= seq) break;
       if (other.alive) older++;
     }
     return older;
@@ -184,21 +186,31 @@ export class QueueIndex {
 
   nextDueAt(): number | null {
     this.dropDeadDelayed();
-    return this.delayed.peek()?.entry.runAt ?? null;
+    return this.delayed.peek()?.runAt ?? null;
   }
 
   add(entry: QueuedEntry, now: number): QueueNode {
     // One string per distinct owner/model/kind/lane, not one per job (a million jobs add up).
-    entry.owner = this.intern(entry.owner);
-    entry.model = this.intern(entry.model);
-    entry.kind = this.intern(entry.kind);
-    entry.lane = this.intern(entry.lane);
-    const node: QueueNode = { entry, alive: true, bucket: null, position: 0 };
-    this.nodes.set(entry.seq, node);
-    this.ownerCounts.set(entry.owner, (this.ownerCounts.get(entry.owner) ?? 0) + 1);
-    this.laneCounts[entry.lane]++;
-    this.priorityCounts[entry.priority]!++;
-    if (entry.runAt > now) this.delayed.push(node);
+    const node: QueueNode = {
+      seq: entry.seq,
+      kind: this.intern(entry.kind),
+      model: this.intern(entry.model),
+      owner: this.intern(entry.owner),
+      lane: this.intern(entry.lane),
+      priority: entry.priority,
+      createdAt: entry.createdAt,
+      runAt: entry.runAt,
+      promptTokens: entry.promptTokens,
+      maxTokens: entry.maxTokens,
+      alive: true,
+      bucket: null,
+      position: 0,
+    };
+    this.nodes.set(node.seq, node);
+    this.ownerCounts.set(node.owner, (this.ownerCounts.get(node.owner) ?? 0) + 1);
+    this.laneCounts[node.lane]++;
+    this.priorityCounts[node.priority]!++;
+    if (node.runAt > now) this.delayed.push(node);
     else this.placeInBucket(node);
     this.version++;
     return node;
@@ -210,11 +222,11 @@ export class QueueIndex {
     if (!node) return undefined;
     this.nodes.delete(seq);
     node.alive = false;
-    this.laneCounts[node.entry.lane]--;
-    this.priorityCounts[node.entry.priority]!--;
-    const left = (this.ownerCounts.get(node.entry.owner) ?? 1) - 1;
-    if (left === 0) this.ownerCounts.delete(node.entry.owner);
-    else this.ownerCounts.set(node.entry.owner, left);
+    this.laneCounts[node.lane]--;
+    this.priorityCounts[node.priority]!--;
+    const left = (this.ownerCounts.get(node.owner) ?? 1) - 1;
+    if (left === 0) this.ownerCounts.delete(node.owner);
+    else this.ownerCounts.set(node.owner, left);
     const bucket = node.bucket;
     if (bucket) {
       bucket.live--;
@@ -227,13 +239,13 @@ export class QueueIndex {
       }
     }
     this.version++;
-    return node.entry;
+    return node;
   }
 
   /** Moves delayed jobs whose time has come into their buckets; returns how many. */
   promoteDue(now: number): number {
     let moved = 0;
-    for (let top = this.delayed.peek(); top && top.entry.runAt <= now; top = this.delayed.peek()) {
+    for (let top = this.delayed.peek(); top && top.runAt <= now; top = this.delayed.peek()) {
       this.delayed.pop();
       if (!top.alive) continue;
       this.placeInBucket(top);
@@ -249,10 +261,10 @@ export class QueueIndex {
   }
 
   private placeInBucket(node: QueueNode): void {
-    const key = bucketKey(node.entry);
+    const key = bucketKey(node);
     let bucket = this.buckets.get(key);
     if (!bucket) {
-      const e = node.entry;
+      const e = node;
       bucket = {
         key,
         lane: e.lane,
@@ -272,7 +284,7 @@ export class QueueIndex {
     node.bucket = bucket;
     const nodes = bucket.nodes;
     const last = nodes.at(-1);
-    if (!last || last.entry.seq < node.entry.seq) {
+    if (!last || last.seq < node.seq) {
       nodes.push(node);
     } else {
       // A retried or delayed job re-enters among newer ones: keep seq order.
@@ -280,7 +292,7 @@ export class QueueIndex {
       let hi = nodes.length;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (nodes[mid]!.entry.seq < node.entry.seq) lo = mid + 1;
+        if (nodes[mid]!.seq < node.seq) lo = mid + 1;
         else hi = mid;
       }
       nodes.splice(lo, 0, node);
@@ -295,8 +307,8 @@ export class QueueIndex {
     while (bucket.head < nodes.length && !nodes[bucket.head]!.alive) bucket.head++;
     const head = nodes[bucket.head];
     if (head) {
-      bucket.entry = head.entry;
-      bucket.headReadyAt = readyAt(head.entry);
+      bucket.entry = head;
+      bucket.headReadyAt = readyAt(head);
     }
     // Compact once the dead prefix dominates, so memory stays proportional to live jobs.
     if (bucket.head > 1024 && bucket.head * 2 > nodes.length) {
