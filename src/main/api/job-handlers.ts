@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Engine, JobSink } from '../core/engine-api';
 import { ListJobsQuerySchema, SubmitJobSchema, type Job, type SubmitJobRequest } from '../../shared/job';
+import { copyWith } from '../../shared/copy-with';
 import { LmqError } from '../../shared/errors';
 import { DEFAULT_PRIORITY, PrioritySchema } from '../../shared/priority';
 import { requireOwnerOrAdmin, requirePriorityAllowed, type CallerContext } from './caller';
@@ -18,7 +19,7 @@ export function submitJob(engine: Engine, request: SubmitJobRequest, caller: Cal
   const priority = request.priority ?? Math.min(DEFAULT_PRIORITY, caller.maxPriority);
   requirePriorityAllowed(caller, priority);
   return engine.submit(
-    { ...request, priority },
+    copyWith(request, { priority }),
     { owner: caller.owner, maxQueuedForOwner: caller.maxQueued ?? null, ...(sink ? { sink } : {}) },
   );
 }
