@@ -237,16 +237,15 @@ export function forecast(input: ForecastInput): Forecast {
   const admitDelayed = (): void => {
     while (nextDelayed < delayed.length && delayed[nextDelayed]!.runAt <= t) {
       const node = delayed[nextDelayed++]!;
-      const e = node;
-      const key = bucketKey(e);
+      const key = bucketKey(node);
       let cursor = overlay.get(key);
       if (!cursor || cursor.at >= cursor.nodes.length) {
-        cursor = newCursor(e.lane, e.owner, [], 0, e, 0);
+        cursor = newCursor(node.lane, node.owner, [], 0, node, 0);
         overlay.set(key, cursor);
         cursor.list.push(cursor);
       }
       let i = cursor.nodes.length;
-      while (i > cursor.at && cursor.nodes[i - 1]!.seq > e.seq) i--;
+      while (i > cursor.at && cursor.nodes[i - 1]!.seq > node.seq) i--;
       cursor.nodes.splice(i, 0, node);
       skipDead(cursor);
     }
@@ -278,20 +277,19 @@ export function forecast(input: ForecastInput): Forecast {
         list[list.indexOf(cursor)] = list[list.length - 1]!;
         list.pop();
       }
-      const entry = node;
-      const outputTokens = expectedOutputTokens(entry, rates);
+      const outputTokens = expectedOutputTokens(node, rates);
       const slot = placed++;
       if (slot < capacity) order[slot] = node;
       else order.push(node);
       node.position = slot + 1;
-      const finish = t + serviceMsOf(entry, outputTokens, rates);
+      const finish = t + serviceMsOf(node, outputTokens, rates);
       if (slot < capacity) {
         startAt[slot] = t;
         finishAt[slot] = finish;
       }
-      cursor.account.served += serviceCost(entry.promptTokens, outputTokens);
-      addRunning(running, cursor.laneCode, ownerOf(entry), 1);
-      finishes.push(finish, cursor.laneCode, ownerOf(entry));
+      cursor.account.served += serviceCost(node.promptTokens, outputTokens);
+      addRunning(running, cursor.laneCode, ownerOf(node), 1);
+      finishes.push(finish, cursor.laneCode, ownerOf(node));
       continue;
     }
     if (decision.type === 'switch') {
