@@ -258,7 +258,8 @@ export function forecast(input: ForecastInput): Forecast {
   };
 
   admitDelayed();
-  for (let guard = 0; guard < 4 * (index.size + input.running.length) + 16; guard++) {
+  const maxSteps = 4 * (index.size + input.running.length) + 16;
+  for (let guard = 0; guard < maxSteps; guard++) {
     // All slots busy with work still queued: `decide` would say wait, so skip asking it.
     if (running.total >= params.slots && hasQueued(cursors) && finishOne()) {
       admitDelayed();
@@ -288,8 +289,9 @@ export function forecast(input: ForecastInput): Forecast {
         finishAt[slot] = finish;
       }
       cursor.account.served += serviceCost(node.promptTokens, outputTokens);
-      addRunning(running, cursor.laneCode, ownerOf(node), 1);
-      finishes.push(finish, cursor.laneCode, ownerOf(node));
+      const owner = ownerOf(node);
+      addRunning(running, cursor.laneCode, owner, 1);
+      finishes.push(finish, cursor.laneCode, owner);
       continue;
     }
     if (decision.type === 'switch') {
