@@ -199,6 +199,10 @@ function firstForModel<C extends Contender>(heads: Readonly<Record<Lane, readonl
   return null;
 }
 
+/** Decisions without fields are shared (the forecast decides once per queued job). */
+const IDLE: Decision<never> = Object.freeze({ type: 'idle' });
+const WAIT: Decision<never> = Object.freeze({ type: 'wait' });
+
 export function emptyRunningView(): RunningView {
   return { total: 0, byLane: Object.fromEntries(LANES.map((l) => [l, 0])) as Record<Lane, number>, byOwner: new Map() };
 }
@@ -239,8 +243,8 @@ export function decide<C extends Contender>(
     if (byLane.batch < caps.batch) offerLane(heads.batch);
     if (byLane.background < caps.background) offerLane(heads.background);
   }
-  if (!any) return { type: 'idle' };
-  if (full) return { type: 'wait' };
+  if (!any) return IDLE;
+  if (full) return WAIT;
   const switchTarget = (pendingTarget ??
     (active === null ? other.c : (overdue.c ?? (best.c === null ? other.c : null)))) as C | null;
   if (switchTarget !== null) {
@@ -248,5 +252,5 @@ export function decide<C extends Contender>(
     const model = switchTarget.model;
     return running.total > 0 ? { type: 'drain', model } : { type: 'switch', model };
   }
-  return best.c === null ? { type: 'wait' } : { type: 'run', candidate: best.c as C };
+  return best.c === null ? WAIT : { type: 'run', candidate: best.c as C };
 }
