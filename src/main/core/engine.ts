@@ -52,6 +52,8 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     path: config.dataDir === null ? ':memory:' : join(config.dataDir, 'lmqueue.db'),
     nativeBinding: config.sqliteNativeBinding ?? null,
     onCheckpointFailure: (error) => logger.warn({ err: error.message }, 'background checkpoints stopped; SQLite checkpoints inline'),
+    onUpgrade: (from, to) =>
+      logger.info({ from, to }, 'upgrading the data directory to this version; a long job history takes a while (~5 s per 100k jobs)'),
   });
   const recovered = store.recoverInterrupted(clock.now());
   if (recovered.requeued + recovered.failed > 0) logger.warn(recovered, 'recovered jobs left running by a previous run');

@@ -253,14 +253,18 @@ describe('JobStore', () => {
   test('a database from before inputs and results had their own tables keeps every job', () => {
     const path = tempDbPath();
     const raw = new Database(path);
-    migrate(raw, 2);
+    migrate(raw, { target: 2 });
     const insert = raw.prepare(`INSERT INTO jobs (id, kind, model, owner, priority, lane, state, attempts, max_attempts,
       created_at, prompt_tokens, input, result, usage, started_at, finished_at) VALUES (?, 'chat', 'm', 'alice', 5, 'interactive',
       ?, ?, 3, 1000, 10, ?, ?, ?, ?, ?)`);
     insert.run('job_done', 'succeeded', 1, '{"messages":["done"]}', '{"answer":42}', '{"promptTokens":1}', 2_000, 3_000);
     insert.run('job_waiting', 'queued', 0, '{"messages":["waiting"]}', null, null, null, null);
     raw.close();
-    const store = new JobStore({ path });
+    const upgrades: [number, number][] = [];
+    const store = new JobStore({ path, onUpgrade: (from, to) => upgrades.push([from, to]) });
+    expect(upgrades).toEqual([[2, SCHEMA_VERSION]]); // said before the history is rewritten
+    new JobStore({ path: ':memory:', onUpgrade: (from, to) => upgrades.push([from, to]) }).close();
+    expect(upgrades).toHaveLength(1); // a new database is created, not upgraded
     expect(store.getById('job_done')).toMatchObject({ state: 'succeeded', attempts: 1, finishedAt: 3_000 });
     expect(store.resultTextById('job_done')).toEqual({ state: 'succeeded', result: '{"answer":42}' });
     expect(store.inputOf(store.getById('job_done')!.seq)).toEqual({ messages: ['done'] });

@@ -23,6 +23,8 @@ export interface JobStoreOptions {
   onCheckpoint?: (result: CheckpointResult) => void;
   /** The checkpoint thread failed; SQLite's own checkpoints took over (slower, still safe). */
   onCheckpointFailure?: (error: Error) => void;
+  /** Called before an existing database's schema is upgraded (a long history takes a while). */
+  onUpgrade?: (from: number, to: number) => void;
   /** WAL bounds (tests shrink them): this thread restarts the WAL past `restartFrames` pages, or past `maxWalBytes` on disk. */
   wal?: { restartFrames?: number; maxWalBytes?: number };
 }
@@ -145,7 +147,7 @@ export class JobStore {
       db = new Database(options.path, { timeout: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS, ...nativeBinding });
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
-      migrate(db);
+      migrate(db, { onUpgrade: options.onUpgrade });
     } catch (error) {
       db?.close();
       this.lock?.close();

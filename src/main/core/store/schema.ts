@@ -71,14 +71,23 @@ const MIGRATIONS: readonly string[] = [
   `,
 ];
 
-/** Runs the migrations not yet run, up to `target` (tests stop early to build an old database). */
-export function migrate(db: Database.Database, target = MIGRATIONS.length): void {
+export interface MigrateOptions {
+  /** Stop at this version (tests build an old database this way). */
+  target?: number;
+  /** Called before an existing database is upgraded: some steps rewrite the whole history. */
+  onUpgrade?: (from: number, to: number) => void;
+}
+
+/** Runs the migrations not yet run. */
+export function migrate(db: Database.Database, options: MigrateOptions = {}): void {
+  const target = options.target ?? MIGRATIONS.length;
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
     throw new Error(
       `database schema version ${current} is newer than this LM Queue (${MIGRATIONS.length}); upgrade LM Queue`,
     );
   }
+  if (current > 0 && current < target) options.onUpgrade?.(current, target);
   for (let version = current; version < target; version++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[version]!);
