@@ -36,10 +36,14 @@ function referenceOrder(entries: QueuedEntry[], params: PolicyParams, start: Mod
     running.byOwner.set(done.owner, running.byOwner.get(done.owner)! - 1);
     return true;
   };
+  const drain = {
+    lastFinishAt: () => Math.max(...finishes.map((f) => f.at)),
+    serviceMs: (bucket: { entry: QueuedEntry }) => service.estimate(bucket.entry).serviceMs,
+  };
   for (;;) {
-    const decision = decide(index.activeBuckets(), running, models, fair, params, t);
-    if (decision.type === 'run') {
-      models.switchingTo = null;
+    const decision = decide(index.activeBuckets(), running, models, fair, params, t, drain);
+    if (decision.type === 'run' || decision.type === 'backfill') {
+      models.switchingTo = decision.type === 'backfill' ? decision.model : null;
       const bucket = decision.candidate;
       const entry = bucket.entry;
       bucket.groupServedAt = t;

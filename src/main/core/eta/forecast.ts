@@ -4,7 +4,7 @@
  */
 import { LANES, type Lane } from '../../../shared/job';
 import { serviceCost, type FairShare } from '../scheduler/fair-share';
-import { decide, emptyRunningView, readyAt, type Contender, type FairView, type ModelView, type PolicyParams, type RunningView } from '../scheduler/policy';
+import { decide, emptyRunningView, readyAt, type Contender, type DrainView, type FairView, type ModelView, type PolicyParams, type RunningView } from '../scheduler/policy';
 import { bucketKey, type QueueIndex, type QueueNode } from '../scheduler/queue-index';
 import type { QueuedEntry } from '../store/job-record';
 import { expectedOutputTokens, serviceMsOf, type ServiceModel, type ServiceRates } from './service-model';
@@ -60,6 +60,8 @@ class FinishHeap {
   private readonly owner: (string | null)[] = [];
   private pushed = 0;
   size = 0;
+  /** The latest finish among those in the heap (pops come soonest first, so it leaves last). */
+  lastFinishAt = -Infinity;
 
   peekFinishAt(): number {
     return this.size > 0 ? this.finishAt[0]! : Infinity;
@@ -67,6 +69,7 @@ class FinishHeap {
 
   push(finishAt: number, lane: number, owner: string | null): void {
     if (this.size === this.finishAt.length) this.grow();
+    if (this.size === 0 || finishAt > this.lastFinishAt) this.lastFinishAt = finishAt;
     const stamp = this.pushed++;
     let i = this.size++;
     while (i > 0) {
@@ -257,6 +260,14 @@ export function forecast(input: ForecastInput): Forecast {
     return true;
   };
 
+  // What a drain may backfill with: the same estimate the dispatcher uses (ServiceModel.estimate).
+  const drain: DrainView<Cursor> = {
+    lastFinishAt: () => finishes.lastFinishAt,
+    serviceMs: (cursor) => {
+      const rates = (cursor.rates ??= service.rates(cursor.entry.kind, cursor.owner, cursor.model));
+      return serviceMsOf(cursor.entry, expectedOutputTokens(cursor.entry, rates), rates);
+    },
+  };
   admitDelayed();
   const maxSteps = 4 * (index.size + input.running.length) + 16;
   for (let guard = 0; guard < maxSteps; guard++) {
@@ -265,9 +276,9 @@ export function forecast(input: ForecastInput): Forecast {
       admitDelayed();
       continue;
     }
-    const decision = decide(cursors, running, models, CURSOR_FAIR, params, t);
-    if (decision.type === 'run') {
-      models.switchingTo = null;
+    const decision = decide(cursors, running, models, CURSOR_FAIR, params, t, drain);
+    if (decision.type === 'run' || decision.type === 'backfill') {
+      models.switchingTo = decision.type === 'backfill' ? decision.model : null;
       const cursor = decision.candidate;
       const node = cursor.nodes[cursor.at]!;
       cursor.at++;

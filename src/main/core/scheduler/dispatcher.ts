@@ -15,8 +15,9 @@ import type { QueuedEntry } from '../store/job-record';
 import type { ClaimedJob, JobStore } from '../store/job-store';
 import { retryDelayMs } from './backoff';
 import { serviceCost, type FairShare } from './fair-share';
-import { decide, emptyRunningView, type ModelView, type PolicyParams, type RunningView } from './policy';
-import type { QueueIndex } from './queue-index';
+import { remainingMs } from '../eta/running-estimate';
+import { decide, emptyRunningView, type DrainView, type ModelView, type PolicyParams, type RunningView } from './policy';
+import type { Bucket, QueueIndex } from './queue-index';
 
 export interface RunningJob {
   entry: QueuedEntry;
@@ -171,11 +172,12 @@ export class Dispatcher {
   private dispatchReady(now: number, launches: RunningJob[]): void {
     const { index, fair } = this.deps;
     const params = this.deps.params();
+    const drain = this.drainView(now);
     for (;;) {
-      const decision = decide(index.activeBuckets(), this.runningView, this.models, fair, params, now);
-      if (decision.type === 'run') {
+      const decision = decide(index.activeBuckets(), this.runningView, this.models, fair, params, now, drain);
+      if (decision.type === 'run' || decision.type === 'backfill') {
         const entry = decision.candidate.entry;
-        this.models.switchingTo = null;
+        this.models.switchingTo = decision.type === 'backfill' ? decision.model : null;
         decision.candidate.groupServedAt = now;
         index.remove(entry.seq);
         const claim = this.deps.store.claim(entry.seq, now, this.deps.instanceId);
@@ -187,6 +189,18 @@ export class Dispatcher {
       if (decision.type === 'switch' && now >= this.loadRetryAt) this.switchTo(decision.model);
       return;
     }
+  }
+
+  /** For a drain: when the in-flight requests should be done, and what a queued job would take. */
+  private drainView(now: number): DrainView<Bucket> {
+    return {
+      lastFinishAt: () => {
+        let last = now;
+        for (const run of this.running.values()) last = Math.max(last, now + remainingMs(run, now));
+        return last;
+      },
+      serviceMs: (bucket) => this.deps.service.estimate(bucket.entry).serviceMs,
+    };
   }
 
   private armTimer(now: number): void {

@@ -48,4 +48,26 @@ describe('policy: model switches', () => {
     // Without the pending switch the old model's job would simply run.
     expect(decide(lanes([current, other]), busy, { ...draining, switchingTo: null }, fair, params, 1)).toMatchObject({ type: 'run' });
   });
+
+  test('while a switch drains, the next job of the old model runs only if it ends before the last in-flight one', () => {
+    const current = head({ model: 'a' });
+    const other = head({ model: 'b' });
+    const busy = { ...emptyRunningView(), total: 1, byLane: { interactive: 1, batch: 0, background: 0 } };
+    const draining = { active: 'a', activeSince: 0, loading: false, switchingTo: 'b' };
+    const drainUntil = (lastFinishAt: number) => ({ lastFinishAt: () => lastFinishAt, serviceMs: () => 5_000 });
+    // In flight until t=10,000: a 5 s job started at t=1,000 is done by then, so it costs the switch nothing.
+    expect(decide(lanes([current, other]), busy, draining, fair, params, 1_000, drainUntil(10_000))).toEqual({
+      type: 'backfill',
+      candidate: current,
+      model: 'b',
+    });
+    // Started at t=6,000 it would end at 11,000, after the drain: the switch waits for no one.
+    expect(decide(lanes([current, other]), busy, draining, fair, params, 6_000, drainUntil(10_000))).toEqual({ type: 'drain', model: 'b' });
+    // At t=3,000 it would end at 8,000 if the estimate held, but a fit needs room to spare (1.5×):
+    // an estimate that ran over would delay the switch.
+    expect(decide(lanes([current, other]), busy, draining, fair, params, 3_000, drainUntil(10_000))).toEqual({ type: 'drain', model: 'b' });
+    expect(decide(lanes([current, other]), busy, draining, fair, params, 2_500, drainUntil(10_000))).toMatchObject({ type: 'backfill' });
+    // Nothing in flight: nothing to fill, the switch happens now.
+    expect(decide(lanes([current, other]), emptyRunningView(), draining, fair, params, 1_000, drainUntil(10_000))).toEqual({ type: 'switch', model: 'b' });
+  });
 });

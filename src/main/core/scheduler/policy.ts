@@ -10,7 +10,8 @@
  * Eligibility: global slots, per-lane caps, per-owner running cap.
  * Models: keep to the loaded model while it has work, unless work for another model has
  * waited `switchBoundMs` since it could last have run; once decided, a switch waits for in-flight
- * work, and happens.
+ * work, and happens. While it waits, the loaded model's next job still runs if it is expected to
+ * end before the last in-flight request (backfill: the switch comes no later).
  */
 import { LANES, type Lane } from '../../../shared/job';
 import { DEFAULT_PRIORITY, MAX_PRIORITY } from '../../../shared/priority';
@@ -59,6 +60,12 @@ export type Decision<C> =
   | { type: 'switch'; model: string }
   /** A switch to `model` is due; requests are in flight, so nothing new starts until they finish. */
   | { type: 'drain'; model: string }
+  /**
+   * A switch to `model` is due and waits for in-flight requests; meanwhile `candidate` (the
+   * loaded model's next job) is expected to finish before the last of them, so it runs: the
+   * switch comes no later for it.
+   */
+  | { type: 'backfill'; candidate: C; model: string }
   /** Something is queued but cannot start yet (slots full, lanes capped, draining, loading). */
   | { type: 'wait' }
   /** Nothing is queued that is due. */
@@ -199,9 +206,24 @@ function firstForModel<C extends Contender>(heads: Readonly<Record<Lane, readonl
   return null;
 }
 
+/**
+ * A backfilled job must fit its drain with this much room: service times are estimates, and one
+ * that overruns delays the switch it was meant not to delay.
+ */
+const BACKFILL_MARGIN = 1.5;
+
 /** Decisions without fields are shared (the forecast decides once per queued job). */
 const IDLE: Decision<never> = Object.freeze({ type: 'idle' });
 const WAIT: Decision<never> = Object.freeze({ type: 'wait' });
+
+/**
+ * What a drain may fill its idle slots with: when the in-flight requests are expected to be
+ * done, and how long a contender's head job is expected to take. Asked only while draining.
+ */
+export interface DrainView<C extends Contender = Contender> {
+  lastFinishAt(): number;
+  serviceMs(c: C): number;
+}
 
 export function emptyRunningView(): RunningView {
   return { total: 0, byLane: Object.fromEntries(LANES.map((l) => [l, 0])) as Record<Lane, number>, byOwner: new Map() };
@@ -219,6 +241,7 @@ export function decide<C extends Contender>(
   fair: FairView<C>,
   params: PolicyParams,
   now: number,
+  drain?: DrainView<C>,
 ): Decision<C> {
   const { best, other, overdue } = scan;
   best.reset();
@@ -248,9 +271,15 @@ export function decide<C extends Contender>(
   const switchTarget = (pendingTarget ??
     (active === null ? other.c : (overdue.c ?? (best.c === null ? other.c : null)))) as C | null;
   if (switchTarget !== null) {
-    // Never switch under someone else's generation: drain first (no new work for the old model).
+    // Never switch under someone else's generation: drain first. Only work expected to end
+    // before the last in-flight request starts meanwhile (it delays the switch by nothing).
     const model = switchTarget.model;
-    return running.total > 0 ? { type: 'drain', model } : { type: 'switch', model };
+    if (running.total === 0) return { type: 'switch', model };
+    const next = best.c as C | null;
+    if (next !== null && drain !== undefined && now + BACKFILL_MARGIN * drain.serviceMs(next) <= drain.lastFinishAt()) {
+      return { type: 'backfill', candidate: next, model };
+    }
+    return { type: 'drain', model };
   }
   return best.c === null ? WAIT : { type: 'run', candidate: best.c as C };
 }
