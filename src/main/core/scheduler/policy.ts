@@ -11,7 +11,7 @@
  * Models: keep to the loaded model while it has work, unless work for another model has
  * waited `switchBoundMs` since it could last have run; once decided, a switch waits for in-flight
  * work, and happens. While it waits, the loaded model's next job still runs if it is expected to
- * end before the last in-flight request (backfill: the switch comes no later).
+ * end before the last in-flight request, with room to spare (backfill: the switch comes no later).
  */
 import { LANES, type Lane } from '../../../shared/job';
 import { DEFAULT_PRIORITY, MAX_PRIORITY } from '../../../shared/priority';
@@ -62,8 +62,8 @@ export type Decision<C> =
   | { type: 'drain'; model: string }
   /**
    * A switch to `model` is due and waits for in-flight requests; meanwhile `candidate` (the
-   * loaded model's next job) is expected to finish before the last of them, so it runs: the
-   * switch comes no later for it.
+   * loaded model's next job) is expected to finish before the last of them, with room to spare,
+   * so it runs: the switch comes no later for it.
    */
   | { type: 'backfill'; candidate: C; model: string }
   /** Something is queued but cannot start yet (slots full, lanes capped, draining, loading). */
