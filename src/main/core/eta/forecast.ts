@@ -4,7 +4,7 @@
  */
 import { LANES, type Lane } from '../../../shared/job';
 import { serviceCost, type FairShare } from '../scheduler/fair-share';
-import { decide, emptyRunningView, readyAt, type Contender, type DrainView, type FairView, type ModelView, type PolicyParams, type RunningView } from '../scheduler/policy';
+import { decide, emptyRunningView, readyAt, setHead, type Contender, type DrainView, type FairView, type ModelView, type PolicyParams, type RunningView } from '../scheduler/policy';
 import { bucketKey, type QueueIndex, type QueueNode } from '../scheduler/queue-index';
 import type { QueuedEntry } from '../store/job-record';
 import { expectedOutputTokens, serviceMsOf, type ServiceModel, type ServiceRates } from './service-model';
@@ -149,10 +149,7 @@ function skipDead(cursor: Cursor): boolean {
   const nodes = cursor.nodes;
   while (cursor.at < nodes.length && !nodes[cursor.at]!.alive) cursor.at++;
   const head = nodes[cursor.at];
-  if (head) {
-    cursor.entry = head;
-    cursor.headReadyAt = readyAt(head);
-  }
+  if (head) setHead(cursor, head);
   return head !== undefined;
 }
 
@@ -260,13 +257,12 @@ export function forecast(input: ForecastInput): Forecast {
     return true;
   };
 
-  // What a drain may backfill with: the same estimate the dispatcher uses (ServiceModel.estimate).
+  /** A group's service rates, looked up once per forecast (every job of a group shares them). */
+  const ratesOf = (cursor: Cursor): ServiceRates => (cursor.rates ??= service.rates(cursor.entry.kind, cursor.owner, cursor.model));
+  // What a drain may backfill with: the estimate the dispatcher uses.
   const drain: DrainView<Cursor> = {
     lastFinishAt: () => finishes.lastFinishAt,
-    serviceMs: (cursor) => {
-      const rates = (cursor.rates ??= service.rates(cursor.entry.kind, cursor.owner, cursor.model));
-      return serviceMsOf(cursor.entry, expectedOutputTokens(cursor.entry, rates), rates);
-    },
+    serviceMs: (cursor) => service.estimate(cursor.entry, ratesOf(cursor)).serviceMs,
   };
   admitDelayed();
   const maxSteps = 4 * (index.size + input.running.length) + 16;
@@ -283,7 +279,7 @@ export function forecast(input: ForecastInput): Forecast {
       const node = cursor.nodes[cursor.at]!;
       cursor.at++;
       cursor.groupServedAt = t;
-      const rates = (cursor.rates ??= service.rates(node.kind, node.owner, node.model));
+      const rates = ratesOf(cursor);
       if (!skipDead(cursor)) {
         const list = cursor.list;
         list[list.indexOf(cursor)] = list[list.length - 1]!;

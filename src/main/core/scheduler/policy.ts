@@ -92,6 +92,12 @@ export function readyAt(entry: QueuedEntry): number {
   return Math.max(entry.createdAt, entry.runAt);
 }
 
+/** Makes `entry` the contender's head, keeping `headReadyAt` in step with it. */
+export function setHead(c: Contender, entry: QueuedEntry): void {
+  c.entry = entry;
+  c.headReadyAt = readyAt(entry);
+}
+
 /** Aging counts from when the job could first run or its group last ran, whichever is later. */
 export function unservedSince(c: Contender): number {
   return Math.max(c.headReadyAt, c.groupServedAt);

@@ -1,6 +1,6 @@
 import type { Lane } from '../../../shared/job';
 import type { QueuedEntry } from '../store/job-record';
-import { readyAt } from './policy';
+import { readyAt, setHead } from './policy';
 
 /**
  * A queued job in memory: its entry's fields and its queue bookkeeping in one object, built in
@@ -264,18 +264,17 @@ export class QueueIndex {
     const key = bucketKey(node);
     let bucket = this.buckets.get(key);
     if (!bucket) {
-      const e = node;
       bucket = {
         key,
-        lane: e.lane,
-        priority: e.priority,
-        owner: e.owner,
-        model: e.model,
+        lane: node.lane,
+        priority: node.priority,
+        owner: node.owner,
+        model: node.model,
         nodes: [],
         head: 0,
         live: 0,
-        entry: e,
-        headReadyAt: readyAt(e),
+        entry: node,
+        headReadyAt: readyAt(node),
         groupServedAt: 0,
         activeSlot: -1,
       };
@@ -306,10 +305,7 @@ export class QueueIndex {
     const nodes = bucket.nodes;
     while (bucket.head < nodes.length && !nodes[bucket.head]!.alive) bucket.head++;
     const head = nodes[bucket.head];
-    if (head) {
-      bucket.entry = head;
-      bucket.headReadyAt = readyAt(head);
-    }
+    if (head) setHead(bucket, head);
     // Compact once the dead prefix dominates, so memory stays proportional to live jobs.
     if (bucket.head > 1024 && bucket.head * 2 > nodes.length) {
       bucket.nodes = nodes.slice(bucket.head);
