@@ -11,6 +11,7 @@ import { startServer, type RunningServer } from '../src/main/server/server';
 import { startSimulator, type Simulator } from '../tools/lmstudio-sim/simulator';
 import { measureAddedLatency, type AddedLatencyResult } from './http/added-latency';
 import { startBareFastify } from './http/bare-fastify';
+import { startBareProxy } from './http/bare-proxy';
 import { measureSubmissions, type SubmissionLoadResult } from './http/submission-load';
 
 export interface HttpBenchOptions {
@@ -71,6 +72,7 @@ async function startStack(inMemory: boolean): Promise<Stack> {
 
 function formatTable(result: HttpBenchResult): string {
   const ms = (value: number) => `${value.toFixed(2)} ms`;
+  const bareAdded = (value: number | null) => (value === null ? 'not measured' : `${ms(value)} (the extra hop alone)`);
   const { submissions: s, addedLatency: a } = result;
   const rows: [string, string, string][] = [
     ['submissions/s (POST /api/jobs)', Math.round(s.requestsPerSecond).toLocaleString('en-US'), `≥ ${HTTP_TARGETS.submissionsPerSecond}`],
@@ -80,9 +82,11 @@ function formatTable(result: HttpBenchResult): string {
     ['completion direct p50 / p99', `${ms(a.completion.direct.medianMs)} / ${ms(a.completion.direct.p99Ms)}`, ''],
     ['completion proxied p50 / p99', `${ms(a.completion.proxied.medianMs)} / ${ms(a.completion.proxied.p99Ms)}`, ''],
     ['  added p50 / p99', `${ms(a.completion.addedMedianMs)} / ${ms(a.completion.addedP99Ms)}`, `p50 ≤ ${HTTP_TARGETS.addedMedianMs} ms`],
+    ['  bare pass-through proxy adds, p50', bareAdded(a.completion.bareProxyAddedMedianMs), ''],
     ['first token direct p50 / p99', `${ms(a.firstToken.direct.medianMs)} / ${ms(a.firstToken.direct.p99Ms)}`, ''],
     ['first token proxied p50 / p99', `${ms(a.firstToken.proxied.medianMs)} / ${ms(a.firstToken.proxied.p99Ms)}`, ''],
     ['  added p50 / p99', `${ms(a.firstToken.addedMedianMs)} / ${ms(a.firstToken.addedP99Ms)}`, `p50 ≤ ${HTTP_TARGETS.addedMedianMs} ms`],
+    ['  bare pass-through proxy adds, p50', bareAdded(a.firstToken.bareProxyAddedMedianMs), ''],
   ];
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i]!.length)));
   const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
@@ -121,15 +125,18 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
   // Added latency: a fresh, empty queue, so each request runs at once.
   let addedLatency: AddedLatencyResult;
   const latency = await startStack(options.inMemory ?? false);
+  const bareProxy = await startBareProxy(latency.sim.url);
   try {
     addedLatency = await measureAddedLatency({
       directUrl: latency.sim.url,
       proxyUrl: latency.server.url,
+      bareProxyUrl: bareProxy.url,
       model: MODEL,
       samples: options.latencySamples ?? 300,
       warmup: 30,
     });
   } finally {
+    await bareProxy.close();
     await latency.close();
   }
 

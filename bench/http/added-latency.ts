@@ -13,10 +13,19 @@ export interface LatencyStats {
   p99Ms: number;
 }
 
+export interface AddedLatency {
+  direct: LatencyStats;
+  proxied: LatencyStats;
+  addedMedianMs: number;
+  addedP99Ms: number;
+  /** A bare pass-through proxy in the same run: what the extra hop alone adds (median, ms). */
+  bareProxyAddedMedianMs: number | null;
+}
+
 export interface AddedLatencyResult {
   samples: number;
-  completion: { direct: LatencyStats; proxied: LatencyStats; addedMedianMs: number; addedP99Ms: number };
-  firstToken: { direct: LatencyStats; proxied: LatencyStats; addedMedianMs: number; addedP99Ms: number };
+  completion: AddedLatency;
+  firstToken: AddedLatency;
 }
 
 /** One keep-alive socket per target, as a client library would hold it. */
@@ -62,38 +71,53 @@ function stats(values: number[]): LatencyStats {
   return { medianMs: percentile(sorted, 50), p99Ms: percentile(sorted, 99) };
 }
 
+type Target = 'direct' | 'proxied' | 'bare';
+
 /**
- * The same requests, one at a time, alternately straight to the simulator and through LM Queue,
- * so both see the same machine state; the difference of the medians is what the queue adds.
+ * The same requests, one at a time, in turn straight to the simulator, through LM Queue and
+ * (if given) through a bare pass-through proxy, so all see the same machine state; the
+ * difference of the medians is what each adds.
  */
 export async function measureAddedLatency(options: {
   directUrl: string;
   proxyUrl: string;
+  bareProxyUrl?: string;
   model: string;
   samples: number;
   warmup: number;
 }): Promise<AddedLatencyResult> {
   const completion = JSON.stringify({ model: options.model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 });
   const streaming = JSON.stringify({ model: options.model, messages: [{ role: 'user', content: 'hi' }], max_tokens: 4, stream: true });
-  const agents = { direct: keepAliveAgent(), proxied: keepAliveAgent() };
-  const measured = { direct: [] as LatencySample[], proxied: [] as LatencySample[] };
+  const urls: Partial<Record<Target, string>> = { direct: options.directUrl, proxied: options.proxyUrl, bare: options.bareProxyUrl };
+  const targets = (Object.keys(urls) as Target[]).filter((t) => urls[t] !== undefined);
+  const agents = new Map(targets.map((t) => [t, keepAliveAgent()]));
+  const measured = new Map<Target, LatencySample[]>(targets.map((t) => [t, []]));
   try {
     for (let i = 0; i < options.warmup + options.samples; i++) {
-      for (const target of i % 2 === 0 ? (['direct', 'proxied'] as const) : (['proxied', 'direct'] as const)) {
-        const base = target === 'direct' ? options.directUrl : options.proxyUrl;
-        const completionMs = await timedPost(agents[target], `${base}/v1/chat/completions`, completion);
-        const firstTokenMs = await timedPost(agents[target], `${base}/v1/chat/completions`, streaming, hasDataLine);
-        if (i >= options.warmup) measured[target].push({ completionMs, firstTokenMs });
+      // A different target goes first each round, so none is always the one after another.
+      for (let k = 0; k < targets.length; k++) {
+        const target = targets[(i + k) % targets.length]!;
+        const agent = agents.get(target)!;
+        const base = urls[target]!;
+        const completionMs = await timedPost(agent, `${base}/v1/chat/completions`, completion);
+        const firstTokenMs = await timedPost(agent, `${base}/v1/chat/completions`, streaming, hasDataLine);
+        if (i >= options.warmup) measured.get(target)!.push({ completionMs, firstTokenMs });
       }
     }
   } finally {
-    agents.direct.destroy();
-    agents.proxied.destroy();
+    for (const agent of agents.values()) agent.destroy();
   }
-  const summarize = (pick: (sample: LatencySample) => number) => {
-    const direct = stats(measured.direct.map(pick));
-    const proxied = stats(measured.proxied.map(pick));
-    return { direct, proxied, addedMedianMs: proxied.medianMs - direct.medianMs, addedP99Ms: proxied.p99Ms - direct.p99Ms };
+  const summarize = (pick: (sample: LatencySample) => number): AddedLatency => {
+    const of = (t: Target) => stats(measured.get(t)!.map(pick));
+    const direct = of('direct');
+    const proxied = of('proxied');
+    return {
+      direct,
+      proxied,
+      addedMedianMs: proxied.medianMs - direct.medianMs,
+      addedP99Ms: proxied.p99Ms - direct.p99Ms,
+      bareProxyAddedMedianMs: measured.has('bare') ? of('bare').medianMs - direct.medianMs : null,
+    };
   };
   return {
     samples: options.samples,
