@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { LANES } from '../../../shared/job';
 import { FairShare, serviceCost } from '../scheduler/fair-share';
 import { laneCaps } from '../scheduler/limits';
-import { decide, emptyRunningView, type ModelView, type PolicyParams } from '../scheduler/policy';
+import { decide, emptyRunningView, markServed, type ModelView, type PolicyParams } from '../scheduler/policy';
 import { QueueIndex } from '../scheduler/queue-index';
 import type { QueuedEntry } from '../store/job-record';
 import { forecast } from './forecast';
@@ -46,7 +46,7 @@ function referenceOrder(entries: QueuedEntry[], params: PolicyParams, start: Mod
       models.switchingTo = decision.type === 'backfill' ? decision.model : null;
       const bucket = decision.candidate;
       const entry = bucket.entry;
-      bucket.groupServedAt = t;
+      markServed(bucket, t);
       index.remove(entry.seq);
       const estimate = service.estimate(entry);
       order.push({ seq: entry.seq, startAt: t });

@@ -4,7 +4,7 @@
  */
 import { LANES, type Lane } from '../../../shared/job';
 import { serviceCost, type FairShare } from '../scheduler/fair-share';
-import { decide, emptyRunningView, readyAt, setHead, type Contender, type DrainView, type FairView, type ModelView, type PolicyParams, type RunningView } from '../scheduler/policy';
+import { decide, emptyRunningView, markServed, readyAt, setHead, type Contender, type DrainView, type FairView, type ModelView, type PolicyParams, type RunningView } from '../scheduler/policy';
 import { bucketKey, type QueueIndex, type QueueNode } from '../scheduler/queue-index';
 import type { QueuedEntry } from '../store/job-record';
 import { expectedOutputTokens, serviceMsOf, type ServiceModel, type ServiceRates } from './service-model';
@@ -201,6 +201,7 @@ export function forecast(input: ForecastInput): Forecast {
     entry,
     headReadyAt: readyAt(entry),
     groupServedAt,
+    agingFrom: Math.max(readyAt(entry), groupServedAt),
     priority: entry.priority,
     owner,
     model: entry.model,
@@ -278,7 +279,7 @@ export function forecast(input: ForecastInput): Forecast {
       const cursor = decision.candidate;
       const node = cursor.nodes[cursor.at]!;
       cursor.at++;
-      cursor.groupServedAt = t;
+      markServed(cursor, t);
       const rates = ratesOf(cursor);
       if (!skipDead(cursor)) {
         const list = cursor.list;

@@ -16,7 +16,7 @@ import type { ClaimedJob, JobStore } from '../store/job-store';
 import { retryDelayMs } from './backoff';
 import { serviceCost, type FairShare } from './fair-share';
 import { remainingMs } from '../eta/running-estimate';
-import { decide, emptyRunningView, type DrainView, type ModelView, type PolicyParams, type RunningView } from './policy';
+import { decide, emptyRunningView, markServed, type DrainView, type ModelView, type PolicyParams, type RunningView } from './policy';
 import type { Bucket, QueueIndex } from './queue-index';
 
 export interface RunningJob {
@@ -178,7 +178,7 @@ export class Dispatcher {
       if (decision.type === 'run' || decision.type === 'backfill') {
         const entry = decision.candidate.entry;
         this.models.switchingTo = decision.type === 'backfill' ? decision.model : null;
-        decision.candidate.groupServedAt = now;
+        markServed(decision.candidate, now);
         index.remove(entry.seq);
         const claim = this.deps.store.claim(entry.seq, now, this.deps.instanceId);
         if (claim) launches.push(this.claimed(entry, claim, now));

@@ -13,7 +13,8 @@ const fair = { servedOf: () => 0 };
 let seq = 0;
 const head = (overrides: Partial<QueuedEntry>): Contender => {
   const entry: QueuedEntry = { seq: ++seq, kind: 'chat', model: 'a', owner: 'o', lane: 'interactive', priority: 5, createdAt: 0, runAt: 0, promptTokens: 1, maxTokens: null, ...overrides };
-  return { entry, headReadyAt: readyAt(entry), groupServedAt: 0, priority: entry.priority, owner: entry.owner, model: entry.model };
+  const headReadyAt = readyAt(entry);
+  return { entry, headReadyAt, groupServedAt: 0, agingFrom: headReadyAt, priority: entry.priority, owner: entry.owner, model: entry.model };
 };
 const lanes = (heads: Contender[]) => ({
   interactive: heads.filter((h) => h.entry.lane === 'interactive'),

@@ -81,6 +81,8 @@ export interface Contender {
   /** When the head could first run: the later of its creation and its `runAt` (kept with `entry`). */
   headReadyAt: number;
   groupServedAt: number;
+  /** The later of the two above: aging counts from here (kept by `setHead` and `markServed`). */
+  agingFrom: number;
   /** Shared by every job of the group. */
   readonly priority: number;
   readonly owner: string;
@@ -92,21 +94,36 @@ export function readyAt(entry: QueuedEntry): number {
   return Math.max(entry.createdAt, entry.runAt);
 }
 
-/** Makes `entry` the contender's head, keeping `headReadyAt` in step with it. */
+/** Makes `entry` the contender's head, keeping `headReadyAt` and `agingFrom` in step with it. */
 export function setHead(c: Contender, entry: QueuedEntry): void {
   c.entry = entry;
   c.headReadyAt = readyAt(entry);
+  c.agingFrom = Math.max(c.headReadyAt, c.groupServedAt);
 }
 
-/** Aging counts from when the job could first run or its group last ran, whichever is later. */
-export function unservedSince(c: Contender): number {
-  return Math.max(c.headReadyAt, c.groupServedAt);
+/** The contender's group got a slot at `now`. */
+export function markServed(c: Contender, now: number): void {
+  c.groupServedAt = now;
+  c.agingFrom = Math.max(c.headReadyAt, now);
 }
 
+/** Whether priorities age at all with this setting. */
+function ages(agingMs: number): boolean {
+  return agingMs > 0 && agingMs < Infinity;
+}
+
+/**
+ * Aging counts from when the job could first run or its group last ran, whichever is later
+ * (`agingFrom`, kept with the head).
+ */
 export function effectivePriority(c: Contender, now: number, agingMs: number): number {
+  return ages(agingMs) ? agedPriority(c, now, agingMs) : c.priority;
+}
+
+/** `effectivePriority` once aging is known to be on (the scan checks that once per decision). */
+function agedPriority(c: Contender, now: number, agingMs: number): number {
   const priority = c.priority;
-  if (!(agingMs > 0 && agingMs < Infinity)) return priority;
-  const waited = now - unservedSince(c);
+  const waited = now - c.agingFrom;
   // Most heads have waited less than one aging step: no division.
   return waited < agingMs ? priority : Math.min(MAX_PRIORITY, priority + Math.floor(waited / agingMs));
 }
@@ -181,6 +198,7 @@ const scan = {
   ownerCap: null as number | null,
   active: null as string | null,
   activeSince: 0,
+  /** 0 when priorities do not age (set from `agingMs` once per decision). */
   agingMs: 0,
   switchBoundMs: 0,
   now: 0,
@@ -192,7 +210,7 @@ function offerLane(laneHeads: readonly Contender[]): void {
   for (let i = 0; i < laneHeads.length; i++) {
     const c = laneHeads[i]!;
     if (ownerCap !== null && (scan.running.byOwner.get(c.owner) ?? 0) >= ownerCap) continue;
-    const eff = effectivePriority(c, now, agingMs);
+    const eff = agingMs === 0 ? c.priority : agedPriority(c, now, agingMs);
     if (c.model === active) {
       // Most heads lose on effective priority alone: no call for them.
       if (best.c === null || eff >= best.eff) best.offer(c, eff, NaN, fair);
@@ -263,7 +281,7 @@ export function decide<C extends Contender>(
     scan.ownerCap = params.maxRunningPerOwner;
     scan.active = active;
     scan.activeSince = models.activeSince;
-    scan.agingMs = params.agingMs;
+    scan.agingMs = ages(params.agingMs) ? params.agingMs : 0;
     scan.switchBoundMs = params.switchBoundMs;
     scan.now = now;
     const caps = params.laneCaps;

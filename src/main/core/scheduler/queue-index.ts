@@ -33,6 +33,8 @@ export interface Bucket {
   headReadyAt: number;
   /** When the dispatcher last started a job from this group (aging restarts there). */
   groupServedAt: number;
+  /** The later of `headReadyAt` and `groupServedAt` (see policy `Contender`). */
+  agingFrom: number;
   /** Index in the lane's list of active buckets, or -1. */
   activeSlot: number;
 }
@@ -276,6 +278,7 @@ export class QueueIndex {
         entry: node,
         headReadyAt: readyAt(node),
         groupServedAt: 0,
+        agingFrom: readyAt(node),
         activeSlot: -1,
       };
       this.buckets.set(key, bucket);
