@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Engine, JobSink } from '../core/engine-api';
+import type { Engine, SubmitOptions } from '../core/engine-api';
 import { ListJobsQuerySchema, SubmitJobSchema, type Job, type SubmitJobRequest } from '../../shared/job';
 import { copyWith } from '../../shared/copy-with';
 import { LmqError } from '../../shared/errors';
@@ -14,14 +14,21 @@ export const ReprioritizeArgsSchema = JobIdArgsSchema.extend({ priority: Priorit
  * Queues a job for `caller`. Shared by the `jobs.submit` handler and the OpenAI-compatible
  * routes (which also attach a live sink), so the priority rules live in one place.
  */
-export function submitJob(engine: Engine, request: SubmitJobRequest, caller: CallerContext, sink?: JobSink): Job {
+export function submitJob(
+  engine: Engine,
+  request: SubmitJobRequest,
+  caller: CallerContext,
+  listeners: Pick<SubmitOptions, 'sink' | 'onFinish'> = {},
+): Job {
   // A caller whose ceiling is below normal gets its ceiling, not a 403 for a priority it never asked for.
   const priority = request.priority ?? Math.min(DEFAULT_PRIORITY, caller.maxPriority);
   requirePriorityAllowed(caller, priority);
-  return engine.submit(
-    copyWith(request, { priority }),
-    { owner: caller.owner, maxQueuedForOwner: caller.maxQueued ?? null, ...(sink ? { sink } : {}) },
-  );
+  return engine.submit(copyWith(request, { priority }), {
+    owner: caller.owner,
+    maxQueuedForOwner: caller.maxQueued ?? null,
+    sink: listeners.sink,
+    onFinish: listeners.onFinish,
+  });
 }
 
 export function jobHandlers(engine: Engine) {

@@ -16,7 +16,15 @@ export interface SubmitOptions {
   maxQueuedForOwner?: number | null;
   /** Live listener, attached before the job can start (used for streaming responses). */
   sink?: JobSink;
+  /**
+   * Called once, when the job has ended (succeeded, failed or canceled), with its stored result
+   * text if it succeeded (else null). Registered before the job can start; costs no read of the
+   * job while it waits, unlike `waitForFinish`.
+   */
+  onFinish?: FinishListener;
 }
+
+export type FinishListener = (job: Job, resultJson: string | null) => void;
 
 /** Receives a running job's raw SSE `data:` payloads as LM Studio sends them. */
 export interface JobSink {

@@ -32,6 +32,23 @@ describe('engine', () => {
     expect(harness.backend.violations).toEqual([]);
   });
 
+  test('onFinish hears once how a job ended: the stored result text on success, null otherwise', async () => {
+    harness = await startHarness();
+    const { engine } = harness;
+    const heard: { id: string; state: string; resultJson: string | null }[] = [];
+    const onFinish = (job: { id: string; state: string }, resultJson: string | null) => heard.push({ id: job.id, state: job.state, resultJson });
+    engine.setPaused(true);
+    const done = engine.submit(chat(), { owner: 'alice', onFinish });
+    const canceled = engine.submit(chat(), { owner: 'alice', onFinish });
+    engine.cancel(canceled.id);
+    expect(heard).toEqual([{ id: canceled.id, state: 'canceled', resultJson: null }]);
+    engine.setPaused(false);
+    await harness.runUntil(() => heard.length === 2);
+    expect(heard[1]).toEqual({ id: done.id, state: 'succeeded', resultJson: engine.resultJson(done.id) });
+    await harness.runUntil(() => engine.counts().running === 0);
+    expect(heard).toHaveLength(2);
+  });
+
   test('a retry sends the same input again, read from the store', async () => {
     const sent: unknown[] = [];
     harness = await startHarness({ serviceMs: (request) => (sent.push(request.body), 1_000) });

@@ -17,7 +17,7 @@ import type { Backend } from './backend';
 import { ChangePublisher } from './change-publisher';
 import { systemClock } from './clock';
 import type { EngineConfig, EngineLogger } from './config';
-import type { Engine, JobSink, SubmitOptions } from './engine-api';
+import type { Engine, FinishListener, JobSink, SubmitOptions } from './engine-api';
 import { EtaCalibration, scaledPlace, scaledStart } from './eta/eta-calibration';
 import { Forecaster } from './eta/forecaster';
 import { ServiceModel } from './eta/service-model';
@@ -103,7 +103,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
   const sinks = new Map<number, Set<JobSink>>();
-  const waiters = new Map<number, ((job: Job) => void)[]>();
+  const waiters = new Map<number, FinishListener[]>();
   let paused = false;
   let closing: Promise<void> | null = null;
 
@@ -162,13 +162,14 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   };
 
   function settleWaiters(seq: number): void {
-    const record = store.getBySeq(seq);
-    if (!record || !FINISHED_STATES.includes(record.state)) return;
+    const found = store.getBySeqWithResult(seq);
+    if (!found || !FINISHED_STATES.includes(found.record.state)) return;
     const list = waiters.get(seq) ?? [];
     waiters.delete(seq);
     sinks.delete(seq);
-    const job = view(record);
-    for (const resolve of list) resolve(job);
+    const job = view(found.record);
+    const resultJson = found.record.state === 'succeeded' ? (found.resultJson ?? 'null') : null;
+    for (const listener of list) listener(job, resultJson);
   }
 
   const counts = (): QueueCounts => ({
@@ -269,6 +270,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       if (queuedForOwner === 0) fair.onBacklogged(options.owner, index.owners());
       index.add(toQueuedEntry(record), createdAt);
       if (options.sink) sinks.set(record.seq, new Set([options.sink]));
+      if (options.onFinish) waiters.set(record.seq, [options.onFinish]);
       jobChanged(record.seq);
       if (freshRecords.size < MAX_FRESH_RECORDS) freshRecords.set(record.seq, record);
       dispatcher.wake();

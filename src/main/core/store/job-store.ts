@@ -178,6 +178,8 @@ export class JobStore {
       reprioritize: db.prepare(`UPDATE jobs SET priority = ? WHERE seq = ? AND state = 'queued'`),
       byId: db.prepare(`SELECT ${RECORD_COLUMNS} FROM jobs WHERE id = ?`),
       bySeq: db.prepare(`SELECT ${RECORD_COLUMNS} FROM jobs WHERE seq = ?`),
+      bySeqWithResult: db.prepare(`SELECT ${RECORD_COLUMNS},
+          (SELECT result FROM job_results WHERE job_results.seq = jobs.seq) AS result FROM jobs WHERE seq = ?`),
       resultById: db.prepare(`SELECT state, (SELECT result FROM job_results WHERE job_results.seq = jobs.seq) AS result
           FROM jobs WHERE id = ?`),
       inputBySeq: db.prepare(`SELECT input FROM job_inputs WHERE seq = ?`).pluck(),
@@ -358,6 +360,12 @@ export class JobStore {
   getBySeq(seq: number): JobRecord | null {
     const row = this.statements.bySeq.get(seq) as JobRow | undefined;
     return row ? rowToRecord(row) : null;
+  }
+
+  /** A job and its stored result text (null if none), in one read; null if no such job. */
+  getBySeqWithResult(seq: number): { record: JobRecord; resultJson: string | null } | null {
+    const row = this.statements.bySeqWithResult.get(seq) as (JobRow & { result: string | null }) | undefined;
+    return row ? { record: rowToRecord(row), resultJson: row.result } : null;
   }
 
   /** A job's input (what is sent to LM Studio), or null if no such job. */

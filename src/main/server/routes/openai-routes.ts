@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { badRequestFromZod } from '../../api/api-errors';
 import type { CallerContext } from '../../api/caller';
 import { submitJob } from '../../api/job-handlers';
-import type { Engine, JobSink } from '../../core/engine-api';
+import type { Engine, FinishListener, JobSink } from '../../core/engine-api';
 import { LmqError } from '../../../shared/errors';
 import { SubmitJobSchema, type Job, type JobKind, type SubmitJobRequest } from '../../../shared/job';
 import { callerOf } from '../auth';
@@ -85,9 +85,28 @@ function positionComment(job: Job): string {
   return `queued position=${job.position ?? '?'}${eta}`;
 }
 
-/** Waits for a non-streaming job and answers with its OpenAI body, exactly as LM Studio sent it. */
-async function answerWhenFinished(reply: FastifyReply, job: Job, options: OpenAiRouteOptions): Promise<unknown> {
+interface Finished {
+  job: Job;
+  resultJson: string | null;
+}
+
+/** A promise for a job's end, and the listener (given to submit) that settles it. */
+function finishSignal(): { onFinish: FinishListener; finished: Promise<Finished> } {
+  let onFinish: FinishListener = () => {};
+  const finished = new Promise<Finished>((resolve) => (onFinish = (job, resultJson) => resolve({ job, resultJson })));
+  return { onFinish, finished };
+}
+
+/** Queues a non-streaming job, waits for it and answers with its OpenAI body, exactly as LM Studio sent it. */
+async function answerWhenFinished(
+  reply: FastifyReply,
+  jobRequest: SubmitJobRequest,
+  caller: CallerContext,
+  options: OpenAiRouteOptions,
+): Promise<unknown> {
   const { engine, connections } = options;
+  const { onFinish, finished } = finishSignal();
+  const job = submitJob(engine, jobRequest, caller, { onFinish });
   reply.header('x-lmq-job-id', job.id);
   let endedByServer = false;
   let removeConnection = () => {};
@@ -106,7 +125,7 @@ async function answerWhenFinished(reply: FastifyReply, job: Job, options: OpenAi
     clientGone = true;
     cancelQuietly(engine, job.id);
   });
-  const outcome = await Promise.race([engine.waitForFinish(job.id), serverShutdown]);
+  const outcome = await Promise.race([finished, serverShutdown]);
   removeConnection();
   // The job stays queued across a restart; its id (in the header) fetches the result later.
   if (outcome === 'shutdown') throw shuttingDown();
@@ -116,8 +135,8 @@ async function answerWhenFinished(reply: FastifyReply, job: Job, options: OpenAi
     return undefined;
   }
   // The body as stored, byte for byte: no parse and re-serialize on the way out.
-  if (outcome.state === 'succeeded') return reply.type('application/json; charset=utf-8').send(engine.resultJson(job.id));
-  const failure = jobFailureBody(outcome);
+  if (outcome.resultJson !== null) return reply.type('application/json; charset=utf-8').send(outcome.resultJson);
+  const failure = jobFailureBody(outcome.job);
   // OpenAI clients retry 409/5xx by default; the queue already did, so say not to.
   return reply.code(failure.status).header('x-should-retry', 'false').send(failure.body);
 }
@@ -142,7 +161,8 @@ async function relayStream(
       if (data.trim() !== '[DONE]') deliver(data);
     },
   };
-  const submitted = submitJob(engine, jobRequest, caller, sink);
+  const { onFinish, finished } = finishSignal();
+  const submitted = submitJob(engine, jobRequest, caller, { sink, onFinish });
   const id = submitted.id;
   const stream = new SseStream(reply, { 'x-lmq-job-id': id });
   for (const data of early) stream.data(data);
@@ -151,13 +171,14 @@ async function relayStream(
   let running = submitted.state !== 'queued';
   let lastPosition = '';
   let endedByServer = false;
-  const sendPosition = (force: boolean) => {
+  const sendPosition = (force: boolean, job?: Job) => {
     if (running) return;
-    const comment = positionComment(engine.get(id));
+    const comment = positionComment(job ?? engine.get(id));
     if (force || comment !== lastPosition) stream.comment(comment);
     lastPosition = comment;
   };
-  if (!running) sendPosition(true);
+  // The first place is the one submit just gave (no second read).
+  if (!running) sendPosition(true, submitted);
 
   const stopQueueUpdates = hub.subscribe(() => sendPosition(false), ['queue.changed']);
   const stopWatching = hub.watchJob(id, (job) => {
@@ -181,13 +202,13 @@ async function relayStream(
   });
 
   try {
-    const outcome = await Promise.race([engine.waitForFinish(id), serverShutdown]);
+    const outcome = await Promise.race([finished, serverShutdown]);
     if (outcome === 'shutdown') {
       stream.data(JSON.stringify(shuttingDown().toBody()));
-    } else if (outcome.state === 'succeeded') {
+    } else if (outcome.job.state === 'succeeded') {
       stream.data('[DONE]');
     } else {
-      stream.data(JSON.stringify(jobFailureBody(outcome).body));
+      stream.data(JSON.stringify(jobFailureBody(outcome.job).body));
     }
   } finally {
     stopQueueUpdates();
@@ -218,7 +239,7 @@ export function registerOpenAiRoutes(app: FastifyInstance, options: OpenAiRouteO
           await relayStream(reply, jobRequest, caller, options);
           return reply;
         }
-        return answerWhenFinished(reply, submitJob(engine, jobRequest, caller), options);
+        return answerWhenFinished(reply, jobRequest, caller, options);
       },
     );
   }
