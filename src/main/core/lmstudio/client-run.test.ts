@@ -63,6 +63,18 @@ describe('streaming runs', () => {
     expect(sim.record.requests[0]).toMatchObject({ stream: true, clientRequestId: request.jobId, status: 200, aborted: false });
   });
 
+  it('closing the client aborts a request in flight', async () => {
+    const { sim, client } = await setup({ tokensPerSecond: 2 });
+    const request = chatRequest({ max_tokens: 200 });
+    let firstToken: () => void = () => {};
+    const started = new Promise<void>((resolve) => (firstToken = resolve));
+    const running = client.run(request, { signal: new AbortController().signal, onTokens: () => firstToken() });
+    await started;
+    await client.close();
+    expect((await failureOf(running)).code).toBe('aborted');
+    await expect.poll(() => sim.record.requests.find((r) => r.clientRequestId === request.jobId)?.aborted).toBe(true);
+  });
+
   it('forwards the usage chunk when the caller asked for it', async () => {
     const { client } = await setup();
     const chunks: string[] = [];

@@ -13,7 +13,7 @@ import { createHttpTransport } from './http-transport';
 import { loadedParallel, MODEL_PARSERS, MODEL_SOURCE_PATHS, sourceOrder, type LoadedInstance, type ModelSnapshot, type ModelSource } from './model-state';
 import { DEFAULT_RECONNECT_BACKOFF, reconnectDelayMs, type BackoffSettings } from './reconnect-backoff';
 import type { RequestTimeouts } from './request-watchdog';
-import { runRequest } from './run-request';
+import { runRequest, type RunContext } from './run-request';
 
 export const DEFAULT_SLOTS = 4;
 
@@ -218,12 +218,13 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
   }, options.refreshIntervalMs);
   refreshTimer.unref();
   void refresh();
+  const runContext: RunContext = { baseUrl, http, timeouts: options.timeouts, closing: closing.signal };
 
   async function run(backendRequest: BackendRequest, callbacks: RunCallbacks): Promise<RunOutcome> {
     if (closed) throw new BackendError('aborted', `The LM Studio client for ${baseUrl} is closed`);
-    const link = linkAbort([callbacks.signal, closing.signal]);
     try {
-      const outcome = await runRequest({ baseUrl, http, timeouts: options.timeouts }, backendRequest, { ...callbacks, signal: link.signal });
+      // The request's watchdog listens to both the job's signal and the client's close.
+      const outcome = await runRequest(runContext, backendRequest, callbacks);
       // Where LM Studio cannot say what is loaded, what just answered is our best knowledge.
       if (preferredSource === 'openai') assumedLoaded = backendRequest.model;
       markUp(preferredSource === 'openai' ? { loadedModel: assumedLoaded } : {});
@@ -232,8 +233,6 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
       const failure = isBackendError(error) ? error : errorFromThrown(error, { url: baseUrl, operation: `${backendRequest.kind} request` });
       noteFailure(failure);
       throw failure;
-    } finally {
-      link.unlink();
     }
   }
 

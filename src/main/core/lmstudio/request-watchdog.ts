@@ -28,8 +28,9 @@ export interface Watchdog {
   dispose(): void;
 }
 
-export function startWatchdog(timeouts: RequestTimeouts, callerSignal: AbortSignal, ctx: FailureContext): Watchdog {
-  const link = linkAbort([callerSignal]);
+/** `callerSignals`: aborting any of them cancels the request (the job's, the client's close). */
+export function startWatchdog(timeouts: RequestTimeouts, callerSignals: readonly AbortSignal[], ctx: FailureContext): Watchdog {
+  const link = linkAbort(callerSignals);
   const { controller, signal } = link;
   let fired: BackendError | null = null;
   let idleTimer: NodeJS.Timeout | null = null;
@@ -60,7 +61,7 @@ export function startWatchdog(timeouts: RequestTimeouts, callerSignal: AbortSign
     },
     failure(error) {
       if (fired) return fired;
-      if (callerSignal.aborted) {
+      if (callerSignals.some((s) => s.aborted)) {
         return new BackendError('aborted', `Canceled the ${ctx.operation} (LM Studio at ${ctx.url})`, { cause: error });
       }
       return isBackendError(error) ? error : errorFromThrown(error, ctx);

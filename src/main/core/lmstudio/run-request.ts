@@ -18,6 +18,8 @@ export interface RunContext {
   baseUrl: string;
   http: HttpTransport;
   timeouts: RequestTimeouts;
+  /** Aborts every request (the client is closing). */
+  closing: AbortSignal;
 }
 
 const ENDPOINTS = { chat: '/v1/chat/completions', completion: '/v1/completions', embedding: '/v1/embeddings' } as const;
@@ -27,7 +29,7 @@ const OPERATION_NAMES = { chat: 'chat request', completion: 'completion request'
 export async function runRequest(ctx: RunContext, request: BackendRequest, callbacks: RunCallbacks): Promise<RunOutcome> {
   const failure: FailureContext = { url: ctx.baseUrl, operation: `${OPERATION_NAMES[request.kind]} for model "${request.model}"` };
   const streamKind: StreamKind | null = request.kind === 'embedding' ? null : request.kind;
-  const watchdog = startWatchdog(ctx.timeouts, callbacks.signal, failure);
+  const watchdog = startWatchdog(ctx.timeouts, [callbacks.signal, ctx.closing], failure);
   const startedAt = performance.now();
   let response: IncomingMessage | null = null;
   try {
