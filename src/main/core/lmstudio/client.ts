@@ -95,7 +95,9 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
   /** Closes the breaker; `patch` lets a refresh publish its news in the same event. */
   function markUp(patch: Partial<BackendState> = {}): void {
     if (state.status === 'up') {
-      update(patch);
+      // Called after every answered request: most patches change nothing, and `update` compares
+      // the whole state (model list included) as JSON.
+      if (changesState(patch)) update(patch);
       return;
     }
     failedProbes = 0;
@@ -103,6 +105,10 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
     retryTimer = null;
     logger?.info({ url: baseUrl }, 'LM Studio is reachable');
     update({ ...patch, status: 'up', retryAt: null, lastError: state.status === 'down' ? null : state.lastError });
+  }
+
+  function changesState(patch: Partial<BackendState>): boolean {
+    return (Object.keys(patch) as (keyof BackendState)[]).some((key) => patch[key] !== state[key]);
   }
 
   /** Opens the breaker: report down, and probe again after a growing, jittered delay. */
