@@ -113,14 +113,10 @@ function ages(agingMs: number): boolean {
 }
 
 /**
- * Aging counts from when the job could first run or its group last ran, whichever is later
- * (`agingFrom`, kept with the head).
+ * A head's effective priority when priorities age (the scan checks that once per decision):
+ * one level per `agingMs` since its job could first run or its group last ran, whichever is
+ * later (`agingFrom`, kept with the head), capped at 9.
  */
-export function effectivePriority(c: Contender, now: number, agingMs: number): number {
-  return ages(agingMs) ? agedPriority(c, now, agingMs) : c.priority;
-}
-
-/** `effectivePriority` once aging is known to be on (the scan checks that once per decision). */
 function agedPriority(c: Contender, now: number, agingMs: number): number {
   const priority = c.priority;
   const waited = now - c.agingFrom;
