@@ -184,21 +184,24 @@ export function forecast(input: ForecastInput): Forecast {
   const finishAt = new Float64Array(capacity);
   const cursors: Record<Lane, Cursor[]> = { interactive: [], batch: [], background: [] };
   // Every cursor is built here, so all share one shape (the policy's hot path stays monomorphic).
-  const newCursor = (lane: Lane, owner: string, nodes: QueueNode[], at: number, entry: QueuedEntry, groupServedAt: number): Cursor => ({
-    nodes,
-    at,
-    entry,
-    headReadyAt: readyAt(entry),
-    groupServedAt,
-    agingFrom: Math.max(readyAt(entry), groupServedAt),
-    priority: entry.priority,
-    owner,
-    model: entry.model,
-    rates: null,
-    account: accountOf(owner),
-    laneCode: LANE_CODE[lane],
-    list: cursors[lane],
-  });
+  const newCursor = (lane: Lane, owner: string, nodes: QueueNode[], at: number, entry: QueuedEntry, groupServedAt: number): Cursor => {
+    const headReadyAt = readyAt(entry);
+    return {
+      nodes,
+      at,
+      entry,
+      headReadyAt,
+      groupServedAt,
+      agingFrom: Math.max(headReadyAt, groupServedAt),
+      priority: entry.priority,
+      owner,
+      model: entry.model,
+      rates: null,
+      account: accountOf(owner),
+      laneCode: LANE_CODE[lane],
+      list: cursors[lane],
+    };
+  };
   for (const lane of LANES) {
     for (const bucket of index.activeBuckets()[lane]) {
       const cursor = newCursor(lane, bucket.owner, bucket.nodes, bucket.head, bucket.entry, bucket.groupServedAt);

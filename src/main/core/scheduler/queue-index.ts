@@ -266,6 +266,7 @@ export class QueueIndex {
     const key = bucketKey(node);
     let bucket = this.buckets.get(key);
     if (!bucket) {
+      const headReadyAt = readyAt(node);
       bucket = {
         key,
         lane: node.lane,
@@ -276,9 +277,9 @@ export class QueueIndex {
         head: 0,
         live: 0,
         entry: node,
-        headReadyAt: readyAt(node),
+        headReadyAt,
         groupServedAt: 0,
-        agingFrom: readyAt(node),
+        agingFrom: headReadyAt,
         activeSlot: -1,
       };
       this.buckets.set(key, bucket);

@@ -31,6 +31,8 @@ export interface JobStoreOptions {
 
 /** The state index leaves out succeeded jobs; queries that use it must say so (see schema). */
 const NOT_SUCCEEDED = `state <> 'succeeded'`;
+/** A job's stored result text, as a column of a query on `jobs`. */
+const RESULT_COLUMN = `(SELECT result FROM job_results WHERE job_results.seq = jobs.seq) AS result`;
 
 export interface ClaimedJob {
   id: string;
@@ -178,10 +180,8 @@ export class JobStore {
       reprioritize: db.prepare(`UPDATE jobs SET priority = ? WHERE seq = ? AND state = 'queued'`),
       byId: db.prepare(`SELECT ${RECORD_COLUMNS} FROM jobs WHERE id = ?`),
       bySeq: db.prepare(`SELECT ${RECORD_COLUMNS} FROM jobs WHERE seq = ?`),
-      bySeqWithResult: db.prepare(`SELECT ${RECORD_COLUMNS},
-          (SELECT result FROM job_results WHERE job_results.seq = jobs.seq) AS result FROM jobs WHERE seq = ?`),
-      resultById: db.prepare(`SELECT state, (SELECT result FROM job_results WHERE job_results.seq = jobs.seq) AS result
-          FROM jobs WHERE id = ?`),
+      bySeqWithResult: db.prepare(`SELECT ${RECORD_COLUMNS}, ${RESULT_COLUMN} FROM jobs WHERE seq = ?`),
+      resultById: db.prepare(`SELECT state, ${RESULT_COLUMN} FROM jobs WHERE id = ?`),
       inputBySeq: db.prepare(`SELECT input FROM job_inputs WHERE seq = ?`).pluck(),
       queued: db.prepare(`SELECT seq, kind, model, owner, lane, priority, created_at, run_at, prompt_tokens, max_tokens
           FROM jobs WHERE state = 'queued' AND ${NOT_SUCCEEDED} ORDER BY seq`),
