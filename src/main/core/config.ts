@@ -20,8 +20,15 @@ export interface EngineConfig {
   laneCaps?: Partial<Record<Lane, number>>;
   /** A queued job gains one priority level per this many seconds waited (no starvation). */
   agingSeconds?: number;
-  /** Work for another model waits at most this long before the loaded model is switched. */
+  /** Work for a model that is not resident waits at most this long before room is made for it. */
   switchBoundSeconds?: number;
+  /**
+   * Memory LM Studio may use for loaded models, in bytes. null/undefined: the larger of what is
+   * loaded at start and the largest model alone (see lmstudio/memory-budget.ts).
+   */
+  modelMemoryBytes?: number | null;
+  /** Models never unloaded to make room (e.g. the embedding model of a RAG set-up). */
+  pinnedModels?: readonly string[];
   /** Most queued jobs in total; past it submissions get 503 queue_full. */
   maxQueued?: number;
   /** Default per-owner caps (a token's own limits override maxQueuedPerOwner). */
