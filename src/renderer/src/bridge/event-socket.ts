@@ -2,6 +2,7 @@
  * One WebSocket to `GET /api/ws` carrying the server's pushed events, reconnecting with
  * backoff when the server goes away. The HTTP bridge fans its messages out to subscribers.
  */
+import { backoffDelayMs } from '../../../shared/backoff';
 import { EVENT_NAMES, type EventName } from '../../../shared/contract';
 
 export interface SocketHandlers {
@@ -20,7 +21,8 @@ export interface EventSocketOptions {
   onStatus: (connected: boolean) => void;
 }
 
-const MAX_RETRY_MS = 10_000;
+/** Reconnect delays; jittered so every open tab does not knock at once when the server comes back. */
+const RECONNECT_BACKOFF = { baseMs: 250, maxMs: 10_000 };
 
 /** `{event, data}` as the server sends it; `payload`/`type` spellings are accepted too. */
 export function parseEventMessage(text: string): { event: EventName; payload: unknown } | null {
@@ -37,12 +39,9 @@ export function parseEventMessage(text: string): { event: EventName; payload: un
   return { event: event as EventName, payload: 'data' in record ? record.data : record.payload };
 }
 
-export function retryDelayMs(attempt: number): number {
-  return Math.min(MAX_RETRY_MS, 250 * 2 ** Math.min(attempt, 6));
-}
-
 export class EventSocket {
   private socket: { close(): void } | null = null;
+  /** Reconnects tried since the socket was last open. */
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private stopped = true;
@@ -87,6 +86,6 @@ export class EventSocket {
     this.timer = setTimeout(() => {
       this.timer = null;
       if (!this.stopped) this.connect();
-    }, retryDelayMs(this.attempt++));
+    }, backoffDelayMs(++this.attempt, RECONNECT_BACKOFF));
   }
 }
