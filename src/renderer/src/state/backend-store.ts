@@ -7,6 +7,7 @@ import type { BackendState } from '../../../shared/backend';
 import type { Bridge } from '../../../shared/contract';
 import type { Job } from '../../../shared/job';
 import type { QueueCounts } from '../../../shared/queue';
+import { jobIdTail } from '../format/job-id';
 
 export interface LoadSample {
   /** Seconds since the epoch (uPlot's x unit). */
@@ -98,7 +99,7 @@ export function createBackendController(bridge: Pick<Bridge, 'invoke'>, now: () 
       if (seenFinished.size > 5_000) seenFinished.delete(seenFinished.values().next().value!);
       const at = job.finishedAt ? Date.parse(job.finishedAt) : now();
       if (job.state === 'succeeded') finished.push([Number.isFinite(at) ? at : now(), job.usage?.completionTokens ?? 0]);
-      else addError({ at, source: `job ${job.id} (${job.owner}, ${job.model})`, message: job.error?.message ?? 'failed' });
+      else addError({ at, source: `job ${jobIdTail(job.id)} (${job.owner}, ${job.model})`, message: job.error?.message ?? 'failed' });
     },
 
     sample() {

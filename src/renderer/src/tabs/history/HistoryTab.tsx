@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import { elapsedBetween, formatClockTime } from '../../format/durations';
 import type { HistoryStateFilter } from '../../state/history-store';
+import { JobId } from '../../ui/JobId';
 import { useSlice, useStores } from '../../ui/stores-context';
 import { Banner, EmptyState, Segmented, StateBadge } from '../../ui/widgets';
 import { JobDetail } from './JobDetail';
@@ -82,7 +83,9 @@ export function HistoryTab() {
                     <td>
                       <StateBadge state={job.state} />
                     </td>
-                    <td className="mono">{job.id.slice(0, 8)}</td>
+                    <td>
+                      <JobId id={job.id} />
+                    </td>
                     <td>{job.owner}</td>
                     <td>{job.model}</td>
                     <td>{formatClockTime(job.createdAt)}</td>

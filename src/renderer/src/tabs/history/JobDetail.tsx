@@ -2,10 +2,12 @@
 import type { Job } from '../../../../shared/job';
 import { priorityLabel } from '../../../../shared/priority';
 import { elapsedBetween, formatClockTime } from '../../format/durations';
+import { jobIdTail } from '../../format/job-id';
 import { resultText, type HistoryState } from '../../state/history-store';
 import { canManageJob } from '../../state/session-store';
 import { notify } from '../../ui/notices';
 import { useSlice, useStores } from '../../ui/stores-context';
+import { JobId } from '../../ui/JobId';
 import { StateBadge } from '../../ui/widgets';
 
 function ResultView({ result }: { result: HistoryState['result'] }) {
@@ -22,7 +24,7 @@ export function JobDetail({ job }: { job: Job }) {
 
   const retry = (): void => {
     history.retry(job.id).then(
-      (queued) => notify(`Queued again as ${queued.id.slice(0, 8)} at position ${queued.position ?? '—'}`),
+      (queued) => notify(`Queued again as ${jobIdTail(queued.id)} at position ${queued.position ?? '—'}`),
       (error: Error) => notify(`Could not retry: ${error.message}`, 'error'),
     );
   };
@@ -31,7 +33,7 @@ export function JobDetail({ job }: { job: Job }) {
     <aside className="card detail" aria-label={`Job ${job.id}`}>
       <header className="detail__head">
         <StateBadge state={job.state} />
-        <span className="mono">{job.id}</span>
+        <JobId id={job.id} />
         <button type="button" className="button button--small" onClick={() => void history.select(null)} aria-label="Close details">
           ×
         </button>

@@ -5,6 +5,7 @@ import { priorityLabel } from '../../../../shared/priority';
 import { ageInWords } from '../../format/durations';
 import { etaInWords, progressPercent } from '../../format/eta-words';
 import type { QueueRow } from '../../state/queue-rows';
+import { JobId } from '../../ui/JobId';
 import { PriorityOptions, ProgressBar, StateBadge } from '../../ui/widgets';
 
 export interface RowActions {
@@ -60,9 +61,7 @@ export const QueueRowView = memo(function QueueRowView({ row, now, top, height, 
         )}
       </div>
       <div className="cell cell--job" role="cell">
-        <span className="mono" title={job.id}>
-          {job.id}
-        </span>
+        <JobId id={job.id} />
         <span className="muted">{job.kind}</span>
       </div>
       <div className="cell cell--owner" role="cell" data-field="owner">

@@ -6,6 +6,7 @@ import { useCallback, useEffect, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { Job } from '../../../../shared/job';
 import { priorityLabel } from '../../../../shared/priority';
+import { jobIdTail } from '../../format/job-id';
 import { firstQueuedIndex, hasSearchFilter, queueRowAt, queueRowCount } from '../../state/queue-rows';
 import { canManageJob } from '../../state/session-store';
 import { notify } from '../../ui/notices';
@@ -59,7 +60,7 @@ export function QueueTab() {
   const onCancel = useCallback(
     (job: Job) => {
       bridge.invoke('jobs.cancel', { id: job.id }).then(
-        () => notify(`Canceled job ${job.id.slice(0, 8)}`),
+        () => notify(`Canceled job ${jobIdTail(job.id)}`),
         (error: Error) => notify(`Could not cancel: ${error.message}`, 'error'),
       );
     },
@@ -70,7 +71,7 @@ export function QueueTab() {
       bridge.invoke('jobs.reprioritize', { id: job.id, priority }).then(
         (updated) => {
           queue.applyJob(updated);
-          notify(`Job ${job.id.slice(0, 8)} now has priority ${priorityLabel(priority)}`);
+          notify(`Job ${jobIdTail(job.id)} now has priority ${priorityLabel(priority)}`);
         },
         (error: Error) => notify(`Could not change the priority: ${error.message}`, 'error'),
       );

@@ -5,6 +5,7 @@ import { DEFAULT_PRIORITY, priorityLabel } from '../../../../shared/priority';
 import { etaInWords, progressPercent } from '../../format/eta-words';
 import { selectModels } from '../../state/backend-store';
 import type { SubmittedJob } from '../../state/submit-store';
+import { JobId } from '../../ui/JobId';
 import { useNow, useSlice, useStores } from '../../ui/stores-context';
 import { Banner, EmptyState, PriorityOptions, ProgressBar, StateBadge } from '../../ui/widgets';
 
@@ -15,7 +16,7 @@ function SubmittedCard({ entry, now }: { entry: SubmittedJob; now: number }) {
     <article className="card submitted" data-job-id={job.id} data-state={job.state}>
       <header className="submitted__head">
         <StateBadge state={job.state} />
-        <span className="mono">{job.id}</span>
+        <JobId id={job.id} />
         <span className="muted">{job.model}</span>
         <span className="muted">priority {priorityLabel(job.priority)}</span>
         <span className="submitted__eta">
