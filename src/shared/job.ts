@@ -52,6 +52,8 @@ export const JobProgressSchema = z.object({
   fraction: z.number().min(0).max(1).nullable(),
   stage: z.string(),
   message: z.string().nullable(),
+  /** Tokens generated so far, while a chat or completion job runs (what throughput counts). */
+  tokens: z.number().int().nonnegative().optional(),
 });
 export type JobProgress = z.infer<typeof JobProgressSchema>;
 

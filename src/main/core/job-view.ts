@@ -34,6 +34,7 @@ function progressOf(record: JobRecord, live: LiveState, position: number | null)
         fraction,
         stage: run.tokens === 0 ? 'prompt' : 'generating',
         message: `${run.tokens} of ~${expected} tokens`,
+        tokens: run.tokens,
       };
     }
     case 'succeeded':
