@@ -1,32 +1,42 @@
 /**
- * The one contract that crosses every boundary: IPC (preload), HTTP (server adapter) and both
- * renderer bridges are typed from these two maps.
+ * The one contract that crosses every boundary: the handlers (declared per domain in
+ * ./handlers) and the pushed events. IPC (preload), HTTP (invoke and REST routes), the
+ * WebSocket and both renderer bridges are typed and built from these.
  */
+import type { z } from 'zod';
 import type { BackendState } from './backend';
-import type { Job, JobPage, ListJobsQuery, SubmitJobInput } from './job';
-import type { QueueChanged, QueueSnapshot, QueueSnapshotQuery } from './queue';
-import type { Caller, CreatedToken, CreateTokenInput, TokenInfo } from './tokens';
+import type { Job } from './job';
+import type { QueueChanged } from './queue';
+import { combineDomains, type HandlerSpec } from './handlers/handler-spec';
+import { JOB_HANDLERS } from './handlers/job-handlers';
+import { QUEUE_HANDLERS } from './handlers/queue-handlers';
+import { SESSION_HANDLERS } from './handlers/session-handlers';
+import { TOKEN_HANDLERS } from './handlers/token-handlers';
 
-export interface Handlers {
-  'session.whoami': () => Caller;
-  'jobs.submit': (args: SubmitJobInput) => Job;
-  'jobs.get': (args: { id: string }) => Job;
-  'jobs.result': (args: { id: string }) => unknown;
-  'jobs.list': (args: ListJobsQuery) => JobPage;
-  'jobs.cancel': (args: { id: string }) => Job;
-  'jobs.reprioritize': (args: { id: string; priority: number | string }) => Job;
-  'jobs.retry': (args: { id: string }) => Job;
-  'queue.snapshot': (args: QueueSnapshotQuery) => QueueSnapshot;
-  'backend.state': (args: Record<string, never>) => BackendState;
-  'dispatch.pause': (args: Record<string, never>) => { paused: boolean };
-  'dispatch.resume': (args: Record<string, never>) => { paused: boolean };
-  'tokens.create': (args: CreateTokenInput) => CreatedToken;
-  'tokens.list': (args: Record<string, never>) => TokenInfo[];
-  'tokens.revoke': (args: { name: string }) => { revoked: string };
+type HandlerSpecs = typeof SESSION_HANDLERS & typeof JOB_HANDLERS & typeof QUEUE_HANDLERS & typeof TOKEN_HANDLERS;
+
+/** Every handler by name. Combined at start: a name declared by two domains throws here. */
+export const HANDLERS = combineDomains<HandlerSpec>([
+  ['session', SESSION_HANDLERS],
+  ['jobs', JOB_HANDLERS],
+  ['queue', QUEUE_HANDLERS],
+  ['tokens', TOKEN_HANDLERS],
+]) as HandlerSpecs;
+
+export type HandlerName = keyof HandlerSpecs;
+export const HANDLER_NAMES = Object.keys(HANDLERS) as HandlerName[];
+
+export function isHandlerName(name: string): name is HandlerName {
+  return Object.hasOwn(HANDLERS, name);
 }
-export type HandlerName = keyof Handlers;
-export type HandlerArgs<N extends HandlerName> = Parameters<Handlers[N]>[0];
-export type HandlerResult<N extends HandlerName> = ReturnType<Handlers[N]>;
+
+type ArgsOf<N extends HandlerName> = z.input<HandlerSpecs[N]['args']>;
+/** What a caller sends; handlers whose arguments are all optional may be called with nothing. */
+export type HandlerArgs<N extends HandlerName> = Record<never, never> extends ArgsOf<N> ? ArgsOf<N> | undefined : ArgsOf<N>;
+/** The arguments as a handler receives them, validated (priority names resolved, defaults filled). */
+export type HandlerInput<N extends HandlerName> = z.output<HandlerSpecs[N]['args']>;
+export type HandlerResult<N extends HandlerName> = z.output<HandlerSpecs[N]['result']>;
+export type Handlers = { [N in HandlerName]: (args: HandlerArgs<N>) => HandlerResult<N> };
 
 export interface ServerEvents {
   'job.updated': Job;

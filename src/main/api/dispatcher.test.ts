@@ -1,10 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { startHarness, type Harness } from '../core/testing/engine-harness';
 import { LmqError } from '../../shared/errors';
 import { LOCAL_CALLER, type CallerContext } from './caller';
 import { combineHandlers, createDispatcher, type Dispatcher } from './dispatcher';
-import { defineHandler } from './handler-definition';
 
 const alice: CallerContext = { owner: 'alice', role: 'member', maxPriority: 7, maxQueued: null };
 const bob: CallerContext = { owner: 'bob', role: 'member', maxPriority: 3, maxQueued: 1 };
@@ -22,7 +20,7 @@ function failure(run: () => unknown): LmqError {
 
 describe('combineHandlers', () => {
   it('refuses a name registered by two domains, naming both', () => {
-    const handler = defineHandler(z.object({}), () => ({ owner: 'x', role: 'admin' as const, maxPriority: 9 }));
+    const handler = () => ({ owner: 'x', role: 'admin' as const, maxPriority: 9 });
     expect(() => combineHandlers([['session', { 'session.whoami': handler }], ['extras', { 'session.whoami': handler }]])).toThrow(
       'handler "session.whoami" is registered twice (by session and by extras)',
     );

@@ -1,9 +1,10 @@
 import type { Engine } from '../core/engine-api';
-import type { HandlerName, HandlerResult } from '../../shared/contract';
+import { HANDLER_NAMES, HANDLERS, isHandlerName, type HandlerInput, type HandlerName, type HandlerResult } from '../../shared/contract';
 import { LmqError } from '../../shared/errors';
+import { combineDomains } from '../../shared/handlers/handler-spec';
 import { badRequestFromZod } from './api-errors';
-import type { CallerContext } from './caller';
-import type { DomainHandlers, HandlerDefinition } from './handler-definition';
+import { requireAdmin, type CallerContext } from './caller';
+import type { DomainHandlers, HandlerRun } from './handler-definition';
 import { jobHandlers } from './job-handlers';
 import { queueHandlers } from './queue-handlers';
 import { sessionHandlers } from './session-handlers';
@@ -11,35 +12,23 @@ import { tokenHandlers } from './token-handlers';
 
 /**
  * Runs any handler of the shared contract for a caller. Knows no transport: the HTTP routes,
- * the WebSocket invoke messages and the Electron IPC adapter all call `invoke`.
+ * the WebSocket invoke messages and the Electron IPC adapter all call it.
  */
 export interface Dispatcher {
-  /** Validates `args` with the handler's schema, checks authorization, runs it. Throws LmqError/ZodError. */
+  /** Validates `args` with the handler's schema, checks access, runs it. Throws LmqError. */
   dispatch<N extends HandlerName>(name: N, args: unknown, caller: CallerContext): HandlerResult<N>;
   /** `dispatch`, then waits until its writes are on disk: what a transport answers with. */
   invoke<N extends HandlerName>(name: N, args: unknown, caller: CallerContext): Promise<HandlerResult<N>>;
+  /** `invoke` for an edge that has validated `args` with the same schema already (HTTP). */
+  invokeValidated<N extends HandlerName>(name: N, args: HandlerInput<N>, caller: CallerContext): Promise<HandlerResult<N>>;
   /** For transports that receive handler names as untrusted strings. */
   has(name: string): name is HandlerName;
   readonly names: readonly HandlerName[];
 }
 
-/** Merges domains' handlers; a name registered twice is a programming error, reported at start. */
-export function combineHandlers(
-  domains: ReadonlyArray<readonly [domain: string, handlers: DomainHandlers]>,
-): Map<string, HandlerDefinition> {
-  const registry = new Map<string, HandlerDefinition>();
-  const registeredBy = new Map<string, string>();
-  for (const [domain, handlers] of domains) {
-    for (const [name, definition] of Object.entries(handlers)) {
-      const previous = registeredBy.get(name);
-      if (previous !== undefined) {
-        throw new Error(`handler "${name}" is registered twice (by ${previous} and by ${domain})`);
-      }
-      registeredBy.set(name, domain);
-      registry.set(name, definition as HandlerDefinition);
-    }
-  }
-  return registry;
+/** Merges domains' implementations; a name registered twice is a programming error, reported at start. */
+export function combineHandlers(domains: ReadonlyArray<readonly [domain: string, handlers: DomainHandlers]>): Record<string, unknown> {
+  return combineDomains<unknown>(domains);
 }
 
 function domainsOf(engine: Engine) {
@@ -54,25 +43,47 @@ function domainsOf(engine: Engine) {
 type KeysOfEach<T> = T extends unknown ? keyof T : never;
 type Registered = KeysOfEach<ReturnType<typeof domainsOf>[number][1]>;
 type AssertTrue<T extends true> = T;
-/** Stops compiling when the contract gains a handler that no domain registers. */
+/** Stops compiling when the contract gains a handler that no domain implements. */
 export type EveryHandlerRegistered = AssertTrue<[Exclude<HandlerName, Registered>] extends [never] ? true : false>;
 
+function implementations(engine: Engine): { [N in HandlerName]: HandlerRun<N> } {
+  const combined = combineHandlers(domainsOf(engine));
+  for (const name of HANDLER_NAMES) {
+    if (!Object.hasOwn(combined, name)) throw new Error(`handler "${name}" is declared but no domain implements it`);
+  }
+  for (const name of Object.keys(combined)) {
+    if (!isHandlerName(name)) throw new Error(`handler "${name}" is implemented but not declared in src/shared/handlers`);
+  }
+  return combined as { [N in HandlerName]: HandlerRun<N> };
+}
+
 export function createDispatcher(engine: Engine): Dispatcher {
-  const registry = combineHandlers(domainsOf(engine));
-  const names = [...registry.keys()] as HandlerName[];
+  const runs = implementations(engine);
+
+  function run<N extends HandlerName>(name: N, args: HandlerInput<N>, caller: CallerContext): HandlerResult<N> {
+    if (HANDLERS[name].access === 'admin') requireAdmin(caller, `call ${name}`);
+    return (runs[name] as HandlerRun<N>)(args, caller);
+  }
+
+  function dispatch<N extends HandlerName>(name: N, args: unknown, caller: CallerContext): HandlerResult<N> {
+    if (!isHandlerName(name)) throw new LmqError('not_found', `no handler named "${String(name)}"`);
+    // IPC callers may pass nothing for handlers that take nothing.
+    const parsed = HANDLERS[name].args.safeParse(args ?? {});
+    if (!parsed.success) throw badRequestFromZod(parsed.error);
+    return run(name, parsed.data as HandlerInput<N>, caller);
+  }
+
   return {
-    names,
-    has: (name: string): name is HandlerName => registry.has(name),
-    dispatch<N extends HandlerName>(name: N, args: unknown, caller: CallerContext): HandlerResult<N> {
-      const definition = registry.get(name);
-      if (!definition) throw new LmqError('not_found', `no handler named "${String(name)}"`);
-      // IPC callers may pass nothing for handlers that take nothing.
-      const parsed = definition.schema.safeParse(args ?? {});
-      if (!parsed.success) throw badRequestFromZod(parsed.error);
-      return definition.run(parsed.data, caller) as HandlerResult<N>;
-    },
+    names: HANDLER_NAMES,
+    has: isHandlerName,
+    dispatch,
     async invoke<N extends HandlerName>(name: N, args: unknown, caller: CallerContext): Promise<HandlerResult<N>> {
-      const result = this.dispatch(name, args, caller);
+      const result = dispatch(name, args, caller);
+      await engine.durable();
+      return result;
+    },
+    async invokeValidated<N extends HandlerName>(name: N, args: HandlerInput<N>, caller: CallerContext): Promise<HandlerResult<N>> {
+      const result = run(name, args, caller);
       await engine.durable();
       return result;
     },

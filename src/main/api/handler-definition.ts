@@ -1,24 +1,11 @@
-import { z } from 'zod';
-import type { HandlerName, HandlerResult } from '../../shared/contract';
+import type { HandlerInput, HandlerName, HandlerResult } from '../../shared/contract';
 import type { CallerContext } from './caller';
 
-/** One handler: the schema its args must pass, and what it does with the parsed args. */
-export interface HandlerDefinition<S extends z.ZodType = z.ZodType, R = unknown> {
-  readonly schema: S;
-  readonly run: (args: z.output<S>, caller: CallerContext) => R;
-}
+/**
+ * What a handler does with its validated arguments. Its declaration (schema, result, access,
+ * whether it creates work) is in src/shared/handlers; this is only the implementation.
+ */
+export type HandlerRun<N extends HandlerName> = (args: HandlerInput<N>, caller: CallerContext) => HandlerResult<N>;
 
-/** What a domain file registers: some of the shared handler names, each with its own result type. */
-export type DomainHandlers = {
-  readonly [N in HandlerName]?: HandlerDefinition<z.ZodType, HandlerResult<N>>;
-};
-
-export function defineHandler<S extends z.ZodType, R>(
-  schema: S,
-  run: (args: z.output<S>, caller: CallerContext) => R,
-): HandlerDefinition<S, R> {
-  return { schema, run };
-}
-
-/** For handlers that take nothing (`Record<string, never>` in the contract). */
-export const NoArgsSchema = z.object({}).strict();
+/** What a domain file registers: the implementations of some handlers of the contract. */
+export type DomainHandlers = { readonly [N in HandlerName]?: HandlerRun<N> };

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, HTTPMethods } from 'fastify';
-import type { HandlerName, HandlerResult } from '../../shared/contract';
+import { HANDLERS, type HandlerName, type HandlerResult } from '../../shared/contract';
 import type { ErrorBody } from '../../shared/errors';
 import { toLmqError } from './api-errors';
 import type { CallerContext } from './caller';
@@ -47,8 +47,6 @@ export interface HandlerRoute<N extends HandlerName> {
   status?: number;
   /** OpenAPI description only: the dispatcher validates. */
   schema?: FastifySchema;
-  /** Submissions: refused while the host drains for shutdown. */
-  createsWork?: boolean;
 }
 
 export interface HttpAdapterOptions {
@@ -68,7 +66,7 @@ export function registerHandlerRoutes(
       method: route.method,
       url: route.url,
       ...(route.schema ? { schema: route.schema } : {}),
-      config: { createsWork: route.createsWork ?? false },
+      config: { createsWork: HANDLERS[route.handler].createsWork },
       handler: async (request, reply) => {
         const result = await options.dispatcher.invoke(route.handler, route.args(request), options.callerOf(request));
         reply.code(route.status ?? 200);

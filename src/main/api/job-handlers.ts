@@ -1,14 +1,10 @@
-import { z } from 'zod';
 import type { Engine, SubmitOptions } from '../core/engine-api';
-import { ListJobsQuerySchema, SubmitJobSchema, type Job, type SubmitJobRequest } from '../../shared/job';
+import type { Job, SubmitJobRequest } from '../../shared/job';
 import { copyWith } from '../../shared/copy-with';
 import { LmqError } from '../../shared/errors';
-import { DEFAULT_PRIORITY, PrioritySchema } from '../../shared/priority';
+import { DEFAULT_PRIORITY } from '../../shared/priority';
 import { requireOwnerOrAdmin, requirePriorityAllowed, type CallerContext } from './caller';
-import { defineHandler, type DomainHandlers } from './handler-definition';
-
-export const JobIdArgsSchema = z.object({ id: z.string().min(1).max(128) }).strict();
-export const ReprioritizeArgsSchema = JobIdArgsSchema.extend({ priority: PrioritySchema }).strict();
+import type { DomainHandlers } from './handler-definition';
 
 /**
  * Queues a job for `caller`. Shared by the `jobs.submit` handler and the OpenAI-compatible
@@ -33,9 +29,9 @@ export function submitJob(
 
 export function jobHandlers(engine: Engine) {
   return {
-    'jobs.submit': defineHandler(SubmitJobSchema, (request, caller) => submitJob(engine, request, caller)),
-    'jobs.get': defineHandler(JobIdArgsSchema, ({ id }) => engine.get(id)),
-    'jobs.list': defineHandler(ListJobsQuerySchema, (query) => {
+    'jobs.submit': (request, caller) => submitJob(engine, request, caller),
+    'jobs.get': ({ id }) => engine.get(id),
+    'jobs.list': (query) => {
       try {
         return engine.list(query);
       } catch (error) {
@@ -43,26 +39,26 @@ export function jobHandlers(engine: Engine) {
         if (error instanceof RangeError) throw new LmqError('bad_request', `cursor: ${error.message}`);
         throw error;
       }
-    }),
+    },
     // Anyone may watch the queue, but a result is the owner's data.
-    'jobs.result': defineHandler(JobIdArgsSchema, ({ id }, caller) => {
+    'jobs.result': ({ id }, caller) => {
       requireOwnerOrAdmin(caller, engine.get(id), 'read the results of');
       return engine.result(id);
-    }),
-    'jobs.cancel': defineHandler(JobIdArgsSchema, ({ id }, caller) => {
+    },
+    'jobs.cancel': ({ id }, caller) => {
       requireOwnerOrAdmin(caller, engine.get(id), 'cancel');
       return engine.cancel(id, `canceled by ${caller.owner}`);
-    }),
-    'jobs.reprioritize': defineHandler(ReprioritizeArgsSchema, ({ id, priority }, caller) => {
+    },
+    'jobs.reprioritize': ({ id, priority }, caller) => {
       requireOwnerOrAdmin(caller, engine.get(id), 'reprioritize');
       requirePriorityAllowed(caller, priority);
       return engine.reprioritize(id, priority);
-    }),
+    },
     // The retried job keeps its original owner, so fair share charges the right person.
-    'jobs.retry': defineHandler(JobIdArgsSchema, ({ id }, caller) => {
+    'jobs.retry': ({ id }, caller) => {
       const job = engine.get(id);
       requireOwnerOrAdmin(caller, job, 'retry');
       return engine.retry(id, job.owner);
-    }),
+    },
   } satisfies DomainHandlers;
 }

@@ -1,21 +1,17 @@
 import type { Engine } from '../core/engine-api';
-import { QueueSnapshotQuerySchema } from '../../shared/queue';
-import { requireAdmin } from './caller';
-import { defineHandler, NoArgsSchema, type DomainHandlers } from './handler-definition';
+import type { DomainHandlers } from './handler-definition';
 
 export function queueHandlers(engine: Engine) {
   return {
-    'queue.snapshot': defineHandler(QueueSnapshotQuerySchema, (query) => engine.snapshot(query)),
-    'backend.state': defineHandler(NoArgsSchema, () => engine.backend()),
-    'dispatch.pause': defineHandler(NoArgsSchema, (_args, caller) => {
-      requireAdmin(caller, 'pause dispatching');
+    'queue.snapshot': (query) => engine.snapshot(query),
+    'backend.state': () => engine.backend(),
+    'dispatch.pause': () => {
       engine.setPaused(true);
       return { paused: engine.paused() };
-    }),
-    'dispatch.resume': defineHandler(NoArgsSchema, (_args, caller) => {
-      requireAdmin(caller, 'resume dispatching');
+    },
+    'dispatch.resume': () => {
       engine.setPaused(false);
       return { paused: engine.paused() };
-    }),
+    },
   } satisfies DomainHandlers;
 }

@@ -1,26 +1,14 @@
-import { z } from 'zod';
 import type { Engine } from '../core/engine-api';
-import { CreateTokenSchema } from '../../shared/tokens';
-import { requireAdmin } from './caller';
-import { defineHandler, NoArgsSchema, type DomainHandlers } from './handler-definition';
+import type { DomainHandlers } from './handler-definition';
 
-export const TokenNameArgsSchema = z.object({ name: z.string().min(1).max(64) }).strict();
-
-/** Token management is admin-only: a member could otherwise mint itself an admin token. */
+/** Admins only (declared in shared/handlers/token-handlers.ts; the dispatcher checks it). */
 export function tokenHandlers(engine: Engine) {
   return {
-    'tokens.create': defineHandler(CreateTokenSchema, (input, caller) => {
-      requireAdmin(caller, 'create tokens');
-      return engine.tokens.create(input);
-    }),
-    'tokens.list': defineHandler(NoArgsSchema, (_args, caller) => {
-      requireAdmin(caller, 'list tokens');
-      return engine.tokens.list();
-    }),
-    'tokens.revoke': defineHandler(TokenNameArgsSchema, ({ name }, caller) => {
-      requireAdmin(caller, 'revoke tokens');
+    'tokens.create': (input) => engine.tokens.create(input),
+    'tokens.list': () => engine.tokens.list(),
+    'tokens.revoke': ({ name }) => {
       engine.tokens.revoke(name);
       return { revoked: name };
-    }),
+    },
   } satisfies DomainHandlers;
 }

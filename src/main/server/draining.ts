@@ -4,9 +4,6 @@ import { LmqError } from '../../shared/errors';
 /** Clients may come back once the host has restarted. */
 const RETRY_AFTER_SHUTDOWN_SECONDS = 5;
 
-/** Handlers that queue work, for transports that take the handler name at run time. */
-export const WORK_HANDLERS: ReadonlySet<string> = new Set(['jobs.submit', 'jobs.retry']);
-
 export function shuttingDown(): LmqError {
   return new LmqError('shutting_down', 'LM Queue is shutting down; try again shortly', {
     retryAfterSeconds: RETRY_AFTER_SHUTDOWN_SECONDS,

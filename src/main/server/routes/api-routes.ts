@@ -3,12 +3,12 @@ import { z } from 'zod';
 import { handlerRoute, registerHandlerRoutes, type HandlerRoute } from '../../api/http-adapter';
 import type { Dispatcher } from '../../api/dispatcher';
 import { BackendStateSchema } from '../../../shared/backend';
-import type { HandlerName } from '../../../shared/contract';
+import { HANDLERS, type HandlerName } from '../../../shared/contract';
 import { JobPageSchema, JobSchema, ListJobsQuerySchema, ReprioritizeSchema, SubmitJobSchema } from '../../../shared/job';
 import { QueueSnapshotQuerySchema, QueueSnapshotSchema } from '../../../shared/queue';
 import { CallerSchema, CreatedTokenSchema, CreateTokenSchema, TokenInfoSchema } from '../../../shared/tokens';
 import { callerOf } from '../auth';
-import { shuttingDown, WORK_HANDLERS } from '../draining';
+import { shuttingDown } from '../draining';
 
 const ErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 const JobBodySchema = z.object({ job: JobSchema });
@@ -44,7 +44,6 @@ export const API_ROUTES: ReadonlyArray<HandlerRoute<HandlerName>> = [
     args: (request) => request.body,
     respond: (job) => ({ job }),
     status: 202,
-    createsWork: true,
     schema: {
       summary: 'Queue a job',
       tags: ['jobs'],
@@ -107,7 +106,6 @@ export const API_ROUTES: ReadonlyArray<HandlerRoute<HandlerName>> = [
     args: (request) => ({ id: params(request).id }),
     respond: (job) => ({ job }),
     status: 202,
-    createsWork: true,
     schema: { summary: 'Queue a finished job again as a new job', tags: ['jobs'], params: IdParams, response: { 202: JobBodySchema, ...errors } },
   }),
   handlerRoute({
@@ -191,7 +189,7 @@ function registerInvokeRoute(app: FastifyInstance, { dispatcher, draining }: Api
       if (!dispatcher.has(name)) {
         return reply.code(404).send({ error: { code: 'not_found', message: `no handler named "${name}"` } });
       }
-      if (draining() && WORK_HANDLERS.has(name)) throw shuttingDown();
+      if (draining() && HANDLERS[name].createsWork) throw shuttingDown();
       return reply.send(await dispatcher.invoke(name, request.body, callerOf(request)));
     },
   );

@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { toLmqError } from '../../api/api-errors';
 import type { CallerContext } from '../../api/caller';
 import type { Dispatcher } from '../../api/dispatcher';
+import { HANDLERS } from '../../../shared/contract';
 import { callerOf, takeRequest } from '../auth';
-import { shuttingDown, WORK_HANDLERS } from '../draining';
+import { shuttingDown } from '../draining';
 import type { EventHub } from '../event-hub';
 import type { LiveConnections } from '../live-connections';
 import type { RateLimiter } from '../rate-limiter';
@@ -52,7 +53,7 @@ async function answerInvoke(raw: string, caller: CallerContext, options: EventRo
     if (!options.dispatcher.has(name)) {
       return JSON.stringify({ id, error: { code: 'not_found', message: `no handler named "${name}"` } });
     }
-    if (options.draining() && WORK_HANDLERS.has(name)) throw shuttingDown();
+    if (options.draining() && HANDLERS[name].createsWork) throw shuttingDown();
     takeRequest(caller, options.rateLimiter);
     return JSON.stringify({ id, result: (await options.dispatcher.invoke(name, args, caller)) ?? null });
   } catch (error) {
