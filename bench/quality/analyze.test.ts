@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { RequestRecord, SimRecord } from '../../tools/lmstudio-sim/sim-record';
+import { emptyRecord, type RequestRecord, type SimRecord } from '../../tools/lmstudio-sim/sim-record';
 import { analyzeRun } from './analyze';
 import type { JobTrace, RunTrace } from './run-trace';
 import { MODEL_A, MODEL_B, type Workload, type WorkloadJob } from './workload';
@@ -25,6 +25,7 @@ function request(id: string, model: string, start: number, finish: number): Requ
     finishedAt: wall(finish),
     aborted: false,
     evicted: false,
+    cutOffReason: null,
     status: 200,
     error: null,
     promptTokens: 10,
@@ -70,13 +71,12 @@ function fixture(withEta: boolean): { trace: RunTrace; record: SimRecord } {
   }
   const requests = workload.jobs.map((j) => request(j.id, j.model, served[j.id]![0], served[j.id]![1]));
   const record: SimRecord = {
+    ...emptyRecord(),
     requests,
     maxConcurrency: 2,
     maxActive: 2,
     concurrency: [],
     switches: [{ from: MODEL_A, to: MODEL_B, at: wall(40), reason: 'jit', inFlightOfPrevious: 1 }],
-    loads: [],
-    concurrentLoads: [],
   };
   return { trace: { policy: withEta ? 'lm-queue' : 'fifo', t0Ms: T0, jobs }, record };
 }

@@ -3,7 +3,7 @@
  * SIGINT/SIGTERM. Flags are described in tools/lmstudio-sim/README.md.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_OPTIONS, type SimulatorInput } from './options';
+import { DEFAULT_OPTIONS, type SimModelInput, type SimulatorInput } from './options';
 import { startSimulator } from './simulator';
 
 const { values } = parseArgs({
@@ -12,6 +12,9 @@ const { values } = parseArgs({
     port: { type: 'string' },
     models: { type: 'string' },
     'initial-model': { type: 'string' },
+    'initial-loaded': { type: 'string' },
+    'memory-gb': { type: 'string' },
+    'no-jit-auto-evict': { type: 'boolean' },
     parallel: { type: 'string' },
     'tokens-per-second': { type: 'string' },
     'prompt-tokens-per-second': { type: 'string' },
@@ -50,13 +53,28 @@ function numberFlag(name: keyof typeof values): number | undefined {
   return value;
 }
 
-const models = values.models?.split(',').map((m) => m.trim()).filter((m) => m !== '');
+function listFlag(raw: string | undefined): string[] | undefined {
+  return raw?.split(',').map((m) => m.trim()).filter((m) => m !== '');
+}
+
+/** A comma list of ids, or a JSON array of ids and `{id, type?, sizeBytes?, parallel?}` objects. */
+function modelsFlag(raw: string | undefined): SimModelInput[] | undefined {
+  if (raw === undefined || !raw.trimStart().startsWith('[')) return listFlag(raw);
+  return JSON.parse(raw) as SimModelInput[];
+}
+
+const models = modelsFlag(values.models);
 const initial = values['initial-model'];
+const initialLoaded = values['initial-loaded'];
+const memoryGb = numberFlag('memory-gb');
 const input: SimulatorInput = {
   host: values.host ?? DEFAULT_OPTIONS.host,
   port: numberFlag('port') ?? 1234,
   models,
   initialModel: initial === undefined ? undefined : initial === 'none' ? null : initial,
+  initialLoaded: initialLoaded === undefined || initialLoaded === 'none' ? undefined : listFlag(initialLoaded),
+  memoryBytes: memoryGb === undefined ? undefined : memoryGb * 1e9,
+  jitAutoEvict: !values['no-jit-auto-evict'],
   parallel: numberFlag('parallel'),
   tokensPerSecond: numberFlag('tokens-per-second'),
   promptTokensPerSecond: numberFlag('prompt-tokens-per-second'),

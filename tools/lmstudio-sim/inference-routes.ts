@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestFaults } from './fault-injector';
 import { clientGoneSignal, errorBody, sendJson, startEventStream, writeEvent } from './http-io';
-import { SimAbortError, sleepReal, type Slot } from './model-host';
+import { InsufficientMemoryError, SimAbortError, sleepReal, type Slot } from './model-host';
 import type { RequestRecord } from './sim-record';
 import { findModel, unknownModelMessage, type SimContext } from './sim-context';
 import { createRandom, embeddingVector, estimateTokens, generateTokens, hashText, pickOutputLength } from './text-generator';
@@ -25,6 +25,12 @@ interface ToolCallPlan {
 
 const FOREVER_MS = 2 ** 31 - 1;
 
+const CUT_OFF_CAUSE: Record<NonNullable<RequestRecord['cutOffReason']>, string> = {
+  unload: 'it was unloaded through the API',
+  'jit-evict': 'another model was loaded just in time',
+  'memory-evict': 'another model needed the memory',
+};
+
 export async function handleInference(
   ctx: SimContext,
   endpoint: InferenceEndpoint,
@@ -37,17 +43,22 @@ export async function handleInference(
   const { record, gone } = admitted;
   let slot: Slot | null = null;
   try {
-    slot = await ctx.host.acquire(admitted.model, gone);
+    slot = await ctx.host.acquire(admitted.model, record, gone);
     record.startedAt = Date.now();
     if (endpoint === '/v1/embeddings') await serveEmbeddings(ctx, admitted, slot, res, body);
     else await serveGeneration(ctx, endpoint, admitted, slot, res, body);
   } catch (error) {
+    if (error instanceof InsufficientMemoryError) {
+      record.status = 400;
+      record.error = error.message;
+      sendJson(res, 400, errorBody(error.message, { code: 'insufficient_memory' }));
+      return;
+    }
     if (!(error instanceof SimAbortError)) throw error;
     if (gone.aborted) {
       record.aborted = true;
     } else if (slot?.evicted.aborted) {
-      const message = `Model "${admitted.model}" was unloaded while this request was generating (another model was loaded).`;
-      record.evicted = true;
+      const message = `Model "${admitted.model}" was unloaded while this request was generating (${CUT_OFF_CAUSE[record.cutOffReason ?? 'unload']}).`;
       record.error = message;
       if (res.headersSent) {
         writeEvent(res, { error: { message, type: 'server_error' } });

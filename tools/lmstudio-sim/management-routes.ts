@@ -1,7 +1,7 @@
 /** Model listing (OpenAI, REST v0, REST v1) and the v1 load/unload endpoints. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { clientGoneSignal, errorBody, sendJson } from './http-io';
-import { SimAbortError } from './model-host';
+import { InsufficientMemoryError, SimAbortError, type InstanceView } from './model-host';
 import type { SimModel } from './options';
 import type { RequestRecord } from './sim-record';
 import { findModel, unknownModelMessage, type SimContext } from './sim-context';
@@ -24,20 +24,23 @@ export function listV0Models(ctx: SimContext, res: ServerResponse): void {
       arch: m.type === 'embedding' ? 'nomic-bert' : 'llama',
       compatibility_type: 'gguf',
       quantization: 'Q4_K_M',
-      state: ctx.host.loadedModel === m.id ? 'loaded' : 'not-loaded',
+      state: ctx.host.isLoaded(m.id) ? 'loaded' : 'not-loaded',
       max_context_length: ctx.options.contextLength,
     })),
   });
 }
 
 export function listV1Models(ctx: SimContext, res: ServerResponse): void {
-  sendJson(res, 200, { models: ctx.models.map((m) => v1Model(ctx, m)) });
+  const instances = ctx.host.instances();
+  sendJson(res, 200, { models: ctx.models.map((m) => v1Model(ctx, m, instances)) });
 }
 
-function v1Model(ctx: SimContext, m: SimModel): Record<string, unknown> {
+function v1Model(ctx: SimContext, m: SimModel, instances: InstanceView[]): Record<string, unknown> {
   const isLlm = m.type === 'llm';
-  const config: Record<string, unknown> = { context_length: ctx.options.contextLength };
-  if (isLlm) Object.assign(config, { eval_batch_size: 512, flash_attention: false, offload_kv_cache_to_gpu: true, parallel: ctx.options.parallel });
+  const config = (instance: InstanceView): Record<string, unknown> =>
+    isLlm
+      ? { context_length: ctx.options.contextLength, eval_batch_size: 512, flash_attention: false, offload_kv_cache_to_gpu: true, parallel: instance.parallel }
+      : { context_length: ctx.options.contextLength, parallel: instance.parallel };
   return {
     type: m.type,
     publisher: 'lmstudio-sim',
@@ -45,9 +48,9 @@ function v1Model(ctx: SimContext, m: SimModel): Record<string, unknown> {
     display_name: m.id,
     ...(isLlm ? { architecture: 'llama' } : {}),
     quantization: { name: 'Q4_K_M', bits_per_weight: 4 },
-    size_bytes: isLlm ? 4_000_000_000 : 100_000_000,
+    size_bytes: m.sizeBytes,
     params_string: isLlm ? '7B' : null,
-    loaded_instances: ctx.host.loadedModel === m.id ? [{ id: m.id, config }] : [],
+    loaded_instances: instances.filter((i) => i.model === m.id).map((i) => ({ id: i.instanceId, config: config(i) })),
     max_context_length: ctx.options.contextLength,
     format: 'gguf',
   };
@@ -69,17 +72,19 @@ export async function loadModel(ctx: SimContext, req: IncomingMessage, res: Serv
   const gone = clientGoneSignal(res);
   const started = Date.now();
   record.startedAt = started;
+  let instance: InstanceView;
   try {
     // The load itself goes on if the caller leaves, as it does in LM Studio.
-    await ctx.host.ensureLoaded(id, 'load', gone);
+    instance = await ctx.host.loadThroughRest(id, gone);
   } catch (error) {
+    if (error instanceof InsufficientMemoryError) return fail(400, error.message, errorBody(error.message, { code: 'insufficient_memory' }));
     if (!(error instanceof SimAbortError)) throw error;
     record.aborted = true;
     record.finishedAt = Date.now();
     return;
   }
   record.finishedAt = Date.now();
-  sendJson(res, 200, { type: model.type, instance_id: id, load_time_seconds: (record.finishedAt - started) / 1000, status: 'loaded' });
+  sendJson(res, 200, { type: model.type, instance_id: instance.instanceId, load_time_seconds: (record.finishedAt - started) / 1000, status: 'loaded' });
 }
 
 export function unloadModel(ctx: SimContext, req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>): void {

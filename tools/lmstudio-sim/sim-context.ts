@@ -1,7 +1,7 @@
 /** What every simulator route needs: settings, the model host, the recorder and the fault injector. */
 import type { FaultInjector } from './fault-injector';
 import type { ModelHost } from './model-host';
-import { catalog, type SimModel, type SimulatorOptions } from './options';
+import type { SimModel, SimulatorOptions } from './options';
 import type { SimRecorder } from './sim-record';
 
 export interface SimContext {
@@ -21,7 +21,7 @@ export function createContext(
   let counter = 0;
   return {
     options,
-    models: catalog(options),
+    models: options.modelSpecs,
     ...parts,
     nextId: (prefix) => `${prefix}-sim${(++counter).toString(36).padStart(6, '0')}`,
   };

@@ -26,8 +26,10 @@ export interface RequestRecord {
   finishedAt: number | null;
   /** The client went away before the response was complete. */
   aborted: boolean;
-  /** Cut off because another model was loaded (or this one unloaded) during its generation. */
+  /** Cut off because its instance was unloaded or evicted during its generation. */
   evicted: boolean;
+  /** Why it was cut off: a REST unload, JIT auto-evict, or making room for memory. */
+  cutOffReason: CutOffReason | null;
   /** HTTP status sent (a stream that failed later still says 200). */
   status: number;
   /** The error message sent, if any (also the in-stream and 200-with-error kinds). */
@@ -41,17 +43,61 @@ export interface ModelSwitchRecord {
   /** null when the model was unloaded. */
   to: string | null;
   at: number;
-  /** 'jit': a request for another model forced it; 'load'/'unload': the management API. */
+  /** 'jit': a request for a model that was not loaded; 'load'/'unload': the management API. */
   reason: 'jit' | 'load' | 'unload';
-  /** Requests of the previous model still generating when it was evicted (should be 0). */
+  /** Requests still generating on the instance(s) unloaded for this (should be 0). `from` is the first of them. */
   inFlightOfPrevious: number;
 }
 
+/** 'jit': a request for a model that was not loaded; 'rest': POST /api/v1/models/load. */
+export type LoadReason = 'jit' | 'rest';
+/** 'rest': POST /api/v1/models/unload; 'jit-evict': JIT auto-evict; 'memory-evict': room for a load. */
+export type UnloadReason = 'rest' | 'jit-evict' | 'memory-evict';
+export type CutOffReason = 'unload' | 'jit-evict' | 'memory-evict';
+
 export interface LoadRecord {
   model: string;
-  reason: 'jit' | 'load';
+  instanceId: string;
+  reason: LoadReason;
   startedAt: number;
   finishedAt: number | null;
+}
+
+export interface UnloadRecord {
+  model: string;
+  instanceId: string;
+  reason: UnloadReason;
+  at: number;
+  /** Requests generating on it at that moment. */
+  inFlight: number;
+  /** Of those, the ones cut off (X-Request-Id when sent, else the simulator's id). */
+  cutOffRequestIds: string[];
+}
+
+export interface CutOffRecord {
+  /** The simulator's id of the request. */
+  id: string;
+  clientRequestId: string | null;
+  model: string;
+  instanceId: string;
+  reason: CutOffReason;
+  at: number;
+}
+
+/** A load that did not fit the memory budget (a REST load is refused; a JIT one fails its request). */
+export interface RefusedLoadRecord {
+  model: string;
+  reason: LoadReason;
+  at: number;
+  neededBytes: number;
+  freeBytes: number;
+}
+
+/** A second (or later) instance of a model that was already loaded (LM Studio makes one on a repeated load). */
+export interface DuplicateInstanceRecord {
+  model: string;
+  instanceId: string;
+  at: number;
 }
 
 export interface ConcurrentLoadRecord {
@@ -68,23 +114,46 @@ export interface ConcurrencySample {
   active: number;
   /** Requests waiting inside the simulator (for a slot or a load). */
   waiting: number;
+  /** The most recently loaded model (the single-model view). */
   loadedModel: string | null;
+  /** Every loaded instance's model, in load order. */
+  loadedModels: string[];
 }
 
 export interface SimRecord {
   requests: RequestRecord[];
   /** Most inference requests in flight at once (holding a slot or waiting inside the simulator). */
   maxConcurrency: number;
-  /** Most requests holding a slot at once (never above `parallel`). */
+  /** Most requests holding a slot at once (never above the loaded instances' slots). */
   maxActive: number;
   concurrency: ConcurrencySample[];
+  /** One per load (`to` the model) and per REST unload (`to` null): the single-model view of loads. */
   switches: ModelSwitchRecord[];
   loads: LoadRecord[];
+  unloads: UnloadRecord[];
+  cutOff: CutOffRecord[];
+  refusedLoads: RefusedLoadRecord[];
+  duplicateInstances: DuplicateInstanceRecord[];
   concurrentLoads: ConcurrentLoadRecord[];
+  /** Most memory taken at once by loaded and loading instances. */
+  maxMemoryBytes: number;
 }
 
 export function emptyRecord(): SimRecord {
-  return { requests: [], maxConcurrency: 0, maxActive: 0, concurrency: [], switches: [], loads: [], concurrentLoads: [] };
+  return {
+    requests: [],
+    maxConcurrency: 0,
+    maxActive: 0,
+    concurrency: [],
+    switches: [],
+    loads: [],
+    unloads: [],
+    cutOff: [],
+    refusedLoads: [],
+    duplicateInstances: [],
+    concurrentLoads: [],
+    maxMemoryBytes: 0,
+  };
 }
 
 export class SimRecorder {
@@ -98,7 +167,6 @@ export class SimRecorder {
     this.data = emptyRecord();
   }
 
-  /** Adds a request and returns the live entry; the handler fills it in as it goes. */
   /** Records a request as it arrives; the route fills in times and outcome as it goes. */
   addRequest(arrival: Pick<RequestRecord, 'id' | 'clientRequestId' | 'model' | 'endpoint' | 'stream' | 'promptTokens'>): RequestRecord {
     const entry: RequestRecord = {
@@ -109,6 +177,7 @@ export class SimRecorder {
       finishedAt: null,
       aborted: false,
       evicted: false,
+      cutOffReason: null,
       status: 200,
       error: null,
       completionTokens: 0,
@@ -117,12 +186,14 @@ export class SimRecorder {
     return entry;
   }
 
-  sample(active: number, waiting: number, loadedModel: string | null): void {
+  sample(active: number, waiting: number, loadedModels: string[], memoryBytes: number): void {
     this.data.maxConcurrency = Math.max(this.data.maxConcurrency, active + waiting);
     this.data.maxActive = Math.max(this.data.maxActive, active);
+    this.data.maxMemoryBytes = Math.max(this.data.maxMemoryBytes, memoryBytes);
     const last = this.data.concurrency.at(-1);
-    if (last && last.active === active && last.waiting === waiting && last.loadedModel === loadedModel) return;
-    this.data.concurrency.push({ at: Date.now(), active, waiting, loadedModel });
+    const loadedModel = loadedModels.at(-1) ?? null;
+    if (last && last.active === active && last.waiting === waiting && last.loadedModels.join('\n') === loadedModels.join('\n')) return;
+    this.data.concurrency.push({ at: Date.now(), active, waiting, loadedModel, loadedModels: [...loadedModels] });
   }
 
   addSwitch(entry: ModelSwitchRecord): void {
@@ -136,5 +207,21 @@ export class SimRecorder {
 
   addConcurrentLoad(entry: ConcurrentLoadRecord): void {
     this.data.concurrentLoads.push(entry);
+  }
+
+  addUnload(entry: UnloadRecord): void {
+    this.data.unloads.push(entry);
+  }
+
+  addCutOff(entry: CutOffRecord): void {
+    this.data.cutOff.push(entry);
+  }
+
+  addRefusedLoad(entry: RefusedLoadRecord): void {
+    this.data.refusedLoads.push(entry);
+  }
+
+  addDuplicateInstance(entry: DuplicateInstanceRecord): void {
+    this.data.duplicateInstances.push(entry);
   }
 }

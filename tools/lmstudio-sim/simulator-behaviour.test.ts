@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startSimulator, type Simulator, type SimulatorInput } from './simulator';
 
 const running: Simulator[] = [];
@@ -56,6 +56,125 @@ describe('model switching', () => {
     const s = await sim({ loadSeconds: 2 });
     await Promise.all([chatText(s, 'beta', { max_tokens: 1 }), sleep(5).then(() => chatText(s, 'gamma', { max_tokens: 1 }))]);
     expect(s.record.concurrentLoads).toEqual([expect.objectContaining({ loading: 'beta', requested: 'gamma' })]);
+  });
+});
+
+/** Most of the given requests holding a slot at the same moment. */
+function mostAtOnce(requests: Array<{ startedAt: number | null; finishedAt: number | null }>): number {
+  const edges = requests.flatMap((r) => [
+    { at: r.startedAt!, delta: 1 },
+    { at: r.finishedAt!, delta: -1 },
+  ]);
+  edges.sort((a, b) => a.at - b.at || a.delta - b.delta);
+  let now = 0;
+  let most = 0;
+  for (const edge of edges) most = Math.max(most, (now += edge.delta));
+  return most;
+}
+
+function postJson(s: Simulator, path: string, body: unknown): Promise<Response> {
+  return fetch(`${s.url}${path}`, { method: 'POST', body: JSON.stringify(body) });
+}
+
+describe('resident set', () => {
+  it('serves two loaded models at the same time, sharing the GPU, with no load', async () => {
+    const s = await sim({ initialLoaded: ['alpha', 'beta'], timeScale: 0.05, minOutputTokens: 60, maxOutputTokens: 60 });
+    await chatText(s, 'alpha');
+    const alone = s.record.requests[0]!;
+    s.resetRecord();
+    const bodies = ['alpha', 'beta', 'alpha', 'beta'].map((model, i) => chatText(s, model, { messages: [{ role: 'user', content: `q${i}` }] }));
+    expect((await Promise.all(bodies)).map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    const { requests, loads, unloads, switches } = s.record;
+    expect([loads, unloads, switches]).toEqual([[], [], []]);
+    expect(mostAtOnce(requests)).toBe(4);
+    const generationMs = (r: typeof alone): number => r.finishedAt! - r.firstTokenAt!;
+    // Four requests across two models share one GPU: each runs at 4^-0.3 ≈ 0.66 of its solo speed.
+    const mean = requests.reduce((sum, r) => sum + generationMs(r), 0) / requests.length;
+    expect(mean).toBeGreaterThan(generationMs(alone) * 1.25);
+  });
+
+  it('gives each instance its own slots', async () => {
+    const s = await sim({
+      models: [{ id: 'alpha', parallel: 1 }, { id: 'beta', parallel: 3 }],
+      initialLoaded: ['alpha', 'beta'],
+      minOutputTokens: 20,
+      maxOutputTokens: 20,
+    });
+    await Promise.all(['alpha', 'alpha', 'alpha', 'beta', 'beta', 'beta'].map((m, i) => chatText(s, m, { messages: [{ role: 'user', content: `q${i}` }] })));
+    const { requests, maxActive } = s.record;
+    expect(mostAtOnce(requests.filter((r) => r.model === 'alpha'))).toBe(1);
+    expect(mostAtOnce(requests.filter((r) => r.model === 'beta'))).toBe(3);
+    expect(maxActive).toBe(4);
+  });
+
+  it('cuts off in-flight requests when their instance is unloaded through the API, and records them', async () => {
+    const s = await sim({ initialLoaded: ['alpha', 'beta'], tokensPerSecond: 10 });
+    const generating = fetch(`${s.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'x-request-id': 'job-1' },
+      body: JSON.stringify({ model: 'alpha', messages: [{ role: 'user', content: 'long one' }], max_tokens: 200, stream: true }),
+    }).then((r) => r.text());
+    await vi.waitFor(() => expect(s.record.requests[0]?.firstTokenAt).not.toBeNull());
+    expect((await postJson(s, '/api/v1/models/unload', { instance_id: 'alpha' })).status).toBe(200);
+    expect(await generating).toContain('was unloaded while this request was generating (it was unloaded through the API)');
+    const { requests, cutOff, unloads } = s.record;
+    expect(requests[0]).toMatchObject({ clientRequestId: 'job-1', evicted: true, cutOffReason: 'unload' });
+    expect(cutOff).toEqual([expect.objectContaining({ clientRequestId: 'job-1', model: 'alpha', instanceId: 'alpha', reason: 'unload' })]);
+    expect(unloads).toEqual([expect.objectContaining({ model: 'alpha', reason: 'rest', inFlight: 1, cutOffRequestIds: ['job-1'] })]);
+    expect(s.loadedInstances.map((i) => i.model)).toEqual(['beta']);
+  });
+
+  it('JIT auto-evict keeps one JIT-loaded model, and models loaded through the API stay', async () => {
+    const s = await sim({ initialModel: null, loadSeconds: 1 });
+    await postJson(s, '/api/v1/models/load', { model: 'alpha' });
+    await chatText(s, 'beta', { max_tokens: 2 });
+    await chatText(s, 'gamma', { max_tokens: 2 });
+    expect(s.loadedInstances.map((i) => [i.model, i.loadedBy])).toEqual([
+      ['alpha', 'rest'],
+      ['gamma', 'jit'],
+    ]);
+    const { loads, unloads } = s.record;
+    expect(loads.map((l) => [l.model, l.reason])).toEqual([
+      ['alpha', 'rest'],
+      ['beta', 'jit'],
+      ['gamma', 'jit'],
+    ]);
+    expect(unloads.map((u) => [u.model, u.reason, u.inFlight])).toEqual([['beta', 'jit-evict', 0]]);
+  });
+
+  it('a JIT load that does not fit evicts the least recently used idle model first', async () => {
+    const s = await sim({ memoryBytes: 8.5e9, initialLoaded: ['alpha', 'beta'], jitAutoEvict: false, loadSeconds: 1 });
+    await chatText(s, 'beta', { max_tokens: 2 });
+    await chatText(s, 'alpha', { max_tokens: 2 });
+    await chatText(s, 'gamma', { max_tokens: 2 });
+    expect(s.loadedInstances.map((i) => i.model)).toEqual(['alpha', 'gamma']);
+    expect(s.record.unloads.map((u) => [u.model, u.reason])).toEqual([['beta', 'memory-evict']]);
+    expect(s.record.maxMemoryBytes).toBe(8e9);
+  });
+
+  it('an eviction for memory cuts off a busy model and records the requests it cut off', async () => {
+    const s = await sim({ memoryBytes: 4.5e9, initialLoaded: ['alpha'], tokensPerSecond: 10, loadSeconds: 1 });
+    const generating = fetch(`${s.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'x-request-id': 'job-7' },
+      body: JSON.stringify({ model: 'alpha', messages: [{ role: 'user', content: 'long one' }], max_tokens: 200, stream: true }),
+    }).then((r) => r.text());
+    await vi.waitFor(() => expect(s.record.requests[0]?.firstTokenAt).not.toBeNull());
+    expect((await chatText(s, 'beta', { max_tokens: 2 })).status).toBe(200);
+    expect(await generating).toContain('another model needed the memory');
+    const { cutOff, unloads, switches } = s.record;
+    expect(cutOff).toEqual([expect.objectContaining({ clientRequestId: 'job-7', reason: 'memory-evict' })]);
+    expect(unloads).toEqual([expect.objectContaining({ model: 'alpha', reason: 'memory-evict', inFlight: 1, cutOffRequestIds: ['job-7'] })]);
+    expect(switches).toEqual([expect.objectContaining({ from: 'alpha', to: 'beta', reason: 'jit', inFlightOfPrevious: 1 })]);
+  });
+
+  it('fails a JIT request for a model larger than the whole budget, evicting nothing', async () => {
+    const s = await sim({ models: ['alpha', { id: 'huge', sizeBytes: 9e9 }], memoryBytes: 8e9 });
+    const answer = await chatText(s, 'huge', { max_tokens: 2 });
+    expect(answer.status).toBe(400);
+    expect(answer.text).toContain('insufficient memory');
+    expect(s.loadedInstances.map((i) => i.model)).toEqual(['alpha']);
+    expect(s.record.refusedLoads).toEqual([expect.objectContaining({ model: 'huge', reason: 'jit' })]);
   });
 });
 

@@ -52,6 +52,27 @@ describe('model listings', () => {
     expect(models[2]).toMatchObject({ key: 'text-embedding-mini', type: 'embedding' });
   });
 
+  it('lists size_bytes and every loaded instance with its own parallel, and v0 state for each loaded model', async () => {
+    const s = await sim({
+      models: [{ id: 'alpha', sizeBytes: 5e9, parallel: 2 }, 'beta', 'text-embedding-mini'],
+      initialLoaded: ['alpha', 'text-embedding-mini'],
+      parallel: 3,
+    });
+    const v1 = await getJson(`${s.url}/api/v1/models`);
+    expect(v1.body.models).toEqual([
+      expect.objectContaining({ key: 'alpha', size_bytes: 5e9, loaded_instances: [{ id: 'alpha', config: expect.objectContaining({ parallel: 2, context_length: 4096 }) }] }),
+      expect.objectContaining({ key: 'beta', size_bytes: 4e9, loaded_instances: [] }),
+      expect.objectContaining({ key: 'text-embedding-mini', size_bytes: 1e8, loaded_instances: [{ id: 'text-embedding-mini', config: { parallel: 3, context_length: 4096 } }] }),
+    ]);
+    const v0 = await getJson(`${s.url}/api/v0/models`);
+    expect((v0.body.data as Array<{ id: string; state: string }>).map((m) => [m.id, m.state])).toEqual([
+      ['alpha', 'loaded'],
+      ['beta', 'not-loaded'],
+      ['text-embedding-mini', 'loaded'],
+    ]);
+    expect(s.memoryInUseBytes).toBe(5.1e9);
+  });
+
   it('answers unknown or disabled endpoints with HTTP 200 and a string error, as LM Studio does', async () => {
     const s = await sim({ apis: { v1: false } });
     const res = await getJson(`${s.url}/api/v1/models`);
@@ -139,20 +160,47 @@ describe('inference shapes', () => {
     expect(s.record.requests.map((r) => r.status)).toEqual([400, 400, 400]);
   });
 
-  it('loads and unloads through /api/v1/models/load and /unload', async () => {
+  it('loads beside the loaded model through /api/v1/models/load, a repeated load as a duplicate instance, and unloads by instance id', async () => {
     const s = await sim({ loadSeconds: 2 });
     const load = await postJson(`${s.url}/api/v1/models/load`, { model: 'beta' });
-    expect(load).toMatchObject({ status: 200, body: { type: 'llm', instance_id: 'beta', status: 'loaded' } });
-    expect(s.loadedModel).toBe('beta');
-    const unload = await postJson(`${s.url}/api/v1/models/unload`, { instance_id: 'beta' });
-    expect(unload).toEqual({ status: 200, body: { instance_id: 'beta' } });
-    expect(s.loadedModel).toBeNull();
-    expect(s.record.switches.map((x) => [x.from, x.to, x.reason])).toEqual([
-      ['alpha', 'beta', 'load'],
+    expect(load).toMatchObject({ status: 200, body: { type: 'llm', instance_id: 'beta', load_time_seconds: expect.any(Number), status: 'loaded' } });
+    expect(s.loadedInstances.map((i) => i.instanceId)).toEqual(['alpha', 'beta']);
+    const again = await postJson(`${s.url}/api/v1/models/load`, { model: 'beta' });
+    expect(again.body).toMatchObject({ instance_id: 'beta:2' });
+    const v1 = await getJson(`${s.url}/api/v1/models`);
+    const beta = (v1.body.models as Array<Record<string, unknown>>).find((m) => m.key === 'beta');
+    expect(beta?.loaded_instances).toEqual([expect.objectContaining({ id: 'beta' }), expect.objectContaining({ id: 'beta:2' })]);
+
+    const unload = await postJson(`${s.url}/api/v1/models/unload`, { instance_id: 'beta:2' });
+    expect(unload).toEqual({ status: 200, body: { instance_id: 'beta:2' } });
+    expect(s.loadedInstances.map((i) => i.instanceId)).toEqual(['alpha', 'beta']);
+    const { loads, unloads, duplicateInstances, switches } = s.record;
+    expect(loads.map((l) => [l.instanceId, l.reason])).toEqual([
+      ['beta', 'rest'],
+      ['beta:2', 'rest'],
+    ]);
+    expect(unloads).toEqual([expect.objectContaining({ instanceId: 'beta:2', reason: 'rest', inFlight: 0, cutOffRequestIds: [] })]);
+    expect(duplicateInstances).toEqual([expect.objectContaining({ model: 'beta', instanceId: 'beta:2' })]);
+    expect(switches.map((x) => [x.from, x.to, x.reason])).toEqual([
+      [null, 'beta', 'load'],
+      [null, 'beta', 'load'],
       ['beta', null, 'unload'],
     ]);
-    const missing = await postJson(`${s.url}/api/v1/models/load`, { model: 'nope' });
-    expect(missing.status).toBe(404);
+    expect((await postJson(`${s.url}/api/v1/models/load`, { model: 'nope' })).status).toBe(404);
+    expect((await postJson(`${s.url}/api/v1/models/unload`, { instance_id: 'beta:2' })).status).toBe(404);
+  });
+
+  it('refuses a REST load that does not fit the memory budget, and unloads nothing for it', async () => {
+    const s = await sim({ models: ['alpha', 'beta', 'gamma'], memoryBytes: 9e9, initialLoaded: ['alpha', 'beta'] });
+    const refused = await postJson(`${s.url}/api/v1/models/load`, { model: 'gamma' });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ error: { code: 'insufficient_memory', message: expect.stringContaining('insufficient memory') } });
+    expect(s.loadedInstances.map((i) => i.model)).toEqual(['alpha', 'beta']);
+    const { refusedLoads, loads, unloads, maxMemoryBytes } = s.record;
+    expect(refusedLoads).toEqual([expect.objectContaining({ model: 'gamma', reason: 'rest', neededBytes: 4e9, freeBytes: 1e9 })]);
+    expect(loads).toEqual([]);
+    expect(unloads).toEqual([]);
+    expect(maxMemoryBytes).toBe(8e9);
   });
 
   it('serves its record over HTTP', async () => {

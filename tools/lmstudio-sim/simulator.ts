@@ -1,6 +1,7 @@
 /**
- * An LM Studio stand-in for tests, benchmarks and demos: the same endpoints and shapes, a
- * one-model GPU with parallel slots, fault injection, and a record of everything it served.
+ * An LM Studio stand-in for tests, benchmarks and demos: the same endpoints and shapes, a GPU
+ * holding several model instances under a memory budget, each with parallel slots, fault
+ * injection, and a record of everything it served.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,14 +9,23 @@ import { FaultInjector } from './fault-injector';
 import { BadJsonError, errorBody, readJsonBody, sendJson } from './http-io';
 import { handleInference } from './inference-routes';
 import { listOpenAiModels, listV0Models, listV1Models, loadModel, unloadModel } from './management-routes';
-import { ModelHost } from './model-host';
+import { ModelHost, type InstanceView } from './model-host';
 import { resolveOptions, type Injection, type SimulatorInput, type SimulatorOptions } from './options';
 import { SimRecorder, type SimRecord } from './sim-record';
 import { createContext, type SimContext } from './sim-context';
 import { createRandom } from './text-generator';
 
-export type { Injection, SimulatorInput, SimulatorOptions } from './options';
-export type { SimRecord, RequestRecord, ModelSwitchRecord, ConcurrencySample } from './sim-record';
+export type { InstanceView, LoadedBy } from './model-host';
+export type { Injection, SimModelInput, SimulatorInput, SimulatorOptions } from './options';
+export type {
+  ConcurrencySample,
+  CutOffRecord,
+  LoadRecord,
+  ModelSwitchRecord,
+  RequestRecord,
+  SimRecord,
+  UnloadRecord,
+} from './sim-record';
 
 export interface Simulator {
   /** Base URL, e.g. http://127.0.0.1:41234 (no trailing slash). */
@@ -24,7 +34,12 @@ export interface Simulator {
   readonly options: SimulatorOptions;
   /** A snapshot of what was served so far. */
   readonly record: SimRecord;
+  /** The most recently loaded model (null: nothing loaded). */
   readonly loadedModel: string | null;
+  /** Every loaded instance, in load order. */
+  readonly loadedInstances: InstanceView[];
+  /** Bytes taken by loaded instances and the one loading. */
+  readonly memoryInUseBytes: number;
   readonly isDown: boolean;
   resetRecord(): void;
   /** Queues faults for the next inference requests (adds to what is pending). */
@@ -77,6 +92,12 @@ export async function startSimulator(input: SimulatorInput = {}): Promise<Simula
     },
     get loadedModel() {
       return host.loadedModel;
+    },
+    get loadedInstances() {
+      return host.instances();
+    },
+    get memoryInUseBytes() {
+      return host.memoryInUse();
     },
     get isDown() {
       return down;
