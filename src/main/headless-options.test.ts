@@ -18,6 +18,9 @@ describe('parseHeadlessOptions', () => {
       graceMs: 10_000,
       adminToken: null,
       corsOrigins: [],
+      modelMemoryBytes: null,
+      pinnedModels: [],
+      logFormat: null,
       help: false,
     });
   });
@@ -31,6 +34,24 @@ describe('parseHeadlessOptions', () => {
     for (const bad of ['chat.lan', 'http://chat.lan/path', 'ftp://chat.lan']) {
       expect(() => parseHeadlessOptions(['--cors-origin', bad], {}, cwd)).toThrow(UsageError);
     }
+  });
+
+  it('takes the model memory budget in GB and gives it in bytes', () => {
+    expect(parseHeadlessOptions(['--model-memory', '24'], {}, cwd).modelMemoryBytes).toBe(24_000_000_000);
+    expect(parseHeadlessOptions([], { LMQ_MODEL_MEMORY_GB: '7.5' }, cwd).modelMemoryBytes).toBe(7_500_000_000);
+    expect(parseHeadlessOptions(['--model-memory', '.5'], { LMQ_MODEL_MEMORY_GB: '7.5' }, cwd).modelMemoryBytes).toBe(500_000_000);
+  });
+
+  it('pins models from repeated flags, or else from the comma-separated LMQ_PIN_MODELS', () => {
+    const env = { LMQ_PIN_MODELS: 'nomic-embed-text, qwen3-8b,,nomic-embed-text' };
+    expect(parseHeadlessOptions([], env, cwd).pinnedModels).toEqual(['nomic-embed-text', 'qwen3-8b']);
+    expect(parseHeadlessOptions(['--pin-model', 'a', '--pin-model', 'b/c@q4'], env, cwd).pinnedModels).toEqual(['a', 'b/c@q4']);
+  });
+
+  it('takes the log format from the flag or LMQ_LOG_FORMAT', () => {
+    expect(parseHeadlessOptions([], { LMQ_LOG_FORMAT: 'JSON' }, cwd).logFormat).toBe('json');
+    expect(parseHeadlessOptions(['--log-format', 'pretty'], { LMQ_LOG_FORMAT: 'json' }, cwd).logFormat).toBe('pretty');
+    expect(() => parseHeadlessOptions([], { LMQ_LOG_FORMAT: 'xml' }, cwd)).toThrow('--log-format must be pretty or json');
   });
 
   it('reads env vars, and flags win over them', () => {
@@ -76,6 +97,11 @@ describe('parseHeadlessOptions', () => {
     [['--backend', 'ftp://x'], '--backend must be an http:// or https:// URL'],
     [['--bogus'], "Unknown option '--bogus'"],
     [['--web-root', '/no/such/dir'], 'does not exist'],
+    [['--model-memory', '0'], '--model-memory must be a positive number of GB'],
+    [['--model-memory=-4'], '--model-memory must be a positive number of GB'],
+    [['--model-memory', '24GB'], '--model-memory must be a positive number of GB'],
+    [['--model-memory', ''], '--model-memory must be a positive number of GB'],
+    [['--pin-model'], "Option '--pin-model <value>' argument missing"],
     [['stray'], 'Unexpected argument'],
   ])('refuses %j', (argv, message) => {
     expect(() => parseHeadlessOptions(argv, {}, cwd)).toThrow(UsageError);

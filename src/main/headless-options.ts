@@ -18,8 +18,17 @@ export interface HeadlessOptions {
   adminToken: string | null;
   /** Browser origins allowed to call the API (CORS); empty: none. */
   corsOrigins: string[];
+  /** Memory LM Studio may use for loaded models, in bytes; null: the engine's default budget. */
+  modelMemoryBytes: number | null;
+  /** Models never unloaded to make room for another. */
+  pinnedModels: string[];
+  /** null: human-readable when stderr is a terminal, else JSON. */
+  logFormat: LogFormat | null;
   help: boolean;
 }
+
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** Bad flags or env values: the host prints the message and the usage, and exits 2. */
 export class UsageError extends Error {
@@ -39,6 +48,12 @@ export const USAGE = `Usage: npm run serve -- [options]
   --grace-ms MS           on SIGTERM/SIGINT, how long running jobs may finish (default 10000)
   --cors-origin ORIGINS   web pages (comma-separated origins, or *) allowed to call the API from
                           a browser (env LMQ_CORS_ORIGINS; default none)
+  --model-memory GB       memory LM Studio may fill with loaded models, in GB of 10^9 bytes
+                          (env LMQ_MODEL_MEMORY_GB; default: what is loaded at start, at least
+                          the largest model)
+  --pin-model ID          a model never unloaded to make room; repeat for more
+                          (env LMQ_PIN_MODELS, comma-separated)
+  --log-format FORMAT     pretty or json (env LMQ_LOG_FORMAT; default pretty on a terminal, else json)
   --help                  show this help
 
 Env LMQ_ADMIN_TOKEN creates (or rotates) an admin token named "admin" with that secret.`;
@@ -70,6 +85,32 @@ function httpUrl(value: string, name: string): string {
     throw new UsageError(`${name} must be an http:// or https:// URL, got "${value}"`);
   }
   return value.replace(/\/+$/, '');
+}
+
+const BYTES_PER_GB = 1e9;
+
+function gigabytesAsBytes(value: string, name: string): number {
+  const trimmed = value.trim();
+  const gigabytes = /^\d*\.?\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!(gigabytes > 0) || !Number.isFinite(gigabytes)) {
+    throw new UsageError(`${name} must be a positive number of GB such as 24 or 7.5, got "${value}"`);
+  }
+  return Math.round(gigabytes * BYTES_PER_GB);
+}
+
+function logFormat(value: string | undefined): LogFormat | null {
+  if (value === undefined) return null;
+  const format = value.trim().toLowerCase();
+  if (!(LOG_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`--log-format must be ${LOG_FORMATS.join(' or ')}, got "${value}"`);
+  }
+  return format as LogFormat;
+}
+
+/** Repeated flags win over the comma-separated env var; blanks and repeats are dropped. */
+function modelIds(fromFlags: readonly string[] | undefined, fromEnvVar: string | undefined): string[] {
+  const ids = fromFlags && fromFlags.length > 0 ? fromFlags : (fromEnvVar?.split(',') ?? []);
+  return [...new Set(ids.map((id) => id.trim()).filter((id) => id !== ''))];
 }
 
 /** `*`, or origins such as http://chat.lan:3000 (scheme, host, port; no path). */
@@ -126,6 +167,9 @@ export function parseHeadlessOptions(
         'web-root': { type: 'string' },
         'grace-ms': { type: 'string' },
         'cors-origin': { type: 'string' },
+        'model-memory': { type: 'string' },
+        'pin-model': { type: 'string', multiple: true },
+        'log-format': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -137,6 +181,7 @@ export function parseHeadlessOptions(
   if (host === '') throw new UsageError('--host must not be empty');
   const portText = values.port ?? fromEnv(env, 'LMQ_PORT');
   const concurrencyText = values['max-concurrency'] ?? fromEnv(env, 'LMQ_MAX_CONCURRENCY');
+  const modelMemoryText = values['model-memory'] ?? fromEnv(env, 'LMQ_MODEL_MEMORY_GB');
   const dataDir = values['data-dir'] ?? fromEnv(env, 'LMQ_DATA_DIR') ?? path.join(os.homedir(), '.lmqueue');
   const defaultWebRoot = path.join(cwd, 'dist-web');
   const webRoot = values['web-root'] ?? (existsSync(path.join(defaultWebRoot, 'index.html')) ? defaultWebRoot : null);
@@ -153,6 +198,9 @@ export function parseHeadlessOptions(
     graceMs: values['grace-ms'] === undefined ? DEFAULTS.graceMs : integer(values['grace-ms'], '--grace-ms', 0, 3_600_000),
     adminToken: fromEnv(env, 'LMQ_ADMIN_TOKEN') ?? null,
     corsOrigins: corsOrigins(values['cors-origin'] ?? fromEnv(env, 'LMQ_CORS_ORIGINS')),
+    modelMemoryBytes: modelMemoryText === undefined ? null : gigabytesAsBytes(modelMemoryText, '--model-memory'),
+    pinnedModels: modelIds(values['pin-model'], fromEnv(env, 'LMQ_PIN_MODELS')),
+    logFormat: logFormat(values['log-format'] ?? fromEnv(env, 'LMQ_LOG_FORMAT')),
     help: values.help ?? false,
   };
 }
