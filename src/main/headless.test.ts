@@ -1,17 +1,25 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSimulator, type Simulator } from '../../tools/lmstudio-sim/simulator';
 import { createEngine } from './core/engine';
 
 const ENTRY = fileURLToPath(new URL('./headless.ts', import.meta.url));
+/** By file URL, so the server can run from a folder without node_modules. */
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const ADMIN_SECRET = 'headless-test-admin-secret';
 
-function spawnHeadless(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], {
+function spawnHeadless(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  cwd = process.cwd(),
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, ENTRY, ...args], {
+    cwd,
     env: { ...process.env, LMQ_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -22,14 +30,15 @@ function spawnHeadless(args: string[], env: NodeJS.ProcessEnv = {}): { child: Ch
   return { child, output: () => output, exited };
 }
 
-async function waitFor<T>(check: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+const STARTUP = { timeout: 15_000, interval: 20 };
+
+/** The first capture group of `pattern` once the output shows it. */
+function waitForOutput(output: () => string, pattern: RegExp): Promise<string> {
+  return vi.waitFor(() => {
+    const match = pattern.exec(output());
+    if (!match) throw new Error(`no ${pattern} in the output yet:\n${output()}`);
+    return match[1] ?? match[0];
+  }, STARTUP);
 }
 
 function chat(url: string) {
@@ -60,11 +69,24 @@ describe('npm run serve (headless)', () => {
     expect(run.output()).toContain('Usage: npm run serve');
   });
 
+  it('says in its log, readable with --log-format pretty, that it serves no web UI when none is built', async () => {
+    const emptyDir = mkdtempSync(path.join(os.tmpdir(), 'lmq-headless-cwd-'));
+    try {
+      const run = spawnHeadless(['--port', '0', '--backend', sim.url, '--data-dir', path.join(emptyDir, 'data'), '--log-format', 'pretty'], {}, emptyDir);
+      await waitForOutput(run.output, /WARN: serving no web UI at \/: dist-web\/index\.html is missing; build it with `npm run build:web`/);
+      expect(run.output()).not.toContain('"level"');
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+    } finally {
+      rmSync(emptyDir, { recursive: true, force: true });
+    }
+  });
+
   it('serves, and on SIGTERM lets the running job finish, keeps the queued one, exits 0', async () => {
     const run = spawnHeadless(['--port', '0', '--backend', sim.url, '--data-dir', dataDir, '--grace-ms', '5000'], {
       LMQ_ADMIN_TOKEN: ADMIN_SECRET,
     });
-    const url = await waitFor(() => /LM Queue listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(run.output())?.[1]);
+    const url = await waitForOutput(run.output, /LM Queue listening on (http:\/\/127\.0\.0\.1:\d+)/);
     expect(run.output()).not.toContain(ADMIN_SECRET);
 
     const me = await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${ADMIN_SECRET}` } });
@@ -74,7 +96,7 @@ describe('npm run serve (headless)', () => {
     const queued = await chat(url);
     const queuedId = queued.headers.get('x-lmq-job-id')!;
     const runningText = running.text();
-    await waitFor(() => sim.record.requests.find((r) => r.clientRequestId === running.headers.get('x-lmq-job-id')) ?? undefined);
+    await vi.waitFor(() => expect(sim.record.requests.map((r) => r.clientRequestId)).toContain(running.headers.get('x-lmq-job-id')), STARTUP);
 
     run.child.kill('SIGTERM');
     expect(await runningText).toContain('data: [DONE]');

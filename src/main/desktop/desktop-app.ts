@@ -1,20 +1,18 @@
 /**
- * Composition root of the desktop app: engine + LAN server (as headless runs them), the IPC
- * adapter for the window, tray, notifications, secure window defaults, single instance, quit.
+ * Composition root of the desktop app: engine + LAN server (host/host.ts, as headless runs
+ * them), the IPC adapter for the window, tray, notifications, secure window defaults, single
+ * instance, quit.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, dialog, ipcMain, Notification, session, shell, type BrowserWindow } from 'electron';
-import pino from 'pino';
 import { LOCAL_CALLER } from '../api/caller';
 import { createDispatcher, type Dispatcher } from '../api/dispatcher';
 import { createTrustedSenderCheck, forwardServerEvents, isAppUrl, registerIpcHandlers } from '../api/ipc-adapter';
-import { createEngine } from '../core/engine';
-import type { Engine } from '../core/engine-api';
-import type { EngineConfig } from '../core/config';
 import type { Job } from '../../shared/job';
-import { startServer, type RunningServer } from '../server/server';
+import { startHost } from '../host/host';
+import { createHostLogger } from '../host/host-logger';
 import { desktopSettings } from './desktop-settings';
 import { createFinishNotifier } from './job-notifications';
 import { createMainWindow, revealWindow, type RendererSource } from './main-window';
@@ -49,7 +47,8 @@ export async function runDesktopApp(): Promise<void> {
   if (!claimSingleInstance(app, () => revealWindow(window))) return;
   await app.whenReady();
 
-  const logger = pino({ name: 'lmqueue', level: process.env.LMQ_LOG_LEVEL ?? 'info' }, pino.destination(2));
+  const settings = desktopSettings(process.env, { userData: app.getPath('userData'), rendererDir: RENDERER_DIR, cwd: process.cwd() });
+  const logger = createHostLogger({ format: settings.logFormat, level: process.env.LMQ_LOG_LEVEL });
   const source = rendererSource();
   const prefixes = appUrlPrefixes(source);
   installSessionPolicies(session.defaultSession, contentSecurityPolicy(source.kind === 'url' ? new URL(source.url).origin : null));
@@ -57,26 +56,17 @@ export async function runDesktopApp(): Promise<void> {
     hardenWebContents(contents, { isAppUrl: (url) => isAppUrl(url, prefixes), openExternal: (url) => void shell.openExternal(url) }),
   );
 
-  const settings = desktopSettings(process.env, { userData: app.getPath('userData'), rendererDir: RENDERER_DIR, cwd: process.cwd() });
   const sqlite = chooseSqliteBinding(app.getAppPath(), process.versions.electron ?? 'unknown', existsSync);
   if (sqlite.warning) logger.warn(sqlite.warning);
-  const engineConfig: EngineConfig = {
-    dataDir: settings.dataDir,
-    backend: { url: settings.backendUrl },
-    maxConcurrency: settings.maxConcurrency,
-    logger: logger.child({ component: 'engine' }),
+  const host = await startHost(settings, {
+    logger,
     sqliteNativeBinding: sqlite.nativeBinding,
-  };
-  const engine: Engine = await createEngine(engineConfig);
-
-  let server: RunningServer | null = null;
-  try {
-    server = await startServer({ engine, host: settings.host, port: settings.port, requireAuth: settings.requireAuth, adminToken: settings.adminToken, corsOrigins: settings.corsOrigins, logger, webRoot: settings.webRoot });
-    logger.info({ url: server.url, lanUrls: server.lanUrls }, 'LAN server started');
-  } catch (error) {
     // The window still works over IPC; teammates cannot connect until the port is free.
-    dialog.showErrorBox('LM Queue could not open its LAN server', `${(error as Error).message}\n\nThe app works on this machine; teammates cannot connect until this is fixed (LMQ_PORT / LMQ_HOST).`);
-  }
+    onServerError: (error) =>
+      dialog.showErrorBox('LM Queue could not open its LAN server', `${(error as Error).message}\n\nThe app works on this machine; teammates cannot connect until this is fixed (LMQ_PORT / LMQ_HOST).`),
+  });
+  const { engine, server } = host;
+  if (server) logger.info({ url: server.url, lanUrls: server.lanUrls }, 'LAN server started');
   const dispatcher: Dispatcher = server?.dispatcher ?? createDispatcher(engine);
 
   const notifier = createFinishNotifier(({ title, body }) => {
@@ -114,9 +104,7 @@ export async function runDesktopApp(): Promise<void> {
     quitting = true;
     event.preventDefault();
     void (async () => {
-      server?.stopAccepting();
-      await engine.close({ graceMs: QUIT_GRACE_MS }).catch((error: unknown) => logger.error({ err: error }, 'engine close failed'));
-      await server?.close().catch((error: unknown) => logger.error({ err: error }, 'server close failed'));
+      await host.stop(QUIT_GRACE_MS);
       tray.destroy();
       app.exit(0);
     })();
