@@ -33,6 +33,10 @@ function printLines(lines: readonly string[]): void {
 
 async function announce(options: HeadlessOptions, { engine, server }: Host & { server: RunningServer }, logger: pino.Logger): Promise<void> {
   printLines(listeningLines(httpUrl(options.host, server.port), server.lanUrls));
+  if (process.stdout.isTTY) {
+    const backend = await settledBackend(engine, BANNER_BACKEND_WAIT_MS);
+    printLines(startupBanner({ url: server.url, webUi: options.webRoot !== null, backend, dataDir: options.dataDir, requireAuth: options.requireAuth }));
+  }
   logger.info(
     { host: options.host, port: server.port, backend: options.backendUrl, dataDir: options.dataDir, requireAuth: options.requireAuth },
     'started',
@@ -40,9 +44,6 @@ async function announce(options: HeadlessOptions, { engine, server }: Host & { s
   if (options.webRoot === null) {
     logger.warn('serving no web UI at /: dist-web/index.html is missing; build it with `npm run build:web` (or pass --web-root DIR)');
   }
-  if (!process.stdout.isTTY) return;
-  const backend = await settledBackend(engine, BANNER_BACKEND_WAIT_MS);
-  printLines(startupBanner({ url: server.url, webUi: options.webRoot !== null, backend, dataDir: options.dataDir, requireAuth: options.requireAuth }));
 }
 
 function stopOnSignals(host: Host, graceMs: number, logger: pino.Logger): void {

@@ -6,7 +6,6 @@ import { listeningLines, settledBackend, startupBanner, type BannerBackend, type
 const up: BannerBackend = {
   url: 'http://127.0.0.1:1234',
   status: 'up',
-  lastError: null,
   models: [
     { id: 'qwen3-8b', loaded: true },
     { id: 'nomic-embed-text', loaded: true },
@@ -35,9 +34,9 @@ describe('start-up lines', () => {
   });
 
   it('say when LM Studio is unreachable or nothing is loaded, and when there is no web UI', () => {
-    const down = startupBanner({ ...facts, webUi: false, backend: { ...up, status: 'down', lastError: 'ECONNREFUSED', models: [] } });
+    const down = startupBanner({ ...facts, webUi: false, backend: { ...up, status: 'down', models: [] } });
     expect(down[0]).toBe('  Open:      no web UI built (npm run build:web, then restart)');
-    expect(down[1]).toBe('  LM Studio: unreachable at http://127.0.0.1:1234 (ECONNREFUSED); jobs wait until it is up');
+    expect(down[1]).toBe('  LM Studio: not reachable at http://127.0.0.1:1234; jobs wait until it is (start its server, or pass --backend URL)');
     expect(down).not.toContain('             or use the Team tab of the web UI');
     const idle = startupBanner({ ...facts, backend: { ...up, models: up.models.map((m) => ({ ...m, loaded: false })) } });
     expect(idle[1]).toContain('loaded: none');

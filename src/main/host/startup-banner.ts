@@ -1,6 +1,6 @@
 import type { BackendState } from '../../shared/backend';
 
-export type BannerBackend = Pick<BackendState, 'url' | 'status' | 'lastError'> & { models: ReadonlyArray<{ id: string; loaded: boolean }> };
+export type BannerBackend = Pick<BackendState, 'url' | 'status'> & { models: ReadonlyArray<{ id: string; loaded: boolean }> };
 
 export interface StartupFacts {
   /** The URL this machine uses (loopback when bound to all interfaces). */
@@ -21,7 +21,8 @@ export function listeningLines(listeningUrl: string, lanUrls: readonly string[])
 }
 
 function lmStudioLine(backend: BannerBackend): string {
-  if (backend.status === 'down') return `unreachable at ${backend.url}${backend.lastError ? ` (${backend.lastError})` : ''}; jobs wait until it is up`;
+  // The log line just above says why; this says what to do.
+  if (backend.status === 'down') return `not reachable at ${backend.url}; jobs wait until it is (start its server, or pass --backend URL)`;
   if (backend.status === 'unknown') return `checking ${backend.url}`;
   const loaded = backend.models.filter((model) => model.loaded).map((model) => model.id);
   return `up at ${backend.url}; loaded: ${loaded.length > 0 ? loaded.join(', ') : 'none (a job loads its model)'}`;
