@@ -3,16 +3,9 @@
  * Built as CommonJS (sandboxed preloads cannot be ES modules). Never hands out ipcRenderer.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import {
-  EVENT_NAMES,
-  type Bridge,
-  type EventName,
-  type HandlerArgs,
-  type HandlerName,
-  type HandlerResult,
-  type ServerEvents,
-} from '../shared/contract';
-import { eventChannel, invokeChannel, type IpcResponse } from './ipc-channels';
+import type { Bridge, HandlerArgs, HandlerName, HandlerResult } from '../shared/contract';
+import { EVENT_NAMES, type EventName, type ServerEvents } from '../shared/events';
+import { eventChannel, invokeChannel, type IpcResponse } from '../shared/ipc-channels';
 
 const bridge = {
   async invoke<N extends HandlerName>(name: N, args: HandlerArgs<N>): Promise<HandlerResult<N>> {

@@ -4,9 +4,7 @@
  * WebSocket and both renderer bridges are typed and built from these.
  */
 import type { z } from 'zod';
-import type { BackendState } from './backend';
-import type { Job } from './job';
-import type { QueueChanged } from './queue';
+import type { EventName, ServerEvents } from './events';
 import { combineDomains, type HandlerSpec } from './handlers/handler-spec';
 import { JOB_HANDLERS } from './handlers/job-handlers';
 import { QUEUE_HANDLERS } from './handlers/queue-handlers';
@@ -38,13 +36,7 @@ export type HandlerInput<N extends HandlerName> = z.output<HandlerSpecs[N]['args
 export type HandlerResult<N extends HandlerName> = z.output<HandlerSpecs[N]['result']>;
 export type Handlers = { [N in HandlerName]: (args: HandlerArgs<N>) => HandlerResult<N> };
 
-export interface ServerEvents {
-  'job.updated': Job;
-  'queue.changed': QueueChanged;
-  'backend.changed': BackendState;
-}
-export type EventName = keyof ServerEvents;
-export const EVENT_NAMES: readonly EventName[] = ['job.updated', 'queue.changed', 'backend.changed'];
+export { EVENT_NAMES, type EventName, type ServerEvents } from './events';
 
 /** What the preload exposes as `window.lmq`, and what the HTTP bridge implements in a browser. */
 export interface Bridge {

@@ -1,8 +1,8 @@
 /**
- * IPC channel names shared by the preload and the main-side IPC adapter. Pure: no electron
- * import, so the adapter (which must not import electron) can use it too.
+ * IPC channel names shared by the preload and the main-side IPC adapter (which does not import
+ * electron either: it is handed ipcMain).
  */
-import type { EventName, HandlerName } from '../shared/contract';
+import type { EventName, HandlerName } from './contract';
 
 const INVOKE_PREFIX = 'lmq:invoke:';
 const EVENT_PREFIX = 'lmq:event:';

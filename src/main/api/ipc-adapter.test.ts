@@ -1,14 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Engine } from '../core/engine-api';
-import { EVENT_NAMES, type EventName, type ServerEvents } from '../../shared/contract';
+import { EVENT_NAMES, HANDLER_NAMES, type EventName, type ServerEvents } from '../../shared/contract';
 import { LmqError } from '../../shared/errors';
-import { eventChannel, invokeChannel } from '../../preload/ipc-channels';
+import { eventChannel, invokeChannel } from '../../shared/ipc-channels';
 import { LOCAL_CALLER } from './caller';
 import { createDispatcher } from './dispatcher';
 import {
   createTrustedSenderCheck,
   forwardServerEvents,
-  IPC_HANDLER_NAMES,
   isAppUrl,
   registerIpcHandlers,
   UNTRUSTED_SENDER,
@@ -35,12 +34,13 @@ const ourWindow: IpcInvokeEventLike = { sender: { id: 7 }, senderFrame: { url: `
 const trusted = createTrustedSenderCheck({ webContentsId: () => 7, appUrlPrefixes: [APP_PREFIX] });
 
 describe('registerIpcHandlers', () => {
-  it('registers one channel for every handler of the shared map, the same names the dispatcher serves', () => {
+  it('registers one channel for every handler of the shared contract, the same names the dispatcher serves', () => {
     const { ipcMain, handlers } = fakeIpcMain();
     const dispatcher = createDispatcher({} as Engine);
     registerIpcHandlers({ ipcMain, dispatcher, caller: LOCAL_CALLER, isTrustedSender: trusted });
-    expect([...dispatcher.names].sort()).toEqual([...IPC_HANDLER_NAMES].sort());
-    expect([...handlers.keys()].sort()).toEqual(IPC_HANDLER_NAMES.map(invokeChannel).sort());
+    expect([...dispatcher.names].sort()).toEqual([...HANDLER_NAMES].sort());
+    expect([...handlers.keys()].sort()).toEqual(HANDLER_NAMES.map(invokeChannel).sort());
+    expect(invokeChannel('jobs.submit')).toBe('lmq:invoke:jobs.submit');
   });
 
   it('answers our window with {result} and passes the local caller', async () => {

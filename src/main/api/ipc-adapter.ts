@@ -4,31 +4,11 @@
  * events go to the window with `webContents.send`. Takes Electron's objects as parameters
  * (only main/index.ts and main/desktop import electron).
  */
-import { EVENT_NAMES, type EventName, type HandlerName, type HandlerResult, type ServerEvents } from '../../shared/contract';
-import { eventChannel, invokeChannel, type IpcResponse } from '../../preload/ipc-channels';
+import { EVENT_NAMES, HANDLER_NAMES, type EventName, type HandlerName, type HandlerResult, type ServerEvents } from '../../shared/contract';
+import { eventChannel, invokeChannel, type IpcResponse } from '../../shared/ipc-channels';
 import { toLmqError } from './api-errors';
 import type { CallerContext } from './caller';
 import type { Dispatcher } from './dispatcher';
-
-/** Every handler of the shared map; a handler added to the contract fails to compile here until listed. */
-const CONTRACT_HANDLERS: Record<HandlerName, true> = {
-  'session.whoami': true,
-  'jobs.submit': true,
-  'jobs.get': true,
-  'jobs.result': true,
-  'jobs.list': true,
-  'jobs.cancel': true,
-  'jobs.reprioritize': true,
-  'jobs.retry': true,
-  'queue.snapshot': true,
-  'backend.state': true,
-  'dispatch.pause': true,
-  'dispatch.resume': true,
-  'tokens.create': true,
-  'tokens.list': true,
-  'tokens.revoke': true,
-};
-export const IPC_HANDLER_NAMES = Object.keys(CONTRACT_HANDLERS) as HandlerName[];
 
 /** What the adapter reads of Electron's IpcMainInvokeEvent. */
 export interface IpcInvokeEventLike {
@@ -57,9 +37,9 @@ export const UNTRUSTED_SENDER: IpcResponse<never> = {
   error: { code: 'forbidden', message: 'IPC is answered only for the LM Queue window' },
 };
 
-/** Registers the channels; returns a function that removes them again. */
+/** Registers one channel per handler of the shared contract; returns a function that removes them again. */
 export function registerIpcHandlers(options: IpcAdapterOptions): () => void {
-  for (const name of IPC_HANDLER_NAMES) {
+  for (const name of HANDLER_NAMES) {
     options.ipcMain.handle(invokeChannel(name), async (event, args): Promise<IpcResponse<unknown>> => {
       if (!options.isTrustedSender(event)) return UNTRUSTED_SENDER;
       try {
@@ -74,7 +54,7 @@ export function registerIpcHandlers(options: IpcAdapterOptions): () => void {
     });
   }
   return () => {
-    for (const name of IPC_HANDLER_NAMES) options.ipcMain.removeHandler(invokeChannel(name));
+    for (const name of HANDLER_NAMES) options.ipcMain.removeHandler(invokeChannel(name));
   };
 }
 
