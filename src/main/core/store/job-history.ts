@@ -1,0 +1,56 @@
+import type Database from 'better-sqlite3';
+import type { JobState } from '../../../shared/job';
+import type { JobRecord } from './job-record';
+import { RECORD_COLUMNS, rowToRecord, type JobRow } from './job-row';
+import { NOT_SUCCEEDED } from './job-statements';
+
+export interface HistoryQuery {
+  state?: JobState | undefined;
+  owner?: string | undefined;
+  model?: string | undefined;
+  search?: string | undefined;
+  limit: number;
+  /** Opaque: the seq of the last row of the previous page. */
+  cursor?: string | undefined;
+}
+
+export interface HistoryPage {
+  records: JobRecord[];
+  nextCursor: string | null;
+}
+
+/** Newest first; `search` matches id, owner or model. */
+export function readHistory(db: Database.Database, query: HistoryQuery): HistoryPage {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  if (query.state) {
+    where.push(query.state === 'succeeded' ? 'state = ?' : `state = ? AND ${NOT_SUCCEEDED}`);
+    params.push(query.state);
+  }
+  if (query.owner) {
+    where.push('owner = ?');
+    params.push(query.owner);
+  }
+  if (query.model) {
+    where.push('model = ?');
+    params.push(query.model);
+  }
+  if (query.search) {
+    where.push(`(id LIKE ? ESCAPE '\\' OR owner LIKE ? ESCAPE '\\' OR model LIKE ? ESCAPE '\\')`);
+    const pattern = `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    params.push(pattern, pattern, pattern);
+  }
+  if (query.cursor !== undefined) {
+    const before = Number(query.cursor);
+    if (!Number.isSafeInteger(before)) throw new RangeError('cursor is not valid');
+    where.push('seq < ?');
+    params.push(before);
+  }
+  const sql = `SELECT ${RECORD_COLUMNS} FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY seq DESC LIMIT ?`;
+  const rows = db.prepare(sql).all(...params, query.limit + 1) as JobRow[];
+  const more = rows.length > query.limit;
+  const records = rows.slice(0, query.limit).map(rowToRecord);
+  const last = records.at(-1);
+  return { records, nextCursor: more && last ? String(last.seq) : null };
+}
