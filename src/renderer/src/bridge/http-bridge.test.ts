@@ -19,13 +19,21 @@ function fakeSockets() {
 }
 
 describe('createHttpBridge', () => {
-  it('calls the REST route with the token as Bearer and unwraps the result', async () => {
-    const fetch = vi.fn().mockResolvedValue(jsonResponse(200, { job: { id: 'j1', state: 'canceled' } }));
+  it('calls the invoke route with the args as body and the token as Bearer', async () => {
+    const fetch = vi.fn().mockResolvedValue(jsonResponse(200, { id: 'j1', state: 'canceled' }));
     const bridge = createHttpBridge({ origin: 'http://10.0.0.5:1235', token: 's3cret', fetch, openSocket: fakeSockets().open });
     await expect(bridge.invoke('jobs.cancel', { id: 'j1' })).resolves.toEqual({ id: 'j1', state: 'canceled' });
     const [url, init] = fetch.mock.calls[0]!;
-    expect(url).toBe('http://10.0.0.5:1235/api/jobs/j1');
-    expect(init).toMatchObject({ method: 'DELETE', headers: { authorization: 'Bearer s3cret' } });
+    expect(url).toBe('http://10.0.0.5:1235/api/invoke/jobs.cancel');
+    expect(init).toMatchObject({ method: 'POST', headers: { authorization: 'Bearer s3cret' }, body: '{"id":"j1"}' });
+  });
+
+  it('sends {} for a handler called with nothing', async () => {
+    const fetch = vi.fn().mockResolvedValue(jsonResponse(200, { owner: 'local', role: 'admin', maxPriority: 9 }));
+    const bridge = createHttpBridge({ origin: 'http://h', token: null, fetch, openSocket: fakeSockets().open });
+    await bridge.invoke('session.whoami', undefined);
+    expect(fetch.mock.calls[0]![1]).toMatchObject({ body: '{}' });
+    expect(fetch.mock.calls[0]![1].headers.authorization).toBeUndefined();
   });
 
   it('turns {error:{code,message}} into a BridgeError with the status', async () => {

@@ -1,13 +1,13 @@
 /**
- * The browser's bridge: each handler over its REST route, pushed events over one WebSocket
- * (`GET /api/ws`), the token sent as Bearer (and as `?token=` for the socket, which cannot
- * carry headers).
+ * The browser's bridge: every handler over the server's generic invoke route
+ * (`POST /api/invoke/<name>`, the args as the JSON body, the result as the answer), pushed
+ * events over one WebSocket (`GET /api/ws`), the token sent as Bearer (and as `?token=` for the
+ * socket, which cannot carry headers).
  */
 import type { EventName, HandlerArgs, HandlerName, HandlerResult, ServerEvents } from '../../../shared/contract';
 import type { AppBridge } from './app-bridge';
 import { BridgeError, errorFromBody } from './bridge-error';
 import { EventSocket, type OpenSocket } from './event-socket';
-import { planRequest, unwrapResponse } from './rest-routes';
 
 export interface HttpBridgeOptions {
   /** The server's origin, e.g. http://192.168.1.5:1235. */
@@ -20,6 +20,10 @@ export interface HttpBridgeOptions {
 }
 
 type AnyListener = (payload: unknown) => void;
+
+export function invokeUrl(origin: string, name: HandlerName): string {
+  return new URL(`/api/invoke/${encodeURIComponent(name)}`, origin).toString();
+}
 
 export function socketUrl(origin: string, token: string | null): string {
   const url = new URL('/api/ws', origin);
@@ -54,17 +58,11 @@ export function createHttpBridge(options: HttpBridgeOptions): AppBridge {
   const subscriberCount = (): number => [...listeners.values()].reduce((n, set) => n + set.size, 0);
 
   async function invoke<N extends HandlerName>(name: N, args: HandlerArgs<N>): Promise<HandlerResult<N>> {
-    const plan = planRequest(name, args);
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (plan.body !== undefined) headers['content-type'] = 'application/json';
+    const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
     let response: Response;
     try {
-      response = await options.fetch(new URL(plan.url, options.origin).toString(), {
-        method: plan.method,
-        headers,
-        body: plan.body,
-      });
+      response = await options.fetch(invokeUrl(options.origin, name), { method: 'POST', headers, body: JSON.stringify(args ?? {}) });
     } catch {
       throw new BridgeError('unreachable', `LM Queue at ${options.origin} is not answering`);
     }
@@ -76,7 +74,7 @@ export function createHttpBridge(options: HttpBridgeOptions): AppBridge {
       throw new BridgeError('internal', `the server answered HTTP ${response.status} with something that is not JSON`, response.status);
     }
     if (!response.ok) throw errorFromBody(response.status, body);
-    return unwrapResponse(name, body);
+    return body as HandlerResult<N>;
   }
 
   return {
