@@ -22,7 +22,8 @@ export default defineConfig({
   main: {
     build: {
       externalizeDeps: true,
-      lib: { entry: 'src/main/index.ts' },
+      // The WAL checkpoint thread is its own file, found next to the main bundle at run time.
+      lib: { entry: { index: 'src/main/index.ts', 'wal-checkpoint-worker': 'src/main/core/store/wal-checkpoint-worker.js' } },
     },
   },
   preload: {
