@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import secureJsonParse from 'secure-json-parse';
 import { httpErrorResponse } from '../api/http-adapter';
 import { isLmqError } from '../../shared/errors';
 import { ZodError } from 'zod';
@@ -52,7 +53,8 @@ export function registerErrorHandling(app: FastifyInstance, logger: Logger | und
 
 /**
  * JSON bodies: an empty body is "no arguments" rather than an error, and a malformed one is a 400
- * that says why. `__proto__` keys are refused, as Fastify's default parser does.
+ * that says why. Parsed by secure-json-parse, as Fastify's default parser is: `__proto__` and
+ * `constructor.prototype` keys are refused.
  */
 export function registerJsonParser(app: FastifyInstance, bodyLimit: number): void {
   // Bodies are JSON only: anything else is 415 rather than a string handed to a handler.
@@ -61,18 +63,11 @@ export function registerJsonParser(app: FastifyInstance, bodyLimit: number): voi
     const text = body as string;
     if (text.trim() === '') return done(null, undefined);
     try {
-      done(null, text.includes('"__proto__"') ? parseRefusingProto(text) : JSON.parse(text));
+      done(null, secureJsonParse(text) as unknown);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       const badRequest = Object.assign(new Error(`the request body is not valid JSON: ${reason}`), { statusCode: 400 });
       done(badRequest, undefined);
     }
-  });
-}
-
-function parseRefusingProto(text: string): unknown {
-  return JSON.parse(text, (key, value: unknown) => {
-    if (key === '__proto__') throw new Error('"__proto__" is not an allowed key');
-    return value;
   });
 }

@@ -95,6 +95,10 @@ describe('job API', () => {
 
     expect(await call(h, 'POST', '/api/jobs', { body: '{"kind": "chat",' })).toMatchObject({ status: 400, body: { error: { code: 'bad_request' } } });
     expect(await call(h, 'POST', '/api/jobs', { body: '{"__proto__": {"x": 1}}' })).toMatchObject({ status: 400 });
+    const polluting = JSON.stringify({ ...SUBMIT, metadata: { constructor: { prototype: { x: 1 } } } });
+    const refused = await call(h, 'POST', '/api/jobs', { body: polluting });
+    expect(refused).toMatchObject({ status: 400, body: { error: { code: 'bad_request' } } });
+    expect(refused.body.error.message).toContain('not valid JSON');
     const plain = await call(h, 'POST', '/api/jobs', { body: 'hello', headers: { 'content-type': 'text/plain' } });
     expect(plain).toMatchObject({ status: 415, body: { error: { code: 'unsupported_media_type' } } });
 
