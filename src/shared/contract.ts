@@ -9,9 +9,10 @@ import { combineDomains, type HandlerSpec } from './handlers/handler-spec';
 import { JOB_HANDLERS } from './handlers/job-handlers';
 import { QUEUE_HANDLERS } from './handlers/queue-handlers';
 import { SESSION_HANDLERS } from './handlers/session-handlers';
+import { STATS_HANDLERS } from './handlers/stats-handlers';
 import { TOKEN_HANDLERS } from './handlers/token-handlers';
 
-type HandlerSpecs = typeof SESSION_HANDLERS & typeof JOB_HANDLERS & typeof QUEUE_HANDLERS & typeof TOKEN_HANDLERS;
+type HandlerSpecs = typeof SESSION_HANDLERS & typeof JOB_HANDLERS & typeof QUEUE_HANDLERS & typeof TOKEN_HANDLERS & typeof STATS_HANDLERS;
 
 /** Every handler by name. Combined at start: a name declared by two domains throws here. */
 export const HANDLERS = combineDomains<HandlerSpec>([
@@ -19,6 +20,7 @@ export const HANDLERS = combineDomains<HandlerSpec>([
   ['jobs', JOB_HANDLERS],
   ['queue', QUEUE_HANDLERS],
   ['tokens', TOKEN_HANDLERS],
+  ['stats', STATS_HANDLERS],
 ]) as HandlerSpecs;
 
 export type HandlerName = keyof HandlerSpecs;

@@ -41,8 +41,8 @@ describe('dispatcher', () => {
     expect([...api.names].sort()).toEqual(
       [
         'backend.state', 'dispatch.pause', 'dispatch.resume', 'jobs.cancel', 'jobs.get', 'jobs.list', 'jobs.reprioritize',
-        'jobs.result', 'jobs.retry', 'jobs.submit', 'queue.snapshot', 'session.whoami', 'tokens.create', 'tokens.list',
-        'tokens.revoke',
+        'jobs.result', 'jobs.retry', 'jobs.submit', 'queue.snapshot', 'session.whoami', 'stats.throughput', 'tokens.create',
+        'tokens.list', 'tokens.revoke',
       ].sort(),
     );
     expect(api.has('jobs.get')).toBe(true);

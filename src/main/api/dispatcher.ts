@@ -1,4 +1,5 @@
 import type { Engine } from '../core/engine-api';
+import { ThroughputRecorder } from '../core/stats/throughput-history';
 import { HANDLER_NAMES, HANDLERS, isHandlerName, type HandlerInput, type HandlerName, type HandlerResult } from '../../shared/contract';
 import { LmqError } from '../../shared/errors';
 import { combineDomains } from '../../shared/handlers/handler-spec';
@@ -8,6 +9,7 @@ import type { DomainHandlers, HandlerRun } from './handler-definition';
 import { jobHandlers } from './job-handlers';
 import { queueHandlers } from './queue-handlers';
 import { sessionHandlers } from './session-handlers';
+import { statsHandlers } from './stats-handlers';
 import { tokenHandlers } from './token-handlers';
 
 /**
@@ -31,12 +33,18 @@ export function combineHandlers(domains: ReadonlyArray<readonly [domain: string,
   return combineDomains<unknown>(domains);
 }
 
-function domainsOf(engine: Engine) {
+/** What handlers read beyond the engine; a host that records nothing answers an empty record. */
+export interface DispatcherServices {
+  throughput?: ThroughputRecorder;
+}
+
+function domainsOf(engine: Engine, services: DispatcherServices = {}) {
   return [
     ['session', sessionHandlers()],
     ['jobs', jobHandlers(engine)],
     ['queue', queueHandlers(engine)],
     ['tokens', tokenHandlers(engine)],
+    ['stats', statsHandlers(services.throughput ?? new ThroughputRecorder())],
   ] as const;
 }
 
@@ -46,8 +54,8 @@ type AssertTrue<T extends true> = T;
 /** Stops compiling when the contract gains a handler that no domain implements. */
 export type EveryHandlerRegistered = AssertTrue<[Exclude<HandlerName, Registered>] extends [never] ? true : false>;
 
-function implementations(engine: Engine): { [N in HandlerName]: HandlerRun<N> } {
-  const combined = combineHandlers(domainsOf(engine));
+function implementations(engine: Engine, services: DispatcherServices): { [N in HandlerName]: HandlerRun<N> } {
+  const combined = combineHandlers(domainsOf(engine, services));
   for (const name of HANDLER_NAMES) {
     if (!Object.hasOwn(combined, name)) throw new Error(`handler "${name}" is declared but no domain implements it`);
   }
@@ -57,8 +65,8 @@ function implementations(engine: Engine): { [N in HandlerName]: HandlerRun<N> } 
   return combined as { [N in HandlerName]: HandlerRun<N> };
 }
 
-export function createDispatcher(engine: Engine): Dispatcher {
-  const runs = implementations(engine);
+export function createDispatcher(engine: Engine, services: DispatcherServices = {}): Dispatcher {
+  const runs = implementations(engine, services);
 
   function run<N extends HandlerName>(name: N, args: HandlerInput<N>, caller: CallerContext): HandlerResult<N> {
     if (HANDLERS[name].access === 'admin') requireAdmin(caller, `call ${name}`);

@@ -3,12 +3,13 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyCors from '@fastify/cors';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
-import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createDispatcher, type Dispatcher } from '../api/dispatcher';
 import type { Engine } from '../core/engine-api';
-import { registerAuth } from './auth';
+import { recordEngineThroughput, ThroughputRecorder } from '../core/stats/throughput-history';
+import { requireCaller } from './auth';
 import { registerDrainingGuard, type ServerPhase } from './draining';
 import { registerErrorHandling, registerJsonParser } from './error-handling';
 import { EventHub } from './event-hub';
@@ -19,7 +20,7 @@ import { RateLimiter } from './rate-limiter';
 import { registerApiRoutes } from './routes/api-routes';
 import { registerEventRoutes } from './routes/event-routes';
 import { registerOpenAiRoutes } from './routes/openai-routes';
-import { registerSystemRoutes } from './routes/system-routes';
+import { registerHealthRoute, registerMetricsRoute } from './routes/system-routes';
 import { LMQ_VERSION } from './version';
 import { registerWebUi } from './web-ui';
 
@@ -97,9 +98,10 @@ async function buildApp(options: ServerOptions, parts: ServerParts): Promise<Fas
       void (reply as FastifyReply).code(400).send({ error: { code: 'bad_request', message: error.message } });
     },
   });
-  // Route schemas are documentation: the dispatcher validates (the same way for every transport)
-  // and responses are plain JSON.
-  app.setValidatorCompiler(() => (data) => ({ value: data }));
+  // Requests are validated here, once, with the zod schemas their routes declare.
+  app.setValidatorCompiler(validatorCompiler);
+  // Answers are ours, not the client's: their schemas document them (the contract test checks
+  // them) rather than being checked again on every response.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   registerErrorHandling(app, logger, bodyLimit);
   registerJsonParser(app, bodyLimit);
@@ -126,12 +128,16 @@ async function buildApp(options: ServerOptions, parts: ServerParts): Promise<Fas
 
   registerDrainingGuard(app, parts.phase);
   const { engine, hub, connections, dispatcher, metrics, rateLimiter } = parts;
-  registerAuth(app, { tokens: engine.tokens, requireAuth: options.requireAuth ?? false, rateLimiter });
-  const draining = () => parts.phase() !== 'serving';
-  registerSystemRoutes(app, { engine, metrics, version: parts.version });
-  registerOpenAiRoutes(app, { engine, hub, connections });
-  registerApiRoutes(app, { dispatcher, draining });
-  registerEventRoutes(app, { hub, connections, dispatcher, draining, rateLimiter });
+  registerHealthRoute(app, { engine, version: parts.version });
+  // Everything that reads or changes the queue, behind the auth hook this plugin owns.
+  await app.register(async (scope) => {
+    requireCaller(scope, { tokens: engine.tokens, requireAuth: options.requireAuth ?? false, rateLimiter });
+    const draining = () => parts.phase() !== 'serving';
+    registerMetricsRoute(scope, { metrics });
+    registerOpenAiRoutes(scope, { engine, hub, connections });
+    registerApiRoutes(scope, { dispatcher });
+    registerEventRoutes(scope, { hub, connections, dispatcher, draining, rateLimiter });
+  });
   await registerWebUi(app, options.webRoot);
   return app;
 }
@@ -153,12 +159,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (options.adminToken) options.engine.tokens.ensureAdmin(ADMIN_TOKEN_NAME, options.adminToken);
   let phase: ServerPhase = 'serving';
   const hub = new EventHub(options.engine, (error) => options.logger?.warn({ err: error }, 'event listener failed'));
+  // The LM Studio tab's last hour is kept here, so a page opened now sees it too.
+  const throughput = new ThroughputRecorder();
+  const stopRecording = recordEngineThroughput(options.engine, throughput);
   const parts: ServerParts = {
     engine: options.engine,
     hub,
     connections: new LiveConnections(options.heartbeatMs ?? 10_000),
     rateLimiter: new RateLimiter(),
-    dispatcher: createDispatcher(options.engine),
+    dispatcher: createDispatcher(options.engine, { throughput }),
     metrics: createMetrics(options.engine, hub),
     phase: () => phase,
     version: options.version ?? LMQ_VERSION,
@@ -167,6 +176,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const stopRevoking = options.engine.tokens.onRevoked((name) => parts.connections.revokeToken(name));
   const release = () => {
     stopRevoking();
+    stopRecording();
     parts.connections.shutdownAll();
     parts.metrics.close();
     hub.close();

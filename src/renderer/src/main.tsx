@@ -9,8 +9,6 @@ import { StoresProvider } from './ui/stores-context';
 import './styles/theme.css';
 import './styles/app.css';
 
-const SAMPLE_EVERY_MS = 5_000;
-
 const stores = createAppStores(initBridge());
 wireServerEvents(stores);
 
@@ -24,7 +22,6 @@ const unwatchReady = stores.queue.store.subscribe((state) => {
 void stores.session.load();
 void stores.queue.start();
 void stores.backend.load().catch(() => {});
-setInterval(() => stores.backend.sample(), SAMPLE_EVERY_MS);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -5,6 +5,7 @@ import { createHistoryController, type HistoryController } from './history-store
 import { createQueueController, type QueueController } from './queue-store';
 import { createSessionController, type SessionController } from './session-store';
 import { createSubmitController, type SubmitController } from './submit-store';
+import { createThroughputController, type ThroughputController } from './throughput-store';
 import { createTokenController, type TokenController } from './token-store';
 
 export interface AppStores {
@@ -15,6 +16,7 @@ export interface AppStores {
   history: HistoryController;
   submit: SubmitController;
   tokens: TokenController;
+  throughput: ThroughputController;
 }
 
 export function createAppStores(bridge: AppBridge): AppStores {
@@ -26,5 +28,6 @@ export function createAppStores(bridge: AppBridge): AppStores {
     history: createHistoryController(bridge),
     submit: createSubmitController(bridge),
     tokens: createTokenController(bridge),
+    throughput: createThroughputController(bridge),
   };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { BackendState } from '../../../shared/backend';
 import type { Bridge, HandlerArgs, HandlerName, HandlerResult } from '../../../shared/contract';
 import type { Job, ListJobsQuery } from '../../../shared/job';
 import type { QueueSnapshot, QueueSnapshotQuery } from '../../../shared/queue';
@@ -21,7 +22,7 @@ function fakeQueue(queued: number) {
     queued: state.queued.slice(Number(offset), Number(offset) + Number(limit)),
     offset: Number(offset),
     counts: makeCounts(state.queued.length, state.running.length),
-    backend: { url: 'u', status: 'up', loadedModel: null, slots: 1, models: [], lastError: null, since: '', retryAt: null },
+    backend: { url: 'u', status: 'up', loadedModel: null, resident: [], canLoadAlongside: true, slots: 1, models: [], lastError: null, since: '', retryAt: null } as BackendState,
     paused: false,
     version: state.version,
     generatedAt: '',

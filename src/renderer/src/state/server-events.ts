@@ -10,10 +10,7 @@ export function wireServerEvents(stores: AppStores): () => void {
       history.onJob(job);
       backend.onJob(job);
     }),
-    bridge.subscribe('queue.changed', (change) => {
-      queue.onQueueChanged(change);
-      backend.onCounts(change.counts);
-    }),
+    bridge.subscribe('queue.changed', (change) => queue.onQueueChanged(change)),
     bridge.subscribe('backend.changed', (state) => backend.setBackend(state)),
     // Events missed while the link was down: read everything again once it is back.
     bridge.onConnectionChange((connected) => {

@@ -61,10 +61,10 @@ export function HistoryTab() {
                   <th>State</th>
                   <th>Job</th>
                   <th>Owner</th>
-                  <th>Model</th>
-                  <th>Queued at</th>
+                  <th className="col--optional">Model</th>
+                  <th className="col--optional">Queued at</th>
                   <th>Ran</th>
-                  <th>Tokens out</th>
+                  <th className="col--optional">Tokens out</th>
                 </tr>
               </thead>
               <tbody>
@@ -87,10 +87,10 @@ export function HistoryTab() {
                       <JobId id={job.id} />
                     </td>
                     <td>{job.owner}</td>
-                    <td>{job.model}</td>
-                    <td>{formatClockTime(job.createdAt)}</td>
+                    <td className="col--optional">{job.model}</td>
+                    <td className="col--optional">{formatClockTime(job.createdAt)}</td>
                     <td>{elapsedBetween(job.startedAt, job.finishedAt) ?? '—'}</td>
-                    <td>{job.usage?.completionTokens ?? '—'}</td>
+                    <td className="col--optional">{job.usage?.completionTokens ?? '—'}</td>
                   </tr>
                 ))}
               </tbody>

@@ -12,7 +12,10 @@ export interface ChartSeries {
 
 interface Props {
   title: string;
+  /** Seconds since the epoch. */
   times: number[];
+  /** The x range shown, in seconds since the epoch, however few points there are. */
+  range: [from: number, to: number];
   series: ChartSeries[];
   height?: number;
   /** Formats y axis values, e.g. tokens/s. */
@@ -24,10 +27,20 @@ function cssVar(name: string, fallback: string): string {
   return value || fallback;
 }
 
-const clockTime = (seconds: number): string =>
-  new Date(seconds * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+/** Time of day at the tick spacing uPlot chose: seconds only when ticks are under a minute apart, so no label repeats. */
+export function timeTickLabels(ticks: number[], spacingSeconds: number): string[] {
+  const format: Intl.DateTimeFormatOptions =
+    spacingSeconds < 60 ? { hour: '2-digit', minute: '2-digit', second: '2-digit' } : { hour: '2-digit', minute: '2-digit' };
+  return ticks.map((seconds) => new Date(seconds * 1000).toLocaleTimeString([], format));
+}
 
-function buildOptions(width: number, height: number, series: ChartSeries[], unit: string | undefined): uPlot.Options {
+function buildOptions(
+  width: number,
+  height: number,
+  series: ChartSeries[],
+  unit: string | undefined,
+  range: () => [number, number],
+): uPlot.Options {
   const text = cssVar('--text-muted', '#666');
   const grid = cssVar('--border', '#ddd');
   const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
@@ -36,9 +49,9 @@ function buildOptions(width: number, height: number, series: ChartSeries[], unit
     height,
     legend: { show: true, live: false },
     cursor: { drag: { x: false, y: false } },
-    scales: { x: { time: true }, y: { range: (_u, min, max) => [0, Math.max(1, max, min)] } },
+    scales: { x: { time: true, range }, y: { range: (_u, min, max) => [0, Math.max(1, max, min)] } },
     axes: [
-      { ...axis, space: 90, values: (_u, ticks) => ticks.map(clockTime) },
+      { ...axis, space: 90, values: (_u, ticks, _axis, _space, spacing) => timeTickLabels(ticks, spacing) },
       { ...axis, size: 48, values: (_u, ticks) => ticks.map((v) => `${v}${unit ?? ''}`) },
     ],
     series: [
@@ -51,19 +64,19 @@ function buildOptions(width: number, height: number, series: ChartSeries[], unit
   };
 }
 
-export function TimeSeriesChart({ title, times, series, height = 200, unit }: Props) {
+export function TimeSeriesChart({ title, times, range, series, height = 200, unit }: Props) {
   const hostRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
   const data: uPlot.AlignedData = [times, ...series.map((s) => s.values)];
-  const latest = useRef({ data, series });
-  latest.current = { data, series };
+  const latest = useRef({ data, series, range });
+  latest.current = { data, series, range };
   const shape = series.map((s) => `${s.label}:${s.colorVar}`).join('|');
 
   useEffect(() => {
     const host = hostRef.current;
     if (!host) return;
     const build = (): uPlot =>
-      new uPlot(buildOptions(host.clientWidth || 600, height, latest.current.series, unit), latest.current.data, host);
+      new uPlot(buildOptions(host.clientWidth || 600, height, latest.current.series, unit, () => latest.current.range), latest.current.data, host);
     plotRef.current = build();
     const resize = new ResizeObserver(() => plotRef.current?.setSize({ width: host.clientWidth || 600, height }));
     resize.observe(host);

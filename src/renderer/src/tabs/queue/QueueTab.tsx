@@ -11,14 +11,29 @@ import { firstQueuedIndex, hasSearchFilter, queueRowAt, queueRowCount } from '..
 import { canManageJob } from '../../state/session-store';
 import { notify } from '../../ui/notices';
 import { useNow, useSlice, useStores } from '../../ui/stores-context';
+import { useMediaQuery } from '../../ui/use-media-query';
 import { Banner, EmptyState } from '../../ui/widgets';
 import { QueueRowPlaceholder, QueueRowView } from './QueueRowView';
 import { QueueToolbar } from './QueueToolbar';
 
 const ROW_HEIGHT = 56;
+/** Under this width (app.css agrees) a row is two lines, like a card: see `.queue-row` there. */
+const COMPACT_QUERY = '(max-width: 600px)';
+const COMPACT_ROW_HEIGHT = 92;
 export const QUEUE_FILTER_INPUT_ID = 'queue-owner-filter';
 
-const COLUMNS = ['Position', 'Job', 'Owner', 'Model', 'Priority', 'Lane', 'Age', 'ETA and progress', ''];
+/** Header labels, each with its cell's class so narrow layouts hide the same columns. */
+const COLUMNS = [
+  ['Position', 'position'],
+  ['Job', 'job'],
+  ['Owner', 'owner'],
+  ['Model', 'model'],
+  ['Priority', 'priority'],
+  ['Lane', 'lane'],
+  ['Age', 'age'],
+  ['ETA and progress', 'eta'],
+  ['', 'actions'],
+] as const;
 
 function QueueEmpty() {
   const { bridge } = useStores();
@@ -37,16 +52,18 @@ export function QueueTab() {
   const caller = useSlice(session.store, (s) => s.caller);
   const now = useNow(1000);
   const scrollRef = useRef<HTMLDivElement>(null);
+  const rowHeight = useMediaQuery(COMPACT_QUERY) ? COMPACT_ROW_HEIGHT : ROW_HEIGHT;
 
   const count = queueRowCount(state);
   const virtualizer = useVirtualizer({
     count,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
+    estimateSize: () => rowHeight,
     overscan: 12,
     getItemKey: (index) => queueRowAt(state, index)?.job.id ?? `slot-${index}`,
   });
   const items = virtualizer.getVirtualItems();
+  useEffect(() => virtualizer.measure(), [virtualizer, rowHeight]);
 
   // Tell the store which queued rows are on screen so it reads those pages.
   const firstItem = items[0]?.index ?? 0;
@@ -85,8 +102,8 @@ export function QueueTab() {
       {state.error ? <Banner tone="error" title="Could not read the queue.">{state.error}</Banner> : null}
       <div className="queue-table" role="table" aria-label="Jobs in dispatch order" aria-rowcount={count}>
         <div className="queue-row queue-row--header" role="row">
-          {COLUMNS.map((label, i) => (
-            <div key={i} className="cell" role="columnheader">
+          {COLUMNS.map(([label, cell]) => (
+            <div key={cell} className={`cell cell--${cell}`} role="columnheader">
               {label}
             </div>
           ))}

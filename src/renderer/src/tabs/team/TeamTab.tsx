@@ -106,10 +106,10 @@ export function TeamTab() {
                   <th>Name</th>
                   <th>Role</th>
                   <th>Highest priority</th>
-                  <th>Requests / min</th>
-                  <th>Queued at most</th>
-                  <th>Created</th>
-                  <th>Last used</th>
+                  <th className="col--optional">Requests / min</th>
+                  <th className="col--optional">Queued at most</th>
+                  <th className="col--optional">Created</th>
+                  <th className="col--optional">Last used</th>
                   <th />
                 </tr>
               </thead>
@@ -119,10 +119,10 @@ export function TeamTab() {
                     <td className="mono">{token.name}</td>
                     <td>{token.role}</td>
                     <td>{priorityLabel(token.maxPriority)}</td>
-                    <td>{token.requestsPerMinute ?? 'no limit'}</td>
-                    <td>{token.maxQueued ?? 'default'}</td>
-                    <td>{ageInWords(token.createdAt, now)}</td>
-                    <td>{token.lastUsedAt ? ageInWords(token.lastUsedAt, now) : 'never'}</td>
+                    <td className="col--optional">{token.requestsPerMinute ?? 'no limit'}</td>
+                    <td className="col--optional">{token.maxQueued ?? 'default'}</td>
+                    <td className="col--optional">{ageInWords(token.createdAt, now)}</td>
+                    <td className="col--optional">{token.lastUsedAt ? ageInWords(token.lastUsedAt, now) : 'never'}</td>
                     <td>
                       <button
                         type="button"

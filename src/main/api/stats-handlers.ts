@@ -1,0 +1,8 @@
+import type { ThroughputRecorder } from '../core/stats/throughput-history';
+import type { DomainHandlers } from './handler-definition';
+
+export function statsHandlers(throughput: ThroughputRecorder) {
+  return {
+    'stats.throughput': (query) => throughput.read(query.since),
+  } satisfies DomainHandlers;
+}
