@@ -3,7 +3,6 @@
  * turned into the request LM Studio receives. Add a kind here (and to JOB_KINDS) to extend.
  */
 import type { JobKind } from '../../../shared/job';
-import { copyWith } from '../../../shared/copy-with';
 import { LmqError } from '../../../shared/errors';
 
 export interface JobKindDefinition {
@@ -90,7 +89,7 @@ export const JOB_KIND_DEFINITIONS: Record<JobKind, JobKindDefinition> = { chat, 
 
 /** The body LM Studio receives: the caller's request, our fields removed, the job's model. */
 export function backendBody(input: Record<string, unknown>, model: string): Record<string, unknown> {
-  const body: Record<string, unknown> = copyWith(input, { model });
+  const body: Record<string, unknown> = { ...input, model };
   for (const field of OWN_FIELDS) delete body[field];
   return body;
 }

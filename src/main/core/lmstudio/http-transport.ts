@@ -7,7 +7,6 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { urlToHttpOptions } from 'node:url';
-import { copyWith } from '../../../shared/copy-with';
 
 /** Well above any slot count LM Studio runs: a request queued inside the agent would wait unseen. */
 const MAX_SOCKETS = 64;
@@ -51,7 +50,7 @@ export function createHttpTransport(baseUrl: string): HttpTransport {
         return;
       }
       const body = init.body === undefined ? undefined : Buffer.from(init.body);
-      const headers = body === undefined ? init.headers : copyWith(init.headers, { 'content-length': String(body.length) });
+      const headers = body === undefined ? init.headers : { ...init.headers, 'content-length': String(body.length) };
       const req = request({ protocol, hostname, port, auth, agent, method: init.method, path: basePath + path, headers });
       const onAbort = (): void => {
         req.destroy(abortReason(signal));

@@ -5,7 +5,6 @@
  */
 import { createParser } from 'eventsource-parser';
 import type { IncomingMessage } from 'node:http';
-import { copyWith } from '../../../shared/copy-with';
 import type { Usage } from '../../../shared/job';
 import type { BackendRequest, RunCallbacks, RunOutcome, RunStats } from '../backend';
 import { BackendError } from './errors';
@@ -68,9 +67,9 @@ export async function runRequest(ctx: RunContext, request: BackendRequest, callb
 
 /** The caller's OpenAI body, pointed at the model, streaming with usage where we stream. */
 function outgoingBody(request: BackendRequest, stream: boolean): Record<string, unknown> {
-  if (!stream) return copyWith(request.body, { model: request.model });
+  if (!stream) return { ...request.body, model: request.model };
   const streamOptions = typeof request.body.stream_options === 'object' && request.body.stream_options !== null ? request.body.stream_options : {};
-  return copyWith(request.body, { model: request.model, stream: true, stream_options: copyWith(streamOptions, { include_usage: true }) });
+  return { ...request.body, model: request.model, stream: true, stream_options: { ...streamOptions, include_usage: true } };
 }
 
 async function consumeStream(
