@@ -1,23 +1,15 @@
 #!/usr/bin/env node
 // `npm start [-- args]`: the desktop app where Electron can run; elsewhere the headless server
 // with the web UI (args go to it, e.g. `npm start -- --host 0.0.0.0 --port 1235`).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isStale } from './build-outputs.mjs';
+import { buildWhenStale, DESKTOP_APP, WEB_UI } from './build-outputs.mjs';
 import { electronBinary } from './electron-binary.mjs';
 import { localBin } from './local-bin.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const fromRoot = (...parts) => parts.map((p) => path.join(root, p));
-
-function build([name, ...buildArgs], output, sources) {
-  if (!isStale(path.join(root, output), fromRoot(...sources))) return;
-  const [node, script] = localBin(name);
-  const result = spawnSync(node, [script, ...buildArgs], { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) process.exit(result.status ?? 1);
-}
 
 /** Runs `command` in the foreground, passing on Ctrl-C / SIGTERM, and exits with its code. */
 function runForeground(command, commandArgs) {
@@ -26,13 +18,18 @@ function runForeground(command, commandArgs) {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
+function buildOrExit(target) {
+  const status = buildWhenStale(target);
+  if (status !== 0) process.exit(status);
+}
+
 const electron = electronBinary();
 if ('path' in electron) {
-  build(['electron-vite', 'build', '--logLevel', 'warn'], 'out/main/index.js', ['src', 'electron.vite.config.ts', 'package.json']);
+  buildOrExit(DESKTOP_APP);
   runForeground(electron.path, [root, ...args]);
 } else {
   console.log(`Electron isn't available here (${electron.missing}), so this starts the headless server with the web UI instead.`);
-  build(['vite', 'build', '--config', 'vite.web.config.ts', '--logLevel', 'warn'], 'dist-web/index.html', ['src/renderer', 'src/shared', 'vite.web.config.ts']);
+  buildOrExit(WEB_UI);
   const [node, tsx] = localBin('tsx');
   runForeground(node, [tsx, 'src/main/headless.ts', ...args]);
 }

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { writeResult } from '../report/results-store';
 import { writeSummary } from '../report/summary';
 import { runBullmqComparison } from './bullmq-comparison';
+import { ensureRedisServer } from './redis-server';
 
 const { values } = parseArgs({
   options: {
@@ -17,6 +18,7 @@ const { values } = parseArgs({
   },
 });
 
+if (!ensureRedisServer((line) => console.error(line))) process.exit(1);
 const result = await runBullmqComparison({
   quick: values.quick,
   jobs: values.jobs === undefined ? undefined : Number(values.jobs),

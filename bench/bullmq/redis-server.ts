@@ -4,12 +4,21 @@
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { commandOnPath, ensureAptPackage } from '../../scripts/apt-package.mjs';
 import { waitForExit } from '../../tools/child-process';
 
 export interface RedisServer {
   port: number;
   version: string;
   stop(): Promise<void>;
+}
+
+/**
+ * Whether redis-server can run: on PATH, or just installed with apt-get (when root). Otherwise
+ * this logs the command to install it and answers false, so the caller can skip the comparison.
+ */
+export function ensureRedisServer(log: (line: string) => void, searchPath = process.env.PATH): boolean {
+  return ensureAptPackage({ pkg: 'redis-server', isPresent: () => commandOnPath('redis-server', searchPath), label: 'bullmq', log });
 }
 
 export function freeLoopbackPort(): Promise<number> {
