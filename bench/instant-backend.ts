@@ -8,8 +8,10 @@ export function instantBackend(models: string[], slots: number): Backend {
     url: 'instant://',
     status: 'up',
     loadedModel: loaded,
+    resident: loaded === null ? [] : [{ model: loaded, instanceId: loaded, parallel: slots, contextLength: null, sizeBytes: null }],
+    canLoadAlongside: true,
     slots,
-    models: models.map((id) => ({ id, type: 'llm', loaded: id === loaded, parallel: slots })),
+    models: models.map((id) => ({ id, type: 'llm', loaded: id === loaded, parallel: slots, sizeBytes: null })),
     lastError: null,
     since: new Date(0).toISOString(),
     retryAt: null,
@@ -24,6 +26,9 @@ export function instantBackend(models: string[], slots: number): Backend {
     },
     async loadModel(model: string) {
       loaded = model;
+    },
+    async unloadModel(model: string) {
+      if (loaded === model) loaded = null;
     },
     state,
     subscribe: () => () => {},

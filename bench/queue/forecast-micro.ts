@@ -4,6 +4,7 @@ import { ServiceModel } from '../../src/main/core/eta/service-model';
 import { FairShare } from '../../src/main/core/scheduler/fair-share';
 import { laneCaps } from '../../src/main/core/scheduler/limits';
 import { QueueIndex } from '../../src/main/core/scheduler/queue-index';
+import { modelViewOf } from '../../src/main/core/scheduler/resident-set';
 import { LANES } from '../../src/shared/job';
 
 const size = Number(process.argv[2] ?? 100_000);
@@ -31,7 +32,7 @@ for (let i = 0; i < size; i++) {
   );
 }
 const params = { slots: 4, laneCaps: laneCaps(4), maxRunningPerOwner: null, agingMs: 60_000, switchBoundMs: 60_000 };
-const run = () => forecast({ index, running: [], models: { active: 'm1', activeSince: now, loading: false, switchingTo: null }, fair: new FairShare(), params, service: new ServiceModel(), now });
+const run = () => forecast({ index, running: [], models: modelViewOf({ resident: { m1: 4 }, roomMadeAt: now }), fair: new FairShare(), params, service: new ServiceModel(), now });
 for (let i = 0; i < 2; i++) run();
 const times: number[] = [];
 for (let i = 0; i < 9; i++) {

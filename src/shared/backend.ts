@@ -6,17 +6,38 @@ export const ModelInfoSchema = z.object({
   id: z.string(),
   type: z.string().nullable(),
   loaded: z.boolean(),
-  /** Parallel slots of the loaded instance, when LM Studio reports it. */
+  /** Parallel slots of its loaded instances together, when LM Studio reports them. */
   parallel: z.number().int().positive().nullable(),
+  /** Size on disk (≈ memory when loaded), when LM Studio reports it. */
+  sizeBytes: z.number().nonnegative().nullable(),
 });
 export type ModelInfo = z.infer<typeof ModelInfoSchema>;
+
+/** One loaded instance in LM Studio's memory. */
+export const ResidentInstanceSchema = z.object({
+  model: z.string(),
+  instanceId: z.string(),
+  /** Its own parallel slots (LM Studio's "Max Concurrent Predictions"), when reported. */
+  parallel: z.number().int().positive().nullable(),
+  contextLength: z.number().int().positive().nullable(),
+  sizeBytes: z.number().nonnegative().nullable(),
+});
+export type ResidentInstance = z.infer<typeof ResidentInstanceSchema>;
 
 /** What we know about LM Studio right now. */
 export const BackendStateSchema = z.object({
   url: z.string(),
   status: z.enum(BACKEND_STATUSES),
+  /** The first resident LLM (else the first resident model): for displays that show one. */
   loadedModel: z.string().nullable(),
-  /** Slots we dispatch into: the configured limit, else what LM Studio reports, else the default. */
+  /** Every loaded instance: the resident set the scheduler dispatches to. */
+  resident: z.array(ResidentInstanceSchema),
+  /**
+   * Whether LM Queue can load a model beside the others (LM Studio's REST load endpoint). Without
+   * it, a model loads just in time and LM Studio's auto-evict may drop another.
+   */
+  canLoadAlongside: z.boolean(),
+  /** Slots we dispatch into: the configured limit, else what the resident instances report, else the default. */
   slots: z.number().int().positive(),
   models: z.array(ModelInfoSchema),
   lastError: z.string().nullable(),

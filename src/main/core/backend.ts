@@ -2,9 +2,9 @@
  * What the engine needs from LM Studio. The real implementation is `lmstudio/client.ts`;
  * tests drive the engine with a fake that satisfies the same interface.
  *
- * The engine, not the backend, decides what is in flight: it never calls `run` for a model
- * other than the loaded one, never calls `loadModel` while requests are in flight, and never
- * exceeds `state().slots` concurrent runs.
+ * The engine, not the backend, decides what is in flight and what is loaded: it calls `run` only
+ * for a resident model (or one it just loaded), never unloads a model with requests in flight,
+ * never has two loads or unloads under way at once, and never exceeds `state().slots` concurrent runs.
  */
 import type { BackendState } from '../../shared/backend';
 import type { JobKind, Usage } from '../../shared/job';
@@ -45,8 +45,13 @@ export interface RunOutcome {
 export interface Backend {
   /** Sends one request. Throws `BackendError` on failure; honours `signal`. */
   run(request: BackendRequest, callbacks: RunCallbacks): Promise<RunOutcome>;
-  /** Makes `model` the loaded one (explicit load where LM Studio supports it). */
+  /**
+   * Makes `model` resident beside what is loaded: LM Studio's load endpoint where it has one, else a
+   * first request (just in time). Does nothing when it is resident already (never a second instance).
+   */
   loadModel(model: string, signal: AbortSignal): Promise<void>;
+  /** Unloads every instance of `model` (only where `state().canLoadAlongside`). */
+  unloadModel(model: string, signal: AbortSignal): Promise<void>;
   state(): BackendState;
   subscribe(listener: (state: BackendState) => void): () => void;
   /** Re-reads model state now. */

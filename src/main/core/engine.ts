@@ -119,6 +119,8 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     instanceId: randomUUID(),
     retryBaseMs: config.retryBaseMs ?? 1_000,
     retryMaxMs: config.retryMaxMs ?? 60_000,
+    modelMemoryBytes: config.modelMemoryBytes ?? null,
+    pinnedModels: config.pinnedModels ?? [],
     sinks: (seq) => sinks.get(seq) ?? [],
     onJobChanged: (seq) => {
       jobChanged(seq);
@@ -207,8 +209,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
 
   const unsubscribeBackend = backend.subscribe((state: BackendState) => {
     emitter.emit('backend.changed', state);
-    dispatcher.adoptLoadedModel(state.loadedModel);
-    dispatcher.wake();
+    dispatcher.backendChanged(state);
     publisher.queueChanged();
   });
 

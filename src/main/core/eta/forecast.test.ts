@@ -1,51 +1,74 @@
 /**
- * The forecast is a tuned simulation (cursors, per-owner accounts, a typed-array heap, skipping
- * `decide` while every slot is busy). Here it must agree, job for job, with the plainest
- * simulation of the dispatcher: `decide` over the queue's own buckets with a real FairShare.
+ * The forecast is a tuned simulation (cursors, per-owner accounts, a heap over arrays). Here it
+ * must agree, job for job, with the plainest simulation of the dispatcher: `decide` over the
+ * queue's own buckets with a real FairShare, loads taking their learned time beside running work.
+ * The plain simulation also checks the resident set's promises at every step.
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { LANES } from '../../../shared/job';
 import { FairShare, serviceCost } from '../scheduler/fair-share';
 import { laneCaps } from '../scheduler/limits';
-import { decide, emptyRunningView, markServed, type ModelView, type PolicyParams } from '../scheduler/policy';
+import { countModel, decide, emptyRunningView, markServed, type ModelView, type PolicyParams } from '../scheduler/policy';
 import { QueueIndex } from '../scheduler/queue-index';
+import { copyModelView, modelViewOf, usedBytes } from '../scheduler/resident-set';
 import type { QueuedEntry } from '../store/job-record';
 import { forecast } from './forecast';
 import { ServiceModel } from './service-model';
 
 const NOW = 1_000_000;
 
+interface Reference {
+  order: { seq: number; startAt: number }[];
+  violations: string[];
+  rejected: number;
+}
+
 /** What the dispatcher would do with instant bookkeeping and estimated service times. */
-function referenceOrder(entries: QueuedEntry[], params: PolicyParams, start: ModelView, service: ServiceModel): { seq: number; startAt: number }[] {
+function referenceOrder(entries: QueuedEntry[], params: PolicyParams, start: ModelView, service: ServiceModel): Reference {
   const index = new QueueIndex();
   for (const e of entries) index.add({ ...e }, NOW);
   const fair = new FairShare();
   const running = emptyRunningView();
-  const models = { ...start };
-  const finishes: { at: number; lane: QueuedEntry['lane']; owner: string }[] = [];
+  const models = copyModelView(start);
+  const finishes: { at: number; lane: QueuedEntry['lane']; owner: string; model: string }[] = [];
   const order: { seq: number; startAt: number }[] = [];
+  const violations: string[] = [];
+  let load: { model: string; at: number } | null = null;
+  let rejected = 0;
   let t = NOW;
-  const finishOne = (): boolean => {
-    if (finishes.length === 0) return false;
+  const advance = (): boolean => {
     finishes.sort((a, b) => a.at - b.at);
-    const done = finishes.shift()!;
+    if (load !== null && load.at <= (finishes[0]?.at ?? Infinity)) {
+      t = Math.max(t, load.at);
+      models.resident.set(load.model, models.slotsIfLoaded(load.model));
+      models.busy = false;
+      models.roomMadeAt = t;
+      load = null;
+      return true;
+    }
+    const done = finishes.shift();
+    if (!done) return false;
     t = Math.max(t, done.at);
     running.total--;
     running.byLane[done.lane]--;
     running.byOwner.set(done.owner, running.byOwner.get(done.owner)! - 1);
+    countModel(running, done.model, -1);
+    models.lastUsedAt.set(done.model, t);
     return true;
   };
   const drain = {
-    lastFinishAt: () => Math.max(...finishes.map((f) => f.at)),
+    lastFinishAt: (victims: readonly string[]) => Math.max(...finishes.filter((f) => victims.includes(f.model)).map((f) => f.at)),
     serviceMs: (bucket: { entry: QueuedEntry }) => service.estimate(bucket.entry).serviceMs,
   };
   for (;;) {
     const decision = decide(index.activeBuckets(), running, models, fair, params, t, drain);
     if (decision.type === 'run' || decision.type === 'backfill') {
-      models.switchingTo = decision.type === 'backfill' ? decision.model : null;
       const bucket = decision.candidate;
       const entry = bucket.entry;
+      const slots = models.resident.get(entry.model);
+      if (slots === undefined) violations.push(`ran ${entry.model}, not resident`);
+      else if ((running.byModel.get(entry.model) ?? 0) >= slots) violations.push(`over ${entry.model}'s ${slots} slots`);
       markServed(bucket, t);
       index.remove(entry.seq);
       const estimate = service.estimate(entry);
@@ -54,24 +77,65 @@ function referenceOrder(entries: QueuedEntry[], params: PolicyParams, start: Mod
       running.total++;
       running.byLane[entry.lane]++;
       running.byOwner.set(entry.owner, (running.byOwner.get(entry.owner) ?? 0) + 1);
-      finishes.push({ at: t + estimate.serviceMs, lane: entry.lane, owner: entry.owner });
-    } else if (decision.type === 'switch') {
-      t += service.loadMs(decision.model);
-      models.active = decision.model;
-      models.switchingTo = null;
-      models.activeSince = t;
-    } else {
-      if (decision.type === 'drain') models.switchingTo = decision.model;
-      if (decision.type === 'idle' || !finishOne()) return order;
-    }
+      countModel(running, entry.model, 1);
+      models.lastUsedAt.set(entry.model, t);
+      finishes.push({ at: t + estimate.serviceMs, lane: entry.lane, owner: entry.owner, model: entry.model });
+    } else if (decision.type === 'makeRoom') {
+      models.making = { model: decision.model, victims: decision.victims };
+    } else if (decision.type === 'abandon') {
+      models.making = null;
+    } else if (decision.type === 'load') {
+      if (models.busy) violations.push(`load of ${decision.model} during another`);
+      if (models.resident.has(decision.model)) violations.push(`second instance of ${decision.model}`);
+      if (models.canLoadAlongside && usedBytes(models) + models.sizeOf(decision.model) > models.budgetBytes) violations.push(`budget passed by ${decision.model}`);
+      if (!models.canLoadAlongside && running.total > 0) violations.push(`just-in-time load of ${decision.model} under in-flight work`);
+      if (models.making?.model === decision.model) models.making = null;
+      models.busy = true;
+      load = { model: decision.model, at: t + service.loadMs(decision.model) };
+    } else if (decision.type === 'unload') {
+      if ((running.byModel.get(decision.model) ?? 0) > 0) violations.push(`unload of ${decision.model} under in-flight work`);
+      if (models.pinned.has(decision.model)) violations.push(`unload of pinned ${decision.model}`);
+      models.resident.delete(decision.model);
+    } else if (decision.type === 'reject') {
+      for (const node of [...index.allNodes()].filter((n) => n.model === decision.model)) {
+        index.remove(node.seq);
+        rejected++;
+      }
+    } else if (decision.type === 'idle' || !advance()) return { order, violations, rejected };
   }
 }
+
+/** LLMs `a` and `b` (4 units each) and the embedding model `e` (1 unit). */
+const SIZES = { a: 4, b: 4, e: 1 };
+const modelsArb = fc
+  .record({
+    budget: fc.constantFrom(4, 5, 8, 9),
+    resident: fc.subarray(['a', 'b', 'e']),
+    pinned: fc.subarray(['a', 'e']),
+    canLoadAlongside: fc.boolean(),
+    slots: fc.integer({ min: 1, max: 3 }),
+  })
+  .map(({ budget, resident, pinned, canLoadAlongside, slots }) => {
+    // Start from a resident set that fits, as LM Studio would hold it.
+    const fitting: string[] = [];
+    for (const m of resident) if (fitting.reduce((sum, f) => sum + SIZES[f as keyof typeof SIZES], 0) + SIZES[m as keyof typeof SIZES] <= budget) fitting.push(m);
+    const kept = canLoadAlongside ? fitting : fitting.slice(0, 1);
+    return modelViewOf({
+      resident: Object.fromEntries(kept.map((m) => [m, slots])),
+      sizes: SIZES,
+      budgetBytes: budget,
+      pinned: pinned.filter((p) => kept.includes(p)),
+      canLoadAlongside,
+      slotsIfLoaded: slots,
+      roomMadeAt: NOW - 30_000,
+    });
+  });
 
 const entryArb = fc.record({
   lane: fc.constantFrom(...LANES),
   priority: fc.integer({ min: 0, max: 9 }),
   owner: fc.constantFrom('ana', 'ben', 'chen'),
-  model: fc.constantFrom('a', 'b'),
+  model: fc.constantFrom('a', 'b', 'e'),
   age: fc.integer({ min: 0, max: 600_000 }),
   promptTokens: fc.integer({ min: 1, max: 400 }),
   maxTokens: fc.option(fc.integer({ min: 1, max: 300 })),
@@ -84,10 +148,10 @@ describe('forecast', () => {
         fc.array(entryArb, { maxLength: 60 }),
         fc.integer({ min: 1, max: 4 }),
         fc.boolean(),
-        fc.constantFrom<string | null>('a', 'b', null),
+        modelsArb,
         fc.integer({ min: 1_000, max: 120_000 }),
         fc.option(fc.integer({ min: 1, max: 2 })),
-        (specs, slots, aging, active, switchBoundMs, maxRunningPerOwner) => {
+        (specs, slots, aging, models, switchBoundMs, maxRunningPerOwner) => {
           const entries: QueuedEntry[] = specs.map((s, i) => ({
             seq: i + 1,
             kind: 'chat',
@@ -101,14 +165,17 @@ describe('forecast', () => {
             maxTokens: s.maxTokens,
           }));
           const params: PolicyParams = { slots, laneCaps: laneCaps(slots), maxRunningPerOwner, agingMs: aging ? 60_000 : 0, switchBoundMs };
-          const models: ModelView = { active, activeSince: NOW - 30_000, loading: false, switchingTo: null };
           const service = new ServiceModel();
           const index = new QueueIndex();
           for (const e of entries) index.add({ ...e }, NOW);
           const result = forecast({ index, running: [], models, fair: new FairShare(), params, service, now: NOW });
           const predicted = result.order.map((node, i) => ({ seq: node.seq, startAt: result.startAt[i]! }));
-          expect(predicted).toEqual(referenceOrder(entries, params, models, service));
-          expect(predicted.length).toBe(entries.length);
+          const reference = referenceOrder(entries, params, models, service);
+          expect(reference.violations).toEqual([]);
+          expect(predicted).toEqual(reference.order);
+          expect(predicted.length).toBe(entries.length - reference.rejected);
+          // Positions are dispatch order: a later position never starts before an earlier one.
+          for (let i = 1; i < predicted.length; i++) expect(predicted[i]!.startAt).toBeGreaterThanOrEqual(predicted[i - 1]!.startAt);
         },
       ),
       {
@@ -127,7 +194,7 @@ describe('forecast', () => {
             ],
             3,
             false,
-            'a',
+            modelViewOf({ resident: { a: 3 }, sizes: SIZES, budgetBytes: 4, slotsIfLoaded: 3, roomMadeAt: NOW - 30_000 }),
             1000,
             null,
           ],

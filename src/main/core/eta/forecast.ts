@@ -4,7 +4,8 @@
  */
 import { LANES, type Lane } from '../../../shared/job';
 import { serviceCost, type FairShare } from '../scheduler/fair-share';
-import { decide, emptyRunningView, markServed, readyAt, setHead, type Contender, type DrainView, type FairView, type ModelView, type PolicyParams, type RunningView } from '../scheduler/policy';
+import { countModel, decide, emptyRunningView, markServed, readyAt, setHead, type Contender, type DrainView, type FairView, type ModelView, type PolicyParams, type RunningView } from '../scheduler/policy';
+import { copyModelView } from '../scheduler/resident-set';
 import { bucketKey, type QueueIndex, type QueueNode } from '../scheduler/queue-index';
 import type { QueuedEntry } from '../store/job-record';
 import { expectedOutputTokens, serviceMsOf, type ServiceModel, type ServiceRates } from './service-model';
@@ -60,17 +61,21 @@ class FinishHeap {
   private readonly stamp: number[] = [];
   private readonly lane: number[] = [];
   private readonly owner: (string | null)[] = [];
+  private readonly model: string[] = [];
   private pushed = 0;
   size = 0;
-  /** The latest finish among those in the heap (pops come soonest first, so it leaves last). */
-  lastFinishAt = -Infinity;
+  /**
+   * The latest finish pushed per model: while any request of that model is in the heap, its
+   * latest finish (pops come soonest first, so it leaves last).
+   */
+  readonly lastFinishOf = new Map<string, number>();
 
   peekFinishAt(): number {
     return this.size > 0 ? this.finishAt[0]! : Infinity;
   }
 
-  push(finishAt: number, lane: number, owner: string | null): void {
-    if (this.size === 0 || finishAt > this.lastFinishAt) this.lastFinishAt = finishAt;
+  push(finishAt: number, lane: number, owner: string | null, model: string): void {
+    if (!(finishAt <= (this.lastFinishOf.get(model) ?? -Infinity))) this.lastFinishOf.set(model, finishAt);
     const stamp = this.pushed++;
     let i = this.size++;
     while (i > 0) {
@@ -79,7 +84,7 @@ class FinishHeap {
       this.move(p, i);
       i = p;
     }
-    this.set(i, finishAt, stamp, lane, owner);
+    this.set(i, finishAt, stamp, lane, owner, model);
   }
 
   /** Whether (finishAt, stamp) leaves before the entry at `i`. */
@@ -93,11 +98,13 @@ class FinishHeap {
     this.poppedFinishAt = this.finishAt[0]!;
     this.poppedLane = this.lane[0]!;
     this.poppedOwner = this.owner[0]!;
+    this.poppedModel = this.model[0]!;
     const last = --this.size;
     const f = this.finishAt[last]!;
     const s = this.stamp[last]!;
     const l = this.lane[last]!;
     const o = this.owner[last]!;
+    const m = this.model[last]!;
     let i = 0;
     for (;;) {
       const left = 2 * i + 1;
@@ -108,23 +115,25 @@ class FinishHeap {
       this.move(c, i);
       i = c;
     }
-    if (last > 0) this.set(i, f, s, l, o);
+    if (last > 0) this.set(i, f, s, l, o, m);
     return true;
   }
 
   poppedFinishAt = 0;
   poppedLane = 0;
   poppedOwner: string | null = null;
+  poppedModel = '';
 
-  private set(i: number, finishAt: number, stamp: number, lane: number, owner: string | null): void {
+  private set(i: number, finishAt: number, stamp: number, lane: number, owner: string | null, model: string): void {
     this.finishAt[i] = finishAt;
     this.stamp[i] = stamp;
     this.lane[i] = lane;
     this.owner[i] = owner;
+    this.model[i] = model;
   }
 
   private move(from: number, to: number): void {
-    this.set(to, this.finishAt[from]!, this.stamp[from]!, this.lane[from]!, this.owner[from]!);
+    this.set(to, this.finishAt[from]!, this.stamp[from]!, this.lane[from]!, this.owner[from]!, this.model[from]!);
   }
 }
 
@@ -142,13 +151,10 @@ function skipDead(cursor: Cursor): boolean {
   return head !== undefined;
 }
 
-function hasQueued(cursors: Record<Lane, Cursor[]>): boolean {
-  return cursors.interactive.length > 0 || cursors.batch.length > 0 || cursors.background.length > 0;
-}
-
 /** Counts a simulated request in or out. The lane comes as its code: `byLane[lane]` with a key that varies is a slow (megamorphic) access. */
-function addRunning(view: RunningView, laneCode: number, owner: string | null, delta: number): void {
+function addRunning(view: RunningView, laneCode: number, owner: string | null, model: string, delta: number): void {
   view.total += delta;
+  countModel(view, model, delta);
   const byLane = view.byLane;
   if (laneCode === INTERACTIVE) byLane.interactive += delta;
   else if (laneCode === BATCH) byLane.batch += delta;
@@ -221,11 +227,17 @@ export function forecast(input: ForecastInput): Forecast {
   const finishes = new FinishHeap();
   let t = input.now + (input.resumeInMs ?? 0);
   for (const r of input.running) {
-    addRunning(running, LANE_CODE[r.entry.lane], ownerOf(r.entry), 1);
-    finishes.push(Math.max(t, r.expectedFinishAt), LANE_CODE[r.entry.lane], ownerOf(r.entry));
+    const lane = LANE_CODE[r.entry.lane];
+    addRunning(running, lane, ownerOf(r.entry), r.entry.model, 1);
+    finishes.push(Math.max(t, r.expectedFinishAt), lane, ownerOf(r.entry), r.entry.model);
   }
-  const models: ModelView = { ...input.models, loading: false };
-  if (input.models.loading && input.models.active !== null) t += service.loadMs(input.models.active);
+  const models = copyModelView(input.models);
+  // A load under way ends after its learned load time; an unload or a retry wait is over at once.
+  let pendingLoad: { model: string; at: number } | null = null;
+  if (input.models.loading !== null) {
+    const { model, since } = input.models.loading;
+    pendingLoad = { model, at: Math.max(t, since + service.loadMs(model)) };
+  } else models.busy = false;
 
   const admitDelayed = (): void => {
     while (nextDelayed < delayed.length && delayed[nextDelayed]!.runAt <= t) {
@@ -243,74 +255,105 @@ export function forecast(input: ForecastInput): Forecast {
       skipDead(cursor);
     }
   };
-  const finishOne = (): boolean => {
+  /** Moves time to the next finish or load, whichever comes first; false when neither is pending. */
+  const advance = (): boolean => {
+    if (pendingLoad !== null && pendingLoad.at <= finishes.peekFinishAt()) {
+      t = Math.max(t, pendingLoad.at);
+      models.resident.set(pendingLoad.model, models.slotsIfLoaded(pendingLoad.model));
+      models.busy = false;
+      models.roomMadeAt = t;
+      pendingLoad = null;
+      return true;
+    }
     if (!finishes.pop()) return false;
     t = Math.max(t, finishes.poppedFinishAt);
-    addRunning(running, finishes.poppedLane, finishes.poppedOwner, -1);
+    addRunning(running, finishes.poppedLane, finishes.poppedOwner, finishes.poppedModel, -1);
+    models.lastUsedAt.set(finishes.poppedModel, t);
     return true;
+  };
+  /** A model that can never fit: its jobs will fail, so none of them is placed. */
+  const dropModel = (model: string): void => {
+    for (const lane of LANES) {
+      const list = cursors[lane];
+      for (let i = list.length - 1; i >= 0; i--) if (list[i]!.model === model) list.splice(i, 1);
+    }
   };
 
   /** A group's service rates, looked up once per forecast (every job of a group shares them). */
   const ratesOf = (cursor: Cursor): ServiceRates => (cursor.rates ??= service.rates(cursor.entry.kind, cursor.owner, cursor.model));
   // What a drain may backfill with: the estimate the dispatcher uses.
   const drain: DrainView<Cursor> = {
-    lastFinishAt: () => finishes.lastFinishAt,
+    lastFinishAt: (victims) => {
+      let last = -Infinity;
+      for (const v of victims) last = Math.max(last, finishes.lastFinishOf.get(v) ?? -Infinity);
+      return last;
+    },
     serviceMs: (cursor) => service.estimate(cursor.entry, ratesOf(cursor)).serviceMs,
   };
   admitDelayed();
-  const maxSteps = 4 * (index.size + input.running.length) + 16;
+  const maxSteps = 6 * (index.size + input.running.length) + 16 * (models.resident.size + 4);
   for (let guard = 0; guard < maxSteps; guard++) {
-    // All slots busy with work still queued: `decide` would say wait, so skip asking it.
-    if (running.total >= params.slots && hasQueued(cursors) && finishOne()) {
-      admitDelayed();
-      continue;
-    }
     const decision = decide(cursors, running, models, CURSOR_FAIR, params, t, drain);
-    if (decision.type === 'run' || decision.type === 'backfill') {
-      models.switchingTo = decision.type === 'backfill' ? decision.model : null;
-      const cursor = decision.candidate;
-      const node = cursor.nodes[cursor.at]!;
-      cursor.at++;
-      markServed(cursor, t);
-      const rates = ratesOf(cursor);
-      if (!skipDead(cursor)) {
-        const list = cursor.list;
-        list[list.indexOf(cursor)] = list[list.length - 1]!;
-        list.pop();
+    switch (decision.type) {
+      case 'run':
+      case 'backfill': {
+        const cursor = decision.candidate;
+        const node = cursor.nodes[cursor.at]!;
+        cursor.at++;
+        markServed(cursor, t);
+        const rates = ratesOf(cursor);
+        if (!skipDead(cursor)) {
+          const list = cursor.list;
+          list[list.indexOf(cursor)] = list[list.length - 1]!;
+          list.pop();
+        }
+        const outputTokens = expectedOutputTokens(node, rates);
+        const slot = placed++;
+        if (slot < capacity) order[slot] = node;
+        else order.push(node);
+        node.position = slot + 1;
+        const finish = t + serviceMsOf(node, outputTokens, rates);
+        if (slot < capacity) {
+          startAt[slot] = t;
+          finishAt[slot] = finish;
+        }
+        cursor.account.served += serviceCost(node.promptTokens, outputTokens);
+        const owner = ownerOf(node);
+        addRunning(running, cursor.laneCode, owner, cursor.model, 1);
+        models.lastUsedAt.set(cursor.model, t);
+        finishes.push(finish, cursor.laneCode, owner, cursor.model);
+        continue;
       }
-      const outputTokens = expectedOutputTokens(node, rates);
-      const slot = placed++;
-      if (slot < capacity) order[slot] = node;
-      else order.push(node);
-      node.position = slot + 1;
-      const finish = t + serviceMsOf(node, outputTokens, rates);
-      if (slot < capacity) {
-        startAt[slot] = t;
-        finishAt[slot] = finish;
-      }
-      cursor.account.served += serviceCost(node.promptTokens, outputTokens);
-      const owner = ownerOf(node);
-      addRunning(running, cursor.laneCode, owner, 1);
-      finishes.push(finish, cursor.laneCode, owner);
-      continue;
-    }
-    if (decision.type === 'switch') {
-      t += service.loadMs(decision.model);
-      models.active = decision.model;
-      models.switchingTo = null;
-      models.activeSince = t;
-      admitDelayed();
-      continue;
-    }
-    if (decision.type === 'drain') models.switchingTo = decision.model;
-    if ((decision.type === 'wait' || decision.type === 'drain') && finishOne()) {
-      admitDelayed();
-      continue;
+      case 'makeRoom':
+        models.making = { model: decision.model, victims: decision.victims };
+        continue;
+      case 'abandon':
+        models.making = null;
+        continue;
+      case 'load':
+        if (models.making?.model === decision.model) models.making = null;
+        models.busy = true;
+        pendingLoad = { model: decision.model, at: t + service.loadMs(decision.model) };
+        continue;
+      case 'unload':
+        models.resident.delete(decision.model);
+        continue;
+      case 'reject':
+        dropModel(decision.model);
+        continue;
+      case 'wait':
+        if (advance()) {
+          admitDelayed();
+          continue;
+        }
+        break;
+      case 'idle':
+        break;
     }
     // Idle (or blocked with nothing running): jump to the next delayed job, if any.
     if (nextDelayed >= delayed.length) break;
     t = Math.max(t, delayed[nextDelayed]!.runAt);
-    while (finishes.peekFinishAt() <= t) finishOne();
+    while (finishes.peekFinishAt() <= t || (pendingLoad !== null && pendingLoad.at <= t)) advance();
     admitDelayed();
   }
   order.length = placed;

@@ -40,7 +40,8 @@ export class Forecaster {
   current(): Forecast {
     const { index, dispatcher, clock } = this.deps;
     const now = clock.now();
-    const runningKey = `${dispatcher.running.size}:${dispatcher.models.active}:${dispatcher.models.loading}`;
+    const models = dispatcher.room.view;
+    const runningKey = `${dispatcher.running.size}:${[...models.resident.keys()].join()}:${models.busy}:${models.making?.model ?? ''}`;
     const stale =
       index.version !== this.computedVersion || runningKey !== this.runningKey || now - this.computedAt > MAX_AGE_MS;
     if (stale) this.recompute(now, runningKey);
@@ -93,7 +94,7 @@ export class Forecaster {
     this.result = forecast({
       index,
       running,
-      models: dispatcher.models,
+      models: dispatcher.room.view,
       fair,
       params: params(),
       service,

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startSimulator, type Simulator, type SimulatorInput } from '../../../../tools/lmstudio-sim/simulator';
 import type { Backend, BackendRequest } from '../backend';
 import { createLmStudioClient, type LmStudioClientOptions } from './client';
@@ -153,11 +153,11 @@ describe('failures', () => {
     expect(client.state().lastError).toContain('crashed');
   });
 
-  it('fails a request evicted by a model switch as a retryable server error', async () => {
+  it('fails a request cut off by an unload (someone in LM Studio) as a retryable server error', async () => {
     const { sim, client } = await setup({ tokensPerSecond: 10 });
     const failed = failureOf(client.run(chatRequest({ max_tokens: 200 }), { signal: new AbortController().signal }));
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    await fetch(`${sim.url}/api/v1/models/load`, { method: 'POST', body: JSON.stringify({ model: 'beta' }) });
+    await vi.waitFor(() => expect(sim.record.requests.some((r) => r.startedAt !== null)).toBe(true));
+    await fetch(`${sim.url}/api/v1/models/unload`, { method: 'POST', body: JSON.stringify({ instance_id: 'alpha' }) });
     const error = await failed;
     expect(error).toMatchObject({ code: 'server_error', retryable: true });
   });

@@ -48,15 +48,24 @@ function waitForState(client: Backend, predicate: (s: BackendState) => boolean, 
 }
 
 describe('model state', () => {
-  it('reads /api/v1/models: loaded model, slots from its parallel setting, and every model', async () => {
+  it('reads /api/v1/models: the resident set, slots from its parallel setting, sizes, and every model', async () => {
     const { client } = await setup({ parallel: 6 });
     const state = await client.refresh();
-    expect(state).toMatchObject({ url: expect.not.stringMatching(/\/$/), status: 'up', loadedModel: 'alpha', slots: 6, lastError: null, retryAt: null });
+    expect(state).toMatchObject({ url: expect.not.stringMatching(/\/$/), status: 'up', loadedModel: 'alpha', slots: 6, canLoadAlongside: true, lastError: null, retryAt: null });
+    expect(state.resident).toMatchObject([{ model: 'alpha', parallel: 6, sizeBytes: 4e9 }]);
     expect(state.models).toEqual([
-      { id: 'alpha', type: 'llm', loaded: true, parallel: 6 },
-      { id: 'beta', type: 'llm', loaded: false, parallel: null },
-      { id: 'text-embedding-mini', type: 'embedding', loaded: false, parallel: null },
+      { id: 'alpha', type: 'llm', loaded: true, parallel: 6, sizeBytes: 4e9 },
+      { id: 'beta', type: 'llm', loaded: false, parallel: null, sizeBytes: 4e9 },
+      { id: 'text-embedding-mini', type: 'embedding', loaded: false, parallel: null, sizeBytes: 1e8 },
     ]);
+  });
+
+  it('counts the slots of every resident instance (an LLM beside an embedding model)', async () => {
+    const { client } = await setup({ parallel: 3, initialLoaded: ['alpha', 'text-embedding-mini'] });
+    const state = await client.refresh();
+    expect(state.resident.map((i) => i.model)).toEqual(['alpha', 'text-embedding-mini']);
+    expect(state.loadedModel).toBe('alpha');
+    expect(state.slots).toBe(6);
   });
 
   it('lets a configured limit override the reported slots', async () => {
@@ -91,19 +100,26 @@ describe('model state', () => {
 });
 
 describe('loading models', () => {
-  it('loads through /api/v1/models/load, unloading the previous model first, and refreshes', async () => {
+  it('loads through /api/v1/models/load beside what is loaded, unloading nothing, and refreshes', async () => {
     const { sim, client, events } = await setup({ loadSeconds: 3 });
     await client.refresh();
     await client.loadModel('beta', new AbortController().signal);
-    expect(client.state().loadedModel).toBe('beta');
-    expect(events.at(-1)?.loadedModel).toBe('beta');
-    expect(sim.record.switches.map((s) => [s.from, s.to, s.reason, s.inFlightOfPrevious])).toEqual([
-      ['alpha', null, 'unload', 0],
-      [null, 'beta', 'load', 0],
-    ]);
-    // Already loaded: nothing to do.
+    expect(client.state().resident.map((i) => i.model)).toEqual(['alpha', 'beta']);
+    expect(events.at(-1)?.resident.map((i) => i.model)).toEqual(['alpha', 'beta']);
+    expect(sim.record.unloads).toEqual([]);
+    expect(sim.record.loads.map((l) => l.model)).toEqual(['beta']);
+    // Resident already: nothing to do, never a second instance.
     await client.loadModel('beta', new AbortController().signal);
     expect(sim.record.loads).toHaveLength(1);
+    expect(sim.record.duplicateInstances).toEqual([]);
+  });
+
+  it('unloads every instance of a model when asked, and only then', async () => {
+    const { sim, client } = await setup({ initialLoaded: ['alpha', 'text-embedding-mini'] });
+    await client.refresh();
+    await client.unloadModel('alpha', new AbortController().signal);
+    expect(client.state().resident.map((i) => i.model)).toEqual(['text-embedding-mini']);
+    expect(sim.record.unloads.map((u) => u.model)).toEqual(['alpha']);
   });
 
   it('never overlaps two loads, even when asked to at once', async () => {
@@ -111,8 +127,9 @@ describe('loading models', () => {
     const signal = new AbortController().signal;
     await Promise.all([client.loadModel('beta', signal), client.loadModel('text-embedding-mini', signal), client.loadModel('alpha', signal)]);
     expect(sim.record.concurrentLoads).toEqual([]);
-    expect(sim.record.loads.map((l) => l.model)).toEqual(['beta', 'text-embedding-mini', 'alpha']);
-    expect(client.state().loadedModel).toBe('alpha');
+    // alpha was resident from the start.
+    expect(sim.record.loads.map((l) => l.model)).toEqual(['beta', 'text-embedding-mini']);
+    expect(client.state().resident.map((i) => i.model).sort()).toEqual(['alpha', 'beta', 'text-embedding-mini']);
   });
 
   it('loads just in time on an LM Studio without a load API', async () => {
@@ -130,8 +147,9 @@ describe('loading models', () => {
     const { sim, client } = await setup({}, { fetch: passThrough });
     await client.refresh();
     await client.loadModel('beta', new AbortController().signal);
-    expect(client.state().loadedModel).toBe('beta');
-    expect(sim.record.requests.map((r) => r.endpoint)).toEqual(['/api/v1/models/unload', '/v1/completions']);
+    expect(client.state().resident.map((i) => i.model)).toContain('beta');
+    expect(client.state().canLoadAlongside).toBe(false);
+    expect(sim.record.requests.map((r) => r.endpoint)).toEqual(['/v1/completions']);
   });
 
   it('assumes the just-in-time model is loaded where LM Studio cannot say', async () => {

@@ -1,6 +1,6 @@
 /**
- * The LM Studio client the engine dispatches through: inference calls, model state, explicit
- * loads, and a circuit breaker that reports LM Studio `down` (with the next retry time) while it
+ * The LM Studio client the engine dispatches through: inference calls, the resident set, explicit
+ * loads beside what is loaded and unloads the scheduler asks for (never one of its own), and a circuit breaker that reports LM Studio `down` (with the next retry time) while it
  * does not answer, probes on a backoff schedule, and reports `up` again on its own.
  */
 import type { BackendState } from '../../../shared/backend';
@@ -10,12 +10,14 @@ import { linkAbort } from './abort-link';
 import { BackendError, isBackendError } from './errors';
 import { codeFromMessage, errorFromResponse, errorFromThrown, extractErrorMessage, type FailureContext } from './failure-classifier';
 import { createHttpTransport } from './http-transport';
-import { loadedParallel, MODEL_PARSERS, MODEL_SOURCE_PATHS, sourceOrder, type LoadedInstance, type ModelSnapshot, type ModelSource } from './model-state';
+import { displayModel, MODEL_PARSERS, MODEL_SOURCE_PATHS, residentSlots, sourceOrder, type ModelSnapshot, type ModelSource } from './model-state';
 import { DEFAULT_RECONNECT_BACKOFF, reconnectDelayMs, type BackoffSettings } from './reconnect-backoff';
 import type { RequestTimeouts } from './request-watchdog';
 import { runRequest, type RunContext } from './run-request';
 
 export const DEFAULT_SLOTS = 4;
+/** Where only the OpenAI listing answers: how long a model that answered counts as loaded. */
+const ANSWERED_IS_RESIDENT_MS = 10 * 60_000;
 
 export interface LmStudioClientOptions {
   /** e.g. http://127.0.0.1:1234 */
@@ -58,6 +60,8 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
     url: baseUrl,
     status: 'unknown',
     loadedModel: null,
+    resident: [],
+    canLoadAlongside: false,
     slots: configuredSlots ?? DEFAULT_SLOTS,
     models: [],
     lastError: null,
@@ -66,9 +70,10 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
   };
   const listeners = new Set<(state: BackendState) => void>();
   let preferredSource: ModelSource | null = null;
-  let instances: LoadedInstance[] = [];
-  /** Where LM Studio cannot report load state (OpenAI listing only), the model we last made it run. */
-  let assumedLoaded: string | null = null;
+  /** This LM Studio answered a load with "no such endpoint": load just in time from now on. */
+  let loadApiMissing = false;
+  /** Where LM Studio cannot report load state (OpenAI listing only): when each model last answered. */
+  const answeredAt = new Map<string, number>();
   let refreshing: Promise<BackendState> | null = null;
   let failedProbes = 0;
   let retryTimer: NodeJS.Timeout | null = null;
@@ -79,7 +84,8 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
   function update(patch: Partial<BackendState>): void {
     if (closed) return;
     const next: BackendState = { ...state, ...patch };
-    next.slots = configuredSlots ?? loadedParallel(next) ?? DEFAULT_SLOTS;
+    next.slots = configuredSlots ?? residentSlots(next.resident, DEFAULT_SLOTS) ?? DEFAULT_SLOTS;
+    next.loadedModel = displayModel(next.resident, next.models);
     if (next.status !== state.status) next.since = new Date().toISOString();
     if (JSON.stringify(next) === JSON.stringify(state)) return;
     state = next;
@@ -144,9 +150,16 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
 
   function applySnapshot(snapshot: ModelSnapshot): void {
     preferredSource = snapshot.source;
-    instances = snapshot.instances;
-    const loadedModel = snapshot.knowsLoadState ? snapshot.loadedModel : assumedLoaded;
-    markUp({ models: snapshot.models, loadedModel });
+    const resident = snapshot.knowsLoadState ? snapshot.resident : recentlyAnswered();
+    markUp({ models: snapshot.models, resident, canLoadAlongside: snapshot.source === 'v1' && !loadApiMissing });
+  }
+
+  /** The OpenAI listing says nothing of what is loaded: a model that answered lately is taken as resident. */
+  function recentlyAnswered(): BackendState['resident'] {
+    const since = Date.now() - ANSWERED_IS_RESIDENT_MS;
+    return [...answeredAt]
+      .filter(([, at]) => at >= since)
+      .map(([model]) => ({ model, instanceId: model, parallel: null, contextLength: null, sizeBytes: null }));
   }
 
   async function request(path: string, init: { method?: string; body?: unknown; timeoutMs: number; signal?: AbortSignal; operation: string }): Promise<HttpAnswer> {
@@ -232,8 +245,10 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
       // The request's watchdog listens to both the job's signal and the client's close.
       const outcome = await runRequest(runContext, backendRequest, callbacks);
       // Where LM Studio cannot say what is loaded, what just answered is our best knowledge.
-      if (preferredSource === 'openai') assumedLoaded = backendRequest.model;
-      markUp(preferredSource === 'openai' ? { loadedModel: assumedLoaded } : {});
+      if (preferredSource === 'openai') {
+        answeredAt.set(backendRequest.model, Date.now());
+        markUp({ resident: recentlyAnswered() });
+      } else markUp();
       return outcome;
     } catch (error) {
       const failure = isBackendError(error) ? error : errorFromThrown(error, { url: baseUrl, operation: `${backendRequest.kind} request` });
@@ -259,9 +274,9 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
       if (state.models.length > 0 && !state.models.some((m) => m.id === model)) {
         throw new BackendError('model_not_found', `LM Studio at ${baseUrl} has no model "${model}" (it has: ${state.models.map((m) => m.id).join(', ')})`);
       }
-      const othersLoaded = instances.some((i) => i.model !== model);
-      if (state.loadedModel === model && !othersLoaded) return;
-      if (preferredSource === 'v1' && (await loadThroughRestApi(model, signal, operation))) return;
+      // Never a second instance: LM Studio's load endpoint adds one even when the model is loaded.
+      if (state.resident.some((i) => i.model === model)) return;
+      if (preferredSource === 'v1' && !loadApiMissing && (await loadThroughRestApi(model, signal, operation))) return;
       await loadJustInTime(model, signal, operation);
     } catch (error) {
       const failure = isBackendError(error) ? error : errorFromThrown(error, { url: baseUrl, operation });
@@ -272,14 +287,8 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
     }
   }
 
-  /** Unloads everything else, then loads `model`. Returns false where this LM Studio has no load API. */
+  /** Loads `model` beside what is loaded. Returns false where this LM Studio has no load API. */
   async function loadThroughRestApi(model: string, signal: AbortSignal, operation: string): Promise<boolean> {
-    for (const instance of instances.filter((i) => i.model !== model)) {
-      const answer = await request('/api/v1/models/unload', { method: 'POST', body: { instance_id: instance.instanceId }, timeoutMs: probeMs, signal, operation: `unload of "${instance.instanceId}"` });
-      if (answer.status !== 200 && answer.status !== 404) throw errorFromResponse(answer.status, answer.payload, { url: baseUrl, operation: `unload of "${instance.instanceId}"` });
-    }
-    // LM Studio's load endpoint adds another instance even when one exists.
-    if (instances.some((i) => i.model === model)) return true;
     logger?.info({ url: baseUrl, model }, 'loading model');
     const answer = await request('/api/v1/models/load', { method: 'POST', body: { model }, timeoutMs: loadMs, signal, operation });
     const message = extractErrorMessage(answer.payload);
@@ -288,8 +297,38 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
     const unsupported =
       (answer.status === 200 && message !== null && /unexpected endpoint/i.test(message)) ||
       (answer.status === 404 && (message === null || codeFromMessage(message) !== 'model_not_found'));
-    if (unsupported) return false;
+    if (unsupported) {
+      loadApiMissing = true;
+      update({ canLoadAlongside: false });
+      return false;
+    }
     throw errorFromResponse(answer.status, answer.payload, { url: baseUrl, operation });
+  }
+
+  function unloadModel(model: string, signal: AbortSignal): Promise<void> {
+    // Serialized with loads: an unload that makes room and the load after it never overlap.
+    const link = linkAbort([signal, closing.signal]);
+    const result = loadChain.then(() => unloadSerialized(model, link.signal)).finally(() => link.unlink());
+    loadChain = result.catch(() => undefined);
+    return result;
+  }
+
+  async function unloadSerialized(model: string, signal: AbortSignal): Promise<void> {
+    try {
+      await refresh();
+      for (const instance of state.resident.filter((i) => i.model === model)) {
+        const operation = `unload of "${instance.instanceId}"`;
+        logger?.info({ url: baseUrl, model, instance: instance.instanceId }, 'unloading model to make room');
+        const answer = await request('/api/v1/models/unload', { method: 'POST', body: { instance_id: instance.instanceId }, timeoutMs: probeMs, signal, operation });
+        if (answer.status !== 200 && answer.status !== 404) throw errorFromResponse(answer.status, answer.payload, { url: baseUrl, operation });
+      }
+    } catch (error) {
+      const failure = isBackendError(error) ? error : errorFromThrown(error, { url: baseUrl, operation: `unload of "${model}"` });
+      noteFailure(failure);
+      throw failure;
+    } finally {
+      await refresh();
+    }
   }
 
   /** Older LM Studio loads on first use: send the smallest request that makes it load `model`. */
@@ -301,12 +340,13 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
     logger?.info({ url: baseUrl, model }, 'loading model just in time (no load API)');
     const answer = await request(path, { method: 'POST', body, timeoutMs: loadMs, signal, operation });
     if (answer.status !== 200 || extractErrorMessage(answer.payload) !== null) throw errorFromResponse(answer.status, answer.payload, { url: baseUrl, operation });
-    assumedLoaded = model;
+    answeredAt.set(model, Date.now());
   }
 
   return {
     run,
     loadModel,
+    unloadModel,
     state: () => state,
     subscribe(listener) {
       listeners.add(listener);

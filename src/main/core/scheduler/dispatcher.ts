@@ -1,8 +1,9 @@
 /**
  * The loop that turns policy decisions into work: claims jobs (recorded before anything is
- * sent), runs them on the backend, switches models, retries with backoff. It wakes on events
- * (enqueue, finish, timers, backend changes); it never polls.
+ * sent), runs them on the backend, loads and unloads models through ModelRoom, retries with
+ * backoff. It wakes on events (enqueue, finish, timers, backend changes); it never polls.
  */
+import type { BackendState } from '../../../shared/backend';
 import type { JobError, Usage } from '../../../shared/job';
 import type { Backend } from '../backend';
 import type { Clock } from '../clock';
@@ -16,7 +17,8 @@ import type { ClaimedJob, JobStore } from '../store/job-store';
 import { retryDelayMs } from './backoff';
 import { serviceCost, type FairShare } from './fair-share';
 import { remainingMs } from '../eta/running-estimate';
-import { decide, emptyRunningView, markServed, type DrainView, type ModelView, type PolicyParams, type RunningView } from './policy';
+import { ModelRoom } from './model-room';
+import { countModel, decide, emptyRunningView, markServed, type DrainView, type PolicyParams, type RunningView } from './policy';
 import type { Bucket, QueueIndex } from './queue-index';
 
 export interface RunningJob {
@@ -48,6 +50,9 @@ export interface DispatcherDeps {
   instanceId: string;
   retryBaseMs: number;
   retryMaxMs: number;
+  /** Memory budget for loaded models (bytes); null: the default (model-room.ts). */
+  modelMemoryBytes: number | null;
+  pinnedModels: readonly string[];
   random?: () => number;
   sinks: (seq: number) => Iterable<JobSink>;
   /** A job changed state or progressed; the engine turns this into events. */
@@ -70,24 +75,29 @@ function jobError(error: BackendError): JobError {
 export class Dispatcher {
   readonly running = new Map<number, RunningJob>();
   readonly runningView: RunningView = emptyRunningView();
-  readonly models: ModelView = { active: null, activeSince: 0, loading: false, switchingTo: null };
+  readonly room: ModelRoom;
   private paused = false;
   private stopping = false;
   private scheduled = false;
   private timer: { handle: unknown; at: number } | null = null;
-  private loadRetryAt = 0;
-  private loadFailures = 0;
   private readonly refunds = new Map<number, number>();
-  private loading: Promise<void> | null = null;
-  private loadController: AbortController | null = null;
   private closed = false;
   /** Outcomes of finished requests, applied together (one commit) at the next tick. */
   private readonly completions: (() => QueuedEntry)[] = [];
 
-  constructor(private readonly deps: DispatcherDeps) {}
-
-  isPaused(): boolean {
-    return this.paused;
+  constructor(private readonly deps: DispatcherDeps) {
+    this.room = new ModelRoom({
+      backend: deps.backend,
+      service: deps.service,
+      clock: deps.clock,
+      logger: deps.logger,
+      budgetBytes: deps.modelMemoryBytes,
+      pinned: deps.pinnedModels,
+      retryBaseMs: deps.retryBaseMs,
+      retryMaxMs: deps.retryMaxMs,
+      onSettled: () => this.wake(),
+      onUnloadable: (model, error) => this.failQueuedForModel(model, error),
+    });
   }
 
   setPaused(paused: boolean): void {
@@ -105,11 +115,9 @@ export class Dispatcher {
     });
   }
 
-  /** LM Studio says another model is loaded (someone used its UI): follow it while idle. */
-  adoptLoadedModel(model: string | null): void {
-    if (model === null || this.running.size > 0 || this.models.loading || model === this.models.active) return;
-    this.models.active = model;
-    this.models.activeSince = this.deps.clock.now();
+  /** LM Studio's state changed (a refresh, or someone loading or unloading in its UI): adopt it. */
+  backendChanged(state: BackendState): void {
+    this.room.sync(state);
     this.wake();
   }
 
@@ -137,9 +145,8 @@ export class Dispatcher {
       run.abortReason ??= 'shutdown';
       run.controller.abort(new BackendError('aborted', 'LM Queue is shutting down'));
     }
-    this.loadController?.abort(new BackendError('aborted', 'LM Queue is shutting down'));
     await all;
-    await this.loading;
+    await this.room.stop();
     this.closed = true;
   }
 
@@ -153,8 +160,9 @@ export class Dispatcher {
     // One transaction per pass (group commit): finished jobs and new claims commit together,
     // and nothing is sent before the commit, so a claimed job is on disk before LM Studio sees it.
     const dispatching = !this.stopping && !this.paused && backend.state().status !== 'down';
-    const slotFree = this.runningView.total < this.deps.params().slots;
-    if (this.completions.length === 0 && !(dispatching && slotFree)) {
+    // With every slot taken there is still a load or unload to decide, unless one is under way.
+    const canAct = this.runningView.total < this.deps.params().slots || !this.room.view.busy;
+    if (this.completions.length === 0 && !(dispatching && canAct)) {
       this.armTimer(now);
       return;
     }
@@ -173,30 +181,50 @@ export class Dispatcher {
     const { index, fair } = this.deps;
     const params = this.deps.params();
     const drain = this.drainView(now);
+    const room = this.room;
     for (;;) {
-      const decision = decide(index.activeBuckets(), this.runningView, this.models, fair, params, now, drain);
-      if (decision.type === 'run' || decision.type === 'backfill') {
-        const entry = decision.candidate.entry;
-        this.models.switchingTo = decision.type === 'backfill' ? decision.model : null;
-        markServed(decision.candidate, now);
-        index.remove(entry.seq);
-        const claim = this.deps.store.claim(entry.seq, now, this.deps.instanceId);
-        if (claim) launches.push(this.claimed(entry, claim, now));
-        continue;
+      const decision = decide(index.activeBuckets(), this.runningView, room.view, fair, params, now, drain);
+      switch (decision.type) {
+        case 'run':
+        case 'backfill': {
+          const entry = decision.candidate.entry;
+          markServed(decision.candidate, now);
+          index.remove(entry.seq);
+          const claim = this.deps.store.claim(entry.seq, now, this.deps.instanceId);
+          if (claim) launches.push(this.claimed(entry, claim, now));
+          continue;
+        }
+        case 'makeRoom':
+          this.deps.logger.info({ model: decision.model, victims: decision.victims }, 'making room for a model');
+          room.view.making = { model: decision.model, victims: decision.victims };
+          continue;
+        case 'abandon':
+          room.view.making = null;
+          continue;
+        case 'load':
+          room.load(decision.model);
+          continue;
+        case 'unload':
+          room.unload(decision.model);
+          continue;
+        case 'reject':
+          this.failQueuedForModel(
+            decision.model,
+            new BackendError('model_not_found', `model "${decision.model}" does not fit the memory budget for models (${room.view.budgetBytes} bytes) beside the pinned ones; raise --model-memory`),
+          );
+          continue;
+        default:
+          return;
       }
-      if (decision.type === 'drain') this.models.switchingTo = decision.model;
-      else if (decision.type === 'idle') this.models.switchingTo = null;
-      if (decision.type === 'switch' && now >= this.loadRetryAt) this.switchTo(decision.model);
-      return;
     }
   }
 
-  /** For a drain: when the in-flight requests should be done, and what a queued job would take. */
+  /** While room is made: when the in-flight requests on the given models should be done, and what a queued job would take. */
   private drainView(now: number): DrainView<Bucket> {
     return {
-      lastFinishAt: () => {
+      lastFinishAt: (models) => {
         let last = now;
-        for (const run of this.running.values()) last = Math.max(last, now + remainingMs(run, now));
+        for (const run of this.running.values()) if (models.includes(run.entry.model)) last = Math.max(last, now + remainingMs(run, now));
         return last;
       },
       serviceMs: (bucket) => this.deps.service.estimate(bucket.entry).serviceMs,
@@ -205,10 +233,7 @@ export class Dispatcher {
 
   private armTimer(now: number): void {
     if (this.stopping) return;
-    const due = [this.deps.index.nextDueAt(), this.loadRetryAt > now ? this.loadRetryAt : null].filter(
-      (t): t is number => t !== null,
-    );
-    const at = due.length ? Math.min(...due) : null;
+    const at = this.deps.index.nextDueAt();
     if (this.timer && (at === null || this.timer.at !== at)) {
       this.deps.clock.clearTimeout(this.timer.handle);
       this.timer = null;
@@ -232,6 +257,8 @@ export class Dispatcher {
     const n = (view.byOwner.get(entry.owner) ?? 0) + delta;
     if (n === 0) view.byOwner.delete(entry.owner);
     else view.byOwner.set(entry.owner, n);
+    countModel(view, entry.model, delta);
+    this.room.used(entry.model);
   }
 
   /** Books a claimed job as running (slots, fair share); it is sent after the commit. */
@@ -362,40 +389,6 @@ export class Dispatcher {
     }
   }
 
-  private switchTo(model: string): void {
-    const { backend, clock, service, logger } = this.deps;
-    const started = clock.now();
-    this.models.loading = true;
-    const controller = new AbortController();
-    this.loadController = controller;
-    this.loading = backend
-      .loadModel(model, controller.signal)
-      .then(() => {
-        service.observeLoad(model, clock.now() - started);
-        this.models.active = model;
-        this.models.activeSince = clock.now();
-        this.models.switchingTo = null;
-        this.loadFailures = 0;
-      })
-      .catch((raw: unknown) => {
-        if (controller.signal.aborted) return;
-        const error = toBackendError(raw);
-        logger.warn({ model, code: error.code, err: error.message }, 'model load failed');
-        if (error.retryable) {
-          this.loadFailures++;
-          this.loadRetryAt = clock.now() + retryDelayMs(this.loadFailures, this.deps.retryBaseMs, this.deps.retryMaxMs);
-        } else {
-          this.failQueuedForModel(model, error);
-        }
-      })
-      .finally(() => {
-        this.models.loading = false;
-        this.loading = null;
-        this.loadController = null;
-        this.wake();
-      });
-  }
-
   /** A model LM Studio cannot load: its queued jobs fail now rather than wait forever. */
   private failQueuedForModel(model: string, error: BackendError): void {
     const { index, store, clock } = this.deps;
@@ -407,6 +400,9 @@ export class Dispatcher {
         store.fail(entry.seq, now, jobError(error), 'queued');
       }
     });
-    for (const entry of doomed) this.deps.onJobChanged(entry.seq);
+    // Told after this turn: the caller may be inside a dispatch pass.
+    queueMicrotask(() => {
+      for (const entry of doomed) this.deps.onJobChanged(entry.seq);
+    });
   }
 }

@@ -7,15 +7,21 @@
  * (lane, priority, owner, model) has gone unserved, capped at 9: a starved group climbs until it
  * runs, while a flood that is being served keeps its own priority and cannot outrank fresh work
  * just by being old.
- * Eligibility: global slots, per-lane caps, per-owner running cap.
- * Models: keep to the loaded model while it has work, unless work for another model has
- * waited `switchBoundMs` since it could last have run; once decided, a switch waits for in-flight
- * work, and happens. While it waits, the loaded model's next job still runs if it is expected to
- * end before the last in-flight request, with room to spare (backfill: the switch comes no later).
+ * Eligibility: global slots, the model's own slots, per-lane caps, per-owner running cap.
+ * Models (resident-set.ts): work for any resident model runs at once. A missing model is loaded
+ * beside the others when it fits the memory budget. When it does not fit, room is made (least
+ * recently used idle models first, never a pinned one) only once the models to unload have no
+ * queued work, or the missing model's work has waited `switchBoundMs`; the models to unload
+ * start nothing new and are unloaded when their in-flight requests are done, never under them.
+ * Meanwhile one of their next jobs still runs if it is expected to end before their last
+ * in-flight request, with room to spare (backfill: the room comes no later).
  */
 import { LANES, type Lane } from '../../../shared/job';
 import { DEFAULT_PRIORITY, MAX_PRIORITY } from '../../../shared/priority';
 import type { QueuedEntry } from '../store/job-record';
+import { chooseVictims, fits, type ModelView } from './resident-set';
+
+export type { ModelView } from './resident-set';
 
 export interface PolicyParams {
   slots: number;
@@ -30,21 +36,7 @@ export interface RunningView {
   total: number;
   byLane: Record<Lane, number>;
   byOwner: Map<string, number>;
-}
-
-export interface ModelView {
-  /** The model requests are sent to; null before the first load. */
-  active: string | null;
-  /** When `active` became active: other-model work waits `switchBoundMs` from here at most. */
-  activeSince: number;
-  /** A load is in progress: nothing else starts. */
-  loading: boolean;
-  /**
-   * A switch to this model was decided and in-flight work is draining: it is kept to until it
-   * happens (else each finished request would let the old model start another, and the switch
-   * never comes).
-   */
-  switchingTo: string | null;
+  byModel: Map<string, number>;
 }
 
 /**
@@ -57,16 +49,19 @@ export interface FairView<C extends Contender = Contender> {
 
 export type Decision<C> =
   | { type: 'run'; candidate: C }
-  | { type: 'switch'; model: string }
-  /** A switch to `model` is due; requests are in flight, so nothing new starts until they finish. */
-  | { type: 'drain'; model: string }
-  /**
-   * A switch to `model` is due and waits for in-flight requests; meanwhile `candidate` (the
-   * loaded model's next job) is expected to finish before the last of them, with room to spare,
-   * so it runs: the switch comes no later for it.
-   */
-  | { type: 'backfill'; candidate: C; model: string }
-  /** Something is queued but cannot start yet (slots full, lanes capped, draining, loading). */
+  /** A job of a model being unloaded that is expected to end before its last in-flight request, with room to spare. */
+  | { type: 'backfill'; candidate: C }
+  /** Load `model` beside the resident ones. */
+  | { type: 'load'; model: string }
+  /** Unload `model` (a victim of the room-making, nothing in flight on it). */
+  | { type: 'unload'; model: string }
+  /** Make room for `model`: `victims` start nothing new and go once their in-flight work is done. */
+  | { type: 'makeRoom'; model: string; victims: string[] }
+  /** The room-making under way is for a model with no due work left: drop it. */
+  | { type: 'abandon' }
+  /** `model` cannot fit the budget even with every unpinned model unloaded. */
+  | { type: 'reject'; model: string }
+  /** Something is queued but cannot start yet (slots full, lanes capped, room being made). */
   | { type: 'wait' }
   /** Nothing is queued that is due. */
   | { type: 'idle' };
@@ -183,17 +178,22 @@ class Leader<C extends Contender> {
 /**
  * One decision's inputs and leaders, reused across calls (hot path: no allocation per call).
  * Lanes are read by name (`heads.batch`), never `heads[lane]`: a key that varies made those
- * loads megamorphic, about a quarter of `decide`'s time in the forecast.
+ * loads megamorphic.
  */
 const scan = {
+  /** The best job that can start now on a resident model. */
   best: new Leader<Contender>(),
-  other: new Leader<Contender>(),
+  /** The best job of a model being unloaded (it may only backfill). */
+  victim: new Leader<Contender>(),
+  /** The best job of a missing model, and the best of those that have waited past their bound. */
+  missing: new Leader<Contender>(),
   overdue: new Leader<Contender>(),
   running: null as unknown as RunningView,
+  models: null as unknown as ModelView,
   fair: null as unknown as FairView,
   ownerCap: null as number | null,
-  active: null as string | null,
-  activeSince: 0,
+  /** Whether the global slots are all taken (missing models' work is still looked at). */
+  full: false,
   /** 0 when priorities do not age (set from `agingMs` once per decision). */
   agingMs: 0,
   switchBoundMs: 0,
@@ -202,52 +202,62 @@ const scan = {
 
 /** Offers one open lane's heads to the leaders. */
 function offerLane(laneHeads: readonly Contender[]): void {
-  const { best, other, overdue, fair, ownerCap, active, agingMs, now } = scan;
+  const { best, victim, missing, overdue, fair, ownerCap, agingMs, now, models, running } = scan;
+  const making = models.making;
   for (let i = 0; i < laneHeads.length; i++) {
     const c = laneHeads[i]!;
-    if (ownerCap !== null && (scan.running.byOwner.get(c.owner) ?? 0) >= ownerCap) continue;
+    if (ownerCap !== null && (running.byOwner.get(c.owner) ?? 0) >= ownerCap) continue;
     const eff = agingMs === 0 ? c.priority : agedPriority(c, now, agingMs);
-    if (c.model === active) {
+    const slots = models.resident.get(c.model);
+    if (slots !== undefined) {
+      if (scan.full || (running.byModel.get(c.model) ?? 0) >= slots) continue;
+      if (making !== null && making.victims.includes(c.model)) victim.offer(c, eff, NaN, fair);
       // Most heads lose on effective priority alone: no call for them.
-      if (best.c === null || eff >= best.eff) best.offer(c, eff, NaN, fair);
+      else if (best.c === null || eff >= best.eff) best.offer(c, eff, NaN, fair);
       continue;
     }
-    const served = other.offer(c, eff, NaN, fair);
-    const waitingSince = Math.max(c.headReadyAt, scan.activeSince);
+    const served = missing.offer(c, eff, NaN, fair);
+    const waitingSince = Math.max(c.headReadyAt, models.roomMadeAt);
     if (now - waitingSince >= switchBound(scan.switchBoundMs, eff)) overdue.offer(c, eff, served, fair);
   }
 }
 
-function firstForModel<C extends Contender>(heads: Readonly<Record<Lane, readonly C[]>>, model: string): C | null {
-  for (const lane of LANES) {
-    const found = heads[lane].find((c) => c.model === model);
-    if (found) return found;
-  }
-  return null;
+function hasHeadFor(heads: Readonly<Record<Lane, readonly Contender[]>>, model: string): boolean {
+  for (const lane of LANES) if (heads[lane].some((c) => c.model === model)) return true;
+  return false;
 }
 
 /**
  * A backfilled job must fit its drain with this much room: service times are estimates, and one
- * that overruns delays the switch it was meant not to delay.
+ * that overruns delays the room it was meant not to delay.
  */
 const BACKFILL_MARGIN = 1.5;
 
 /** Decisions without fields are shared (the forecast decides once per queued job). */
 const IDLE: Decision<never> = Object.freeze({ type: 'idle' });
 const WAIT: Decision<never> = Object.freeze({ type: 'wait' });
+const ABANDON: Decision<never> = Object.freeze({ type: 'abandon' });
 
 /**
- * What a drain may fill its idle slots with: when the in-flight requests are expected to be
- * done, and how long a contender's head job is expected to take. Asked only while draining.
+ * What a drain may fill its idle slots with: when the in-flight requests on the given models are
+ * expected to be done, and how long a contender's head job is expected to take. Asked only while
+ * room is being made.
  */
 export interface DrainView<C extends Contender = Contender> {
-  lastFinishAt(): number;
+  lastFinishAt(models: readonly string[]): number;
   serviceMs(c: C): number;
 }
 
 export function emptyRunningView(): RunningView {
-  // Spelled out: the forecast builds one per run, and Object.fromEntries cost more than the rest of a short forecast.
-  return { total: 0, byLane: { interactive: 0, batch: 0, background: 0 }, byOwner: new Map() };
+  // Spelled out: the forecast builds one per run.
+  return { total: 0, byLane: { interactive: 0, batch: 0, background: 0 }, byOwner: new Map(), byModel: new Map() };
+}
+
+/** Counts one request of `model` in (+1) or out (-1). */
+export function countModel(view: RunningView, model: string, delta: number): void {
+  const n = (view.byModel.get(model) ?? 0) + delta;
+  if (n === 0) view.byModel.delete(model);
+  else view.byModel.set(model, n);
 }
 
 /**
@@ -264,43 +274,55 @@ export function decide<C extends Contender>(
   now: number,
   drain?: DrainView<C>,
 ): Decision<C> {
-  const { best, other, overdue } = scan;
+  const { best, victim, missing, overdue } = scan;
   best.reset();
-  other.reset();
+  victim.reset();
+  missing.reset();
   overdue.reset();
   const any = heads.interactive.length > 0 || heads.batch.length > 0 || heads.background.length > 0;
-  const full = running.total >= params.slots || models.loading;
-  const pendingTarget = models.switchingTo === null ? null : firstForModel(heads, models.switchingTo);
-  const active = models.active;
-  if (any && !full) {
-    scan.running = running;
-    scan.fair = fair as FairView;
-    scan.ownerCap = params.maxRunningPerOwner;
-    scan.active = active;
-    scan.activeSince = models.activeSince;
-    scan.agingMs = ages(params.agingMs) ? params.agingMs : 0;
-    scan.switchBoundMs = params.switchBoundMs;
-    scan.now = now;
-    const caps = params.laneCaps;
-    const byLane = running.byLane;
-    if (byLane.interactive < caps.interactive) offerLane(heads.interactive);
-    if (byLane.batch < caps.batch) offerLane(heads.batch);
-    if (byLane.background < caps.background) offerLane(heads.background);
-  }
   if (!any) return IDLE;
-  if (full) return WAIT;
-  const switchTarget = (pendingTarget ??
-    (active === null ? other.c : (overdue.c ?? (best.c === null ? other.c : null)))) as C | null;
-  if (switchTarget !== null) {
-    // Never switch under someone else's generation: drain first. Only work expected to end
-    // before the last in-flight request starts meanwhile (it delays the switch by nothing).
-    const model = switchTarget.model;
-    if (running.total === 0) return { type: 'switch', model };
-    const next = best.c as C | null;
-    if (next !== null && drain !== undefined && now + BACKFILL_MARGIN * drain.serviceMs(next) <= drain.lastFinishAt()) {
-      return { type: 'backfill', candidate: next, model };
+  // A just-in-time load: LM Studio's auto-evict may drop any resident model, so nothing runs meanwhile.
+  if (models.busy && !models.canLoadAlongside) return WAIT;
+  scan.running = running;
+  scan.models = models;
+  scan.fair = fair as FairView;
+  scan.ownerCap = params.maxRunningPerOwner;
+  scan.full = running.total >= params.slots;
+  scan.agingMs = ages(params.agingMs) ? params.agingMs : 0;
+  scan.switchBoundMs = params.switchBoundMs;
+  scan.now = now;
+  const caps = params.laneCaps;
+  const byLane = running.byLane;
+  if (byLane.interactive < caps.interactive) offerLane(heads.interactive);
+  if (byLane.batch < caps.batch) offerLane(heads.batch);
+  if (byLane.background < caps.background) offerLane(heads.background);
+  const inFlight = (model: string): number => running.byModel.get(model) ?? 0;
+
+  const making = models.making;
+  if (making !== null) {
+    if (!hasHeadFor(heads, making.model)) return ABANDON;
+    if (!models.busy) {
+      for (const v of making.victims) {
+        if (models.canLoadAlongside && models.resident.has(v) && inFlight(v) === 0) return { type: 'unload', model: v };
+      }
+      const cleared = making.victims.every((v) => (models.canLoadAlongside ? !models.resident.has(v) : inFlight(v) === 0));
+      if (cleared && !models.resident.has(making.model)) return { type: 'load', model: making.model };
     }
-    return { type: 'drain', model };
+  } else if (!models.busy) {
+    const target = (overdue.c ?? missing.c) as C | null;
+    if (target !== null) {
+      if (fits(models, target.model)) return { type: 'load', model: target.model };
+      const hasQueued = (model: string): boolean => hasHeadFor(heads, model);
+      const victims = chooseVictims(models, target.model, inFlight, hasQueued);
+      if (victims === null) return { type: 'reject', model: target.model };
+      if (overdue.c !== null || !victims.some(hasQueued)) return { type: 'makeRoom', model: target.model, victims };
+    }
   }
-  return best.c === null ? WAIT : { type: 'run', candidate: best.c as C };
+  const next = best.c as C | null;
+  const filler = victim.c as C | null;
+  const fillerFirst = (f: C, n: C): boolean => goesBefore(f, victim.eff, fair.servedOf(f), n, best.eff, fair.servedOf(n));
+  if (filler !== null && making !== null && drain !== undefined && (next === null || fillerFirst(filler, next))) {
+    if (now + BACKFILL_MARGIN * drain.serviceMs(filler) <= drain.lastFinishAt(making.victims)) return { type: 'backfill', candidate: filler };
+  }
+  return next === null ? WAIT : { type: 'run', candidate: next };
 }

@@ -44,6 +44,7 @@ export async function startHttpHarness(options: HarnessOptions = {}): Promise<Ht
       return client.run(request, callbacks);
     },
     loadModel: (model, signal) => client.loadModel(model, signal),
+    unloadModel: (model, signal) => client.unloadModel(model, signal),
     state: () => client.state(),
     subscribe: (listener) => client.subscribe(listener),
     refresh: () => client.refresh(),
