@@ -1,8 +1,8 @@
 /**
  * The anchors LM Queue is measured against, as small client-side queues in front of the
- * simulator with the same slot count:
+ * simulator with the same slot count, relying on LM Studio's own JIT loading and auto-evict:
  * - `fifo`: arrival order, no priorities, no model awareness (LM Studio / Ollama: whatever comes
- *   first is served first; a request for another model loads it just in time).
+ *   first is served first; a request for a model that is not loaded loads it just in time).
  * - `strict-priority`: interactive > batch > background, FIFO within a lane, no aging, no fair
  *   share, no model awareness (a Celery / BullMQ / LiteLLM priority queue with N workers).
  */
@@ -32,8 +32,11 @@ export interface BaselineOptions {
   timeoutMs: number;
 }
 
-export async function sendChat(simUrl: string, requestId: string, model: string, input: object): Promise<boolean> {
-  const response = await fetch(`${simUrl}/v1/chat/completions`, {
+/** What to send: a chat or an embeddings request for a model. */
+export type RequestSpec = Pick<WorkloadJob, 'kind' | 'model' | 'input'>;
+
+export async function sendRequest(simUrl: string, requestId: string, { kind, model, input }: RequestSpec): Promise<boolean> {
+  const response = await fetch(`${simUrl}${kind === 'embedding' ? '/v1/embeddings' : '/v1/chat/completions'}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-request-id': requestId },
     body: JSON.stringify({ ...input, model, stream: false }),
@@ -56,12 +59,13 @@ export async function runBaseline(policy: BaselinePolicy, jobs: readonly Workloa
       const [job] = waiting.splice(nextIndex(policy, waiting), 1);
       inFlight++;
       const trace = traces.get(job!.id)!;
-      sendChat(options.simUrl, trace.requestId, job!.model, job!.input)
+      sendRequest(options.simUrl, trace.requestId, job!)
         .catch(() => false)
         .then((ok) => {
           trace.succeeded = ok;
           inFlight--;
           if (++finished === jobs.length) resolveAll();
+          replay.finished(job!.id);
           pump();
         });
     }
@@ -69,7 +73,15 @@ export async function runBaseline(policy: BaselinePolicy, jobs: readonly Workloa
 
   const replay = replayArrivals(jobs, options.timeScale, (due) => {
     for (const job of due) {
-      traces.set(job.id, { arrivedAtMs: Date.now(), requestId: `${policy}-${job.id}`, predictedStartInSeconds: null, submitEtaSeconds: null, startedAtMs: null, succeeded: false });
+      traces.set(job.id, {
+        arrivedAtMs: Date.now(),
+        requestId: `${policy}-${job.id}`,
+        predictedStartInSeconds: null,
+        predictedStartHighInSeconds: null,
+        submitEtaSeconds: null,
+        startedAtMs: null,
+        succeeded: false,
+      });
       waiting.push(job);
     }
     pump();

@@ -10,17 +10,22 @@ import { createEngine } from '../../src/main/core/engine';
 import type { Engine } from '../../src/main/core/engine-api';
 import { SERVICE_DEFAULTS } from '../../src/main/core/eta/service-model';
 import { JobStore } from '../../src/main/core/store/job-store';
+import type { RequestSpec } from './baseline-queues';
 import { replayArrivals, withTimeout, type JobTrace, type RunTrace } from './run-trace';
-import type { ChatInput, WorkloadJob } from './workload';
+import type { WorkloadJob } from './workload';
 
 export interface LmQueueRunOptions {
   simUrl: string;
   models: readonly string[];
+  /** The engine's bound on requests in flight (every resident model's slots). */
   slots: number;
+  /** The memory budget the workload's LM Studio has (engine `modelMemoryBytes`). */
+  modelMemoryBytes: number;
+  pinnedModels?: readonly string[];
   timeScale: number;
   timeoutMs: number;
   /** Runs before the measured workload so the engine has learned speeds (as after a day's use). */
-  warmUp: (submit: (model: string, input: ChatInput) => Promise<void>) => Promise<void>;
+  warmUp: (submit: (request: RequestSpec) => Promise<void>) => Promise<void>;
   /** Called between warm-up and the measured workload (the bench resets the simulator's record). */
   beforeMeasuring: () => Promise<void>;
   /** Engine settings to try instead of the defaults (seconds are simulated, scaled here). */
@@ -52,6 +57,12 @@ async function waitForBackend(engine: Engine, timeoutMs: number): Promise<void> 
   }
 }
 
+/** `eta.startsInSecondsHigh`, read loosely so the bench runs on engines without it. */
+function rangeTopOf(eta: object | null | undefined): number | null {
+  const high = (eta as { startsInSecondsHigh?: unknown } | null | undefined)?.startsInSecondsHigh;
+  return typeof high === 'number' ? high : null;
+}
+
 export async function runLmQueue(jobs: readonly WorkloadJob[], options: LmQueueRunOptions): Promise<RunTrace> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lmq-quality-'));
   seedScaledOverhead(dataDir, options.models, options.timeScale);
@@ -59,6 +70,8 @@ export async function runLmQueue(jobs: readonly WorkloadJob[], options: LmQueueR
     dataDir,
     backend: { url: options.simUrl },
     maxConcurrency: options.slots,
+    modelMemoryBytes: options.modelMemoryBytes,
+    pinnedModels: options.pinnedModels,
     laneCaps: options.engine?.laneCaps,
     maxRunningPerOwner: options.engine?.maxRunningPerOwner,
     agingSeconds: (options.engine?.agingSeconds ?? 60) * options.timeScale,
@@ -66,8 +79,8 @@ export async function runLmQueue(jobs: readonly WorkloadJob[], options: LmQueueR
   });
   try {
     await waitForBackend(engine, 10_000);
-    await options.warmUp(async (model, input) => {
-      const job = engine.submit({ kind: 'chat', model, lane: 'interactive', input }, { owner: 'warmup' });
+    await options.warmUp(async ({ kind, model, input }) => {
+      const job = engine.submit({ kind, model, lane: 'interactive', input }, { owner: 'warmup' });
       await engine.waitForFinish(job.id);
     });
     await options.beforeMeasuring();
@@ -80,15 +93,18 @@ export async function runLmQueue(jobs: readonly WorkloadJob[], options: LmQueueR
     const replay = replayArrivals(jobs, options.timeScale, (due) => {
       for (const job of due) {
         const arrivedAtMs = Date.now();
-        const submitted = engine.submit({ kind: 'chat', model: job.model, lane: job.lane, priority: job.priority, input: job.input }, { owner: job.owner });
+        const submitted = engine.submit({ kind: job.kind, model: job.model, lane: job.lane, priority: job.priority, input: job.input }, { owner: job.owner });
         // A snapshot always recomputes the forecast: the job's place as the policy predicts it,
         // whatever the engine's budget for recomputing on submit allowed.
         engine.snapshot({ offset: 0, limit: 1 });
         const forecast = engine.get(submitted.id);
+        const queued = forecast.state === 'queued';
+        const start = queued ? (forecast.eta?.startsInSeconds ?? null) : 0;
         const trace: JobTrace = {
           arrivedAtMs,
           requestId: submitted.id,
-          predictedStartInSeconds: forecast.state === 'queued' ? (forecast.eta?.startsInSeconds ?? null) : 0,
+          predictedStartInSeconds: start,
+          predictedStartHighInSeconds: queued ? (rangeTopOf(forecast.eta) ?? start) : 0,
           submitEtaSeconds: submitted.eta?.startsInSeconds ?? null,
           startedAtMs: null,
           succeeded: false,
@@ -98,6 +114,7 @@ export async function runLmQueue(jobs: readonly WorkloadJob[], options: LmQueueR
           engine.waitForFinish(submitted.id).then((finished) => {
             trace.succeeded = finished.state === 'succeeded';
             trace.startedAtMs = finished.startedAt === null ? null : Date.parse(finished.startedAt);
+            replay.finished(job.id);
           }),
         );
       }

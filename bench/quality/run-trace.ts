@@ -14,6 +14,8 @@ export interface JobTrace {
    * what the scheduler predicts for the job.
    */
   predictedStartInSeconds: number | null;
+  /** LM Queue only: `eta.startsInSecondsHigh` from the same forecast, the top of its range (missing: the same as the start). */
+  predictedStartHighInSeconds: number | null;
   /**
    * LM Queue only: `eta.startsInSeconds` in the job `submit` returned (the HTTP 202 body), which
    * may be a provisional back-of-the-queue value while forecasts are rationed.
@@ -31,37 +33,57 @@ export interface RunTrace {
   jobs: Map<string, JobTrace>;
 }
 
+export interface Replay {
+  /** Wall-clock ms of simulated time 0. */
+  t0Ms: number;
+  /** Resolves once every job has been handed over. */
+  done: Promise<void>;
+  /** Tells the replay a job has finished: the jobs that wait for it are handed over now. */
+  finished(jobId: string): void;
+}
+
 /**
- * Calls `onArrive` for each job at t0 + arrival × timeScale; jobs due together come in one call,
- * in workload order. Resolves once every job has been handed over.
+ * Calls `onArrive` for each job at t0 + arrival × timeScale (jobs due together come in one call,
+ * in workload order), and for a job with `after` once that job has finished.
  */
-export function replayArrivals(jobs: readonly WorkloadJob[], timeScale: number, onArrive: (due: WorkloadJob[]) => void): { t0Ms: number; done: Promise<void> } {
+export function replayArrivals(jobs: readonly WorkloadJob[], timeScale: number, onArrive: (due: WorkloadJob[]) => void): Replay {
   const groups = new Map<number, WorkloadJob[]>();
+  const dependents = new Map<string, WorkloadJob[]>();
+  const add = <K>(map: Map<K, WorkloadJob[]>, key: K, job: WorkloadJob): void => void map.set(key, [...(map.get(key) ?? []), job]);
   for (const job of jobs) {
-    const group = groups.get(job.arrivalSeconds) ?? [];
-    group.push(job);
-    groups.set(job.arrivalSeconds, group);
+    if (job.after === undefined) add(groups, job.arrivalSeconds, job);
+    else add(dependents, job.after, job);
   }
+  let handedOver = 0;
+  let resolveDone: () => void = () => {};
+  let rejectDone: (error: Error) => void = () => {};
+  const done = new Promise<void>((resolve, reject) => {
+    resolveDone = resolve;
+    rejectDone = reject;
+  });
+  const handOver = (due: WorkloadJob[]): void => {
+    try {
+      onArrive(due);
+    } catch (error) {
+      rejectDone(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    handedOver += due.length;
+    if (handedOver === jobs.length) resolveDone();
+  };
   const t0Ms = Date.now();
-  const done = Promise.all(
-    [...groups.entries()].map(
-      ([at, due]) =>
-        new Promise<void>((resolve, reject) => {
-          setTimeout(
-            () => {
-              try {
-                onArrive(due);
-                resolve();
-              } catch (error) {
-                reject(error instanceof Error ? error : new Error(String(error)));
-              }
-            },
-            Math.max(0, t0Ms + at * 1000 * timeScale - Date.now()),
-          );
-        }),
-    ),
-  ).then(() => undefined);
-  return { t0Ms, done };
+  if (jobs.length === 0) resolveDone();
+  for (const [at, due] of groups) setTimeout(() => handOver(due), Math.max(0, t0Ms + at * 1000 * timeScale - Date.now()));
+  return {
+    t0Ms,
+    done,
+    finished(jobId) {
+      const due = dependents.get(jobId);
+      if (!due) return;
+      dependents.delete(jobId);
+      handOver(due);
+    },
+  };
 }
 
 /** Rejects after `ms` with a message naming what took too long. */

@@ -5,13 +5,20 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { SimModelInput } from '../../tools/lmstudio-sim/options';
 import type { SimRecord } from '../../tools/lmstudio-sim/sim-record';
 import { waitForExit } from '../../tools/child-process';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface SimSettings {
-  models: string[];
+  /** Ids, or objects with sizes and slots. */
+  models: SimModelInput[];
+  /** Loaded at start, as if by hand (they stay until evicted for memory). */
+  initialLoaded: string[];
+  memoryBytes: number;
+  /** LM Studio's default: a JIT load unloads the previous JIT-loaded model. */
+  jitAutoEvict: boolean;
   parallel: number;
   tokensPerSecond: number;
   promptTokensPerSecond: number;
@@ -22,7 +29,7 @@ export interface SimSettings {
   contextLength: number;
   seed: number;
   timeScale: number;
-  /** Off: a just-in-time load lets the old model's requests finish (kinder to naive clients). */
+  /** Off: an eviction lets the evicted model's requests finish (kinder to naive clients); a REST unload still cuts them off. */
   evictOnSwitch: boolean;
 }
 
@@ -36,8 +43,10 @@ export interface SimProcess {
 function flags(s: SimSettings): string[] {
   const args = [
     ['--port', '0'],
-    ['--models', s.models.join(',')],
-    ['--initial-model', s.models[0]!],
+    ['--models', JSON.stringify(s.models)],
+    ['--initial-loaded', s.initialLoaded.length > 0 ? s.initialLoaded.join(',') : 'none'],
+    ['--initial-model', 'none'],
+    ['--memory-gb', s.memoryBytes / 1e9],
     ['--parallel', s.parallel],
     ['--tokens-per-second', s.tokensPerSecond],
     ['--prompt-tokens-per-second', s.promptTokensPerSecond],
@@ -49,7 +58,7 @@ function flags(s: SimSettings): string[] {
     ['--seed', s.seed],
     ['--time-scale', s.timeScale],
   ].flatMap(([flag, value]) => [String(flag), String(value)]);
-  return s.evictOnSwitch ? args : [...args, '--no-evict'];
+  return [...args, ...(s.evictOnSwitch ? [] : ['--no-evict']), ...(s.jitAutoEvict ? [] : ['--no-jit-auto-evict'])];
 }
 
 export async function spawnSimulator(settings: SimSettings, startTimeoutMs = 20_000): Promise<SimProcess> {

@@ -16,7 +16,12 @@ export type ChatInput = {
   max_tokens: number;
 };
 
-export interface WorkloadJob {
+/** The OpenAI embeddings body: several inputs (document chunks) per request. */
+export type EmbeddingInput = {
+  input: string[];
+};
+
+export type WorkloadJob = {
   /** Stable across policies (`alice-007`); the bench sends it as the request id where it can. */
   id: string;
   owner: string;
@@ -24,17 +29,26 @@ export interface WorkloadJob {
   /** The priority submitted to LM Queue (baselines order by lane alone). */
   priority: number;
   model: string;
+  /** When it is handed over; for a job with `after`, the earliest moment (it also waits for that job). */
   arrivalSeconds: number;
-  input: ChatInput;
-}
+  /** Sent only once this job has finished: a RAG query's chat waits for its embedding's answer. */
+  after?: string;
+} & ({ kind: 'chat'; input: ChatInput } | { kind: 'embedding'; input: EmbeddingInput });
+
+/**
+ * How fairness is measured: between owners with a standing backlog over the time all of them had
+ * work waiting, or (with one backlogged owner) between the interactive owners' mean response times.
+ */
+export type FairnessMeasure = 'backlogged-service' | 'interactive-response';
 
 export interface Workload {
   seed: number;
-  models: [string, string];
+  models: string[];
   jobs: WorkloadJob[];
-  /** The owners with a standing backlog; fairness is measured between them. */
-  busyOwners: [string, string];
+  /** The owners with a standing backlog. */
+  busyOwners: string[];
   interactiveOwners: string[];
+  fairness: FairnessMeasure;
 }
 
 export interface WorkloadOptions {
@@ -60,28 +74,28 @@ export const SIM_OUTPUT_RANGE = { min: 100, max: 2400 } as const;
 
 const WORDS = ['report', 'invoice', 'customer', 'summary', 'quarter', 'sensor', 'ticket', 'review', 'contract', 'release', 'budget', 'incident'];
 
-function between(random: () => number, low: number, high: number): number {
+export function between(random: () => number, low: number, high: number): number {
   return low + Math.floor(random() * (high - low + 1));
 }
 
 /** About `tokens` tokens of text (the simulator counts four characters a token). */
-function promptText(random: () => number, label: string, tokens: number): string {
+export function promptText(random: () => number, label: string, tokens: number): string {
   let text = `${label}:`;
   while (text.length < tokens * 4) text += ` ${WORDS[Math.floor(random() * WORDS.length)]}`;
   return text.slice(0, tokens * 4);
 }
 
-function job(
+export function chatJob(
   random: () => number,
-  fields: Omit<WorkloadJob, 'input'>,
+  fields: Omit<WorkloadJob, 'input' | 'kind'>,
   promptTokens: [number, number],
   maxTokens: [number, number],
 ): WorkloadJob {
   const content = promptText(random, fields.id, between(random, ...promptTokens));
-  return { ...fields, input: { messages: [{ role: 'user', content }], max_tokens: between(random, ...maxTokens) } };
+  return { ...fields, kind: 'chat', input: { messages: [{ role: 'user', content }], max_tokens: between(random, ...maxTokens) } };
 }
 
-function chatArrivals(random: () => number, meanGap: number, window: number): number[] {
+export function chatArrivals(random: () => number, meanGap: number, window: number): number[] {
   const times: number[] = [];
   let t = random() * meanGap;
   while (t < window) {
@@ -100,11 +114,11 @@ export function generateWorkload(options: Partial<WorkloadOptions> = {}): Worklo
   // Carol's batch lands at once, then Dave's background jobs a moment later.
   for (let i = 0; i < o.batchJobs; i++) {
     const fields = { id: `carol-${pad(i)}`, owner: 'carol', lane: 'batch' as const, priority: PRIORITY_NAMES.normal, model: MODEL_A, arrivalSeconds: 0 };
-    jobs.push(job(random, fields, [200, 600], [100, 250]));
+    jobs.push(chatJob(random, fields, [200, 600], [100, 250]));
   }
   for (let i = 0; i < o.backgroundJobs; i++) {
     const fields = { id: `dave-${pad(i)}`, owner: 'dave', lane: 'background' as const, priority: PRIORITY_NAMES.normal, model: MODEL_B, arrivalSeconds: 2 };
-    jobs.push(job(random, fields, [1000, 2000], [2000, 2000]));
+    jobs.push(chatJob(random, fields, [1000, 2000], [2000, 2000]));
   }
   // Alice chats with the batch's model at normal priority, Bob with the other model at high.
   const chatters = [
@@ -114,11 +128,21 @@ export function generateWorkload(options: Partial<WorkloadOptions> = {}): Worklo
   for (const chatter of chatters) {
     chatArrivals(random, o.chatMeanGapSeconds, o.chatWindowSeconds).forEach((at, i) => {
       const fields = { id: `${chatter.owner}-${pad(i)}`, owner: chatter.owner, lane: 'interactive' as const, priority: chatter.priority, model: chatter.model, arrivalSeconds: at };
-      jobs.push(job(random, fields, [30, 150], [100, 300]));
+      jobs.push(chatJob(random, fields, [30, 150], [100, 300]));
     });
   }
-  // Stable order: by arrival, then as generated (the batch keeps its submission order).
+  return {
+    seed: o.seed,
+    models: [MODEL_A, MODEL_B],
+    jobs: inArrivalOrder(jobs),
+    busyOwners: ['carol', 'dave'],
+    interactiveOwners: ['alice', 'bob'],
+    fairness: 'backlogged-service',
+  };
+}
+
+/** Stable order: by arrival, then as generated (a batch keeps its submission order). */
+export function inArrivalOrder(jobs: WorkloadJob[]): WorkloadJob[] {
   const order = new Map(jobs.map((j, i) => [j.id, i]));
-  jobs.sort((a, b) => a.arrivalSeconds - b.arrivalSeconds || order.get(a.id)! - order.get(b.id)!);
-  return { seed: o.seed, models: [MODEL_A, MODEL_B], jobs, busyOwners: ['carol', 'dave'], interactiveOwners: ['alice', 'bob'] };
+  return [...jobs].sort((a, b) => a.arrivalSeconds - b.arrivalSeconds || order.get(a.id)! - order.get(b.id)!);
 }
