@@ -9,7 +9,7 @@ const T0 = 1_000_000;
 const wall = (simSeconds: number): number => T0 + simSeconds * 1000 * SCALE;
 
 function job(id: string, owner: string, lane: WorkloadJob['lane'], model: string, arrivalSeconds: number): WorkloadJob {
-  return { id, owner, lane, priority: 5, model, arrivalSeconds, input: { messages: [{ role: 'user', content: id }], max_tokens: 100 } };
+  return { id, owner, lane, priority: 5, model, arrivalSeconds, kind: 'chat', input: { messages: [{ role: 'user', content: id }], max_tokens: 100 } };
 }
 
 function request(id: string, model: string, start: number, finish: number): RequestRecord {
@@ -39,6 +39,7 @@ const workload: Workload = {
   models: [MODEL_A, MODEL_B],
   busyOwners: ['carol', 'dave'],
   interactiveOwners: ['alice'],
+  fairness: 'backlogged-service',
   jobs: [
     job('c1', 'carol', 'batch', MODEL_A, 0),
     job('c2', 'carol', 'batch', MODEL_A, 0),
@@ -47,23 +48,24 @@ const workload: Workload = {
     job('a2', 'alice', 'interactive', MODEL_A, 20),
   ],
 };
-// start, finish (simulated seconds), and what LM Queue predicted at submission
-const served: Record<string, [number, number, number | null]> = {
-  c1: [0, 30, 0],
-  c2: [0, 12, 0],
-  a1: [12, 18, 2],
-  a2: [30, 40, 5],
-  d1: [43, 60, 50],
+// start, finish (simulated seconds), and what LM Queue predicted at submission: start, top of the range
+const served: Record<string, [number, number, number | null, number | null]> = {
+  c1: [0, 30, 0, null],
+  c2: [0, 12, 0, 0],
+  a1: [12, 18, 2, 2.5],
+  a2: [30, 40, 5, 12],
+  d1: [43, 60, 50, 60],
 };
 
 function fixture(withEta: boolean): { trace: RunTrace; record: SimRecord } {
   const jobs = new Map<string, JobTrace>();
   for (const j of workload.jobs) {
-    const [start, , predicted] = served[j.id]!;
+    const [start, , predicted, high] = served[j.id]!;
     jobs.set(j.id, {
       arrivedAtMs: wall(j.arrivalSeconds),
       requestId: j.id,
       predictedStartInSeconds: withEta && predicted !== null ? predicted * SCALE : null,
+      predictedStartHighInSeconds: withEta && high !== null ? high * SCALE : null,
       submitEtaSeconds: withEta ? 1_000 * SCALE : null,
       startedAtMs: withEta ? wall(start) : null,
       succeeded: true,
@@ -77,12 +79,14 @@ function fixture(withEta: boolean): { trace: RunTrace; record: SimRecord } {
     maxActive: 2,
     concurrency: [],
     switches: [{ from: MODEL_A, to: MODEL_B, at: wall(40), reason: 'jit', inFlightOfPrevious: 1 }],
+    loads: [{ model: MODEL_B, instanceId: MODEL_B, reason: 'jit', startedAt: wall(40), finishedAt: wall(43) }],
+    unloads: [{ model: MODEL_A, instanceId: MODEL_A, reason: 'memory-evict', at: wall(40), inFlight: 1, cutOffRequestIds: [] }],
   };
   return { trace: { policy: withEta ? 'lm-queue' : 'fifo', t0Ms: T0, jobs }, record };
 }
 
 describe('analyzing a run', () => {
-  test('reports waits, batch completion, switches and utilization in simulated seconds', () => {
+  test('reports waits, batch completion, loads, unloads, cut-offs and utilization in simulated seconds', () => {
     const { trace, record } = fixture(false);
     const m = analyzeRun(trace, record, workload, { timeScale: SCALE, slots: 2 });
     expect(m.interactiveWait.jobs).toBe(2);
@@ -90,8 +94,7 @@ describe('analyzing a run', () => {
     expect(m.interactiveWaitByOwner.alice!.max).toBeCloseTo(10);
     expect(m.interactiveServiceMedian).toBeCloseTo(8); // services 6 and 10
     expect(m.batchCompletionSeconds).toBeCloseTo(30);
-    expect(m.modelSwitches).toBe(1);
-    expect(m.cutOffIfEvicting).toBe(1);
+    expect([m.loads, m.unloads, m.requestsCutOff]).toEqual([1, 1, 1]);
     expect(m.makespanSeconds).toBeCloseTo(60);
     // busy: 30 + 12 + 6 + 10 + 17 = 75 slot-seconds out of 2 × 60
     expect(m.utilization).toBeCloseTo(75 / 120);
@@ -104,9 +107,19 @@ describe('analyzing a run', () => {
     const { fairness } = analyzeRun(trace, record, workload, { timeScale: SCALE, slots: 2 });
     // Carol is backlogged 0-30 and Dave 0-60: the window is 0-30, where Dave got nothing.
     expect(fairness.windowSeconds).toBeCloseTo(30);
-    expect(fairness.service[0]).toBeCloseTo(42);
-    expect(fairness.service[1]).toBeCloseTo(0);
+    expect(fairness.values[0]).toBeCloseTo(42);
+    expect(fairness.values[1]).toBeCloseTo(0);
     expect(fairness.jain).toBeCloseTo(0.5);
+  });
+
+  test('with one backlogged owner, measures fairness between the interactive owners’ mean response times', () => {
+    const { trace, record } = fixture(false);
+    const two: Workload = { ...workload, interactiveOwners: ['alice', 'carol'], fairness: 'interactive-response' };
+    const { fairness } = analyzeRun(trace, record, two, { timeScale: SCALE, slots: 2 });
+    // alice: responses 8 and 20 (mean 14); carol: 30 and 12 (mean 21)
+    expect(fairness.values[0]).toBeCloseTo(1 / 14);
+    expect(fairness.values[1]).toBeCloseTo(1 / 21);
+    expect(fairness.jain).toBeCloseTo((1 / 14 + 1 / 21) ** 2 / (2 * (1 / 14 ** 2 + 1 / 21 ** 2)));
   });
 
   test('judges predicted starts against real ones, converting the engine wall seconds', () => {
@@ -122,6 +135,8 @@ describe('analyzing a run', () => {
     expect(eta!.asReturnedBySubmit.jobs).toBe(2);
     expect(eta!.asReturnedBySubmit.medianBiasPercent).toBeGreaterThan(1_000);
     expect(eta!.asReturnedBySubmitByLane.interactive!.jobs).toBe(2);
+    // waits inside [start, high] ± 1 s: c1 (no high: [0, 0]), c2, a1 (2 in [2, 2.5]), a2 (10 in [5, 12]); not d1 (43 < 50 − 1)
+    expect(eta!.insideRange).toEqual({ jobs: 5, share: 4 / 5 });
   });
 
   test('counts a job the simulator never served as failed', () => {

@@ -5,6 +5,7 @@
 import type { RequestRecord, SimRecord } from '../../tools/lmstudio-sim/sim-record';
 import {
   fairnessWhileBacklogged,
+  jainIndex,
   median,
   percentile,
   slotUtilization,
@@ -19,6 +20,21 @@ import type { Workload } from './workload';
 
 /** Relative ETA errors are taken against at least this many simulated seconds of waiting. */
 export const ETA_FLOOR_SECONDS = 5;
+/**
+ * A start counts as inside the forecast range when within this many simulated seconds of it: the
+ * bench's own resolution (a few real ms of dispatch and HTTP at a 0.02 time scale).
+ */
+export const RANGE_SLACK_SECONDS = 1;
+
+export interface FairnessSummary {
+  measure: Workload['fairness'];
+  owners: string[];
+  /** backlogged-service: slot-seconds each received while all were backlogged; interactive-response: 1 / mean response seconds. */
+  values: number[];
+  /** backlogged-service only: simulated seconds in which all of them had work waiting. */
+  windowSeconds: number | null;
+  jain: number;
+}
 
 export interface WaitSummary {
   jobs: number;
@@ -35,8 +51,15 @@ export interface PolicyMetrics {
   interactiveServiceMedian: number;
   /** From the batch's submission to its last job's finish. */
   batchCompletionSeconds: number;
-  fairness: FairnessResult;
-  modelSwitches: number;
+  fairness: FairnessSummary;
+  /** Loads and unloads after start-up (from the simulator's record), whoever caused them. */
+  loads: number;
+  unloads: number;
+  /**
+   * Requests generating on an instance as it was unloaded or evicted: cut off, or (on a simulator
+   * that lets an evicted model's requests finish) cut off on an LM Studio that evicts.
+   */
+  requestsCutOff: number;
   utilization: number;
   makespanSeconds: number;
   /** LM Queue only; null for policies that predict nothing. */
@@ -54,16 +77,15 @@ export interface PolicyMetrics {
     asReturnedBySubmit: EtaErrorSummary;
     /** The same, every job, per lane (a chat shown at the back of the queue shows up here). */
     asReturnedBySubmitByLane: Record<string, EtaErrorSummary>;
+    /** Share of actual starts inside [startsInSeconds, startsInSecondsHigh] (± RANGE_SLACK_SECONDS), every job. */
+    insideRange: { jobs: number; share: number };
   } | null;
   failedJobs: number;
+  /** Requests the simulator really cut off. */
   evictedRequests: number;
-  /**
-   * Requests of the previous model still generating when a switch began. The bench's simulator
-   * lets them finish; an LM Studio that evicts on a just-in-time load would have cut them off.
-   */
-  cutOffIfEvicting: number;
   /** Most requests inside the simulator at once (a well-behaved client stays at the slot count). */
   maxInFlightAtSimulator: number;
+  maxMemoryBytes: number;
 }
 
 function summarizeWaits(waits: readonly number[]): WaitSummary {
@@ -74,7 +96,9 @@ function summarizeWaits(waits: readonly number[]): WaitSummary {
 function servedRequests(record: SimRecord): Map<string, RequestRecord> {
   const byId = new Map<string, RequestRecord>();
   for (const request of record.requests) {
-    if (request.clientRequestId !== null && request.endpoint === '/v1/chat/completions') byId.set(request.clientRequestId, request);
+    if (request.clientRequestId !== null && (request.endpoint === '/v1/chat/completions' || request.endpoint === '/v1/embeddings')) {
+      byId.set(request.clientRequestId, request);
+    }
   }
   return byId;
 }
@@ -111,16 +135,7 @@ export function analyzeRun(trace: RunTrace, record: SimRecord, workload: Workloa
     .filter((r) => r.endpoint !== '/api/v1/models/load' && r.endpoint !== '/api/v1/models/unload' && r.startedAt !== null && r.finishedAt !== null)
     .map((r) => ({ start: toSim(r.startedAt!), end: toSim(r.finishedAt!) }));
   const lastFinish = Math.max(...finishes.values());
-  const fairness = fairnessWhileBacklogged(
-    workload.busyOwners.map((owner) => {
-      const mine = done.filter((j) => j.owner === owner);
-      return {
-        owner,
-        jobs: mine.map((j) => ({ start: arrival(j.id), end: finishes.get(j.id)! })),
-        service: mine.map((j) => ({ start: starts.get(j.id)!, end: finishes.get(j.id)! })),
-      };
-    }),
-  );
+  const fairness = measureFairness(workload, done, { arrival, start: (id) => starts.get(id)!, finish: (id) => finishes.get(id)! });
 
   return {
     policy: trace.policy,
@@ -129,15 +144,45 @@ export function analyzeRun(trace: RunTrace, record: SimRecord, workload: Workloa
     interactiveServiceMedian: median(interactive.map((j) => finishes.get(j.id)! - starts.get(j.id)!)),
     batchCompletionSeconds: Math.max(...batch.map((j) => finishes.get(j.id)!)) - batchStart,
     fairness,
-    modelSwitches: record.switches.filter((s) => s.to !== null).length,
+    loads: record.loads.length,
+    unloads: record.unloads.length,
+    requestsCutOff: record.unloads.reduce((sum, u) => sum + u.inFlight, 0),
     utilization: slotUtilization(busy, settings.slots, { start: 0, end: lastFinish }),
     makespanSeconds: lastFinish,
     eta: etaErrors(trace, workload, done, toSim, settings.timeScale),
     failedJobs,
-    evictedRequests: record.requests.filter((r) => r.evicted).length,
-    cutOffIfEvicting: record.switches.reduce((sum, s) => sum + s.inFlightOfPrevious, 0),
+    evictedRequests: record.cutOff.length,
     maxInFlightAtSimulator: record.maxConcurrency,
+    maxMemoryBytes: record.maxMemoryBytes,
   };
+}
+
+interface JobTimes {
+  arrival(id: string): number;
+  start(id: string): number;
+  finish(id: string): number;
+}
+
+function measureFairness(workload: Workload, done: Workload['jobs'], times: JobTimes): FairnessSummary {
+  if (workload.fairness === 'backlogged-service') {
+    const result: FairnessResult = fairnessWhileBacklogged(
+      workload.busyOwners.map((owner) => {
+        const mine = done.filter((j) => j.owner === owner);
+        return {
+          owner,
+          jobs: mine.map((j) => ({ start: times.arrival(j.id), end: times.finish(j.id) })),
+          service: mine.map((j) => ({ start: times.start(j.id), end: times.finish(j.id) })),
+        };
+      }),
+    );
+    return { measure: workload.fairness, owners: result.owners, values: result.service, windowSeconds: result.windowSeconds, jain: result.jain };
+  }
+  // Each person's service rate: the inverse of their mean response time (arrival to finish).
+  const values = workload.interactiveOwners.map((owner) => {
+    const responses = done.filter((j) => j.owner === owner).map((j) => times.finish(j.id) - times.arrival(j.id));
+    return responses.length ? responses.length / responses.reduce((a, b) => a + b, 0) : 0;
+  });
+  return { measure: workload.fairness, owners: [...workload.interactiveOwners], values, windowSeconds: null, jain: jainIndex(values) };
 }
 
 function etaErrors(
@@ -148,6 +193,7 @@ function etaErrors(
   timeScale: number,
 ): PolicyMetrics['eta'] {
   const samples = new Map<string, EtaSample>();
+  let inside = 0;
   const returned: EtaSample[] = [];
   const returnedByLane: Record<string, EtaSample[]> = {};
   for (const job of done) {
@@ -155,6 +201,9 @@ function etaErrors(
     if (t.predictedStartInSeconds === null || t.startedAtMs === null) continue;
     const actual = Math.max(0, toSim(t.startedAtMs) - toSim(t.arrivedAtMs));
     samples.set(job.id, { predicted: t.predictedStartInSeconds / timeScale, actual });
+    const low = t.predictedStartInSeconds / timeScale;
+    const high = Math.max(low, (t.predictedStartHighInSeconds ?? t.predictedStartInSeconds) / timeScale);
+    if (actual >= low - RANGE_SLACK_SECONDS && actual <= high + RANGE_SLACK_SECONDS) inside++;
     if (t.submitEtaSeconds !== null) {
       const sample = { predicted: t.submitEtaSeconds / timeScale, actual };
       returned.push(sample);
@@ -174,5 +223,6 @@ function etaErrors(
     byLane,
     asReturnedBySubmit: summarizeEtaError(returned.filter((s) => s.actual >= ETA_FLOOR_SECONDS), ETA_FLOOR_SECONDS),
     asReturnedBySubmitByLane: Object.fromEntries(Object.entries(returnedByLane).map(([lane, list]) => [lane, summarizeEtaError(list, ETA_FLOOR_SECONDS)])),
+    insideRange: { jobs: samples.size, share: inside / samples.size },
   };
 }

@@ -1,5 +1,6 @@
 /**
- * `tsx bench/quality/cli.ts [--quick] [--runs N] [--time-scale X] [--seed N] [--variant 'label={"laneCaps":{"batch":4}}']`
+ * `tsx bench/quality/cli.ts [--quick] [--runs N] [--time-scale X] [--seed N] [--workload NAME]...
+ *   [--variant 'label={"laneCaps":{"batch":4}}']`
  * Runs the scheduling-quality bench, writes bench/results/quality.json and regenerates SUMMARY.md.
  * Variants run LM Queue again with other engine settings (reported, not judged).
  */
@@ -9,6 +10,7 @@ import { writeResult } from '../report/results-store';
 import { writeSummary } from '../report/summary';
 import type { EngineOverrides } from './lmqueue-run';
 import { runQualityBench, type EngineVariant } from './quality-bench';
+import { WORKLOAD_NAMES, type WorkloadName } from './workloads';
 
 const { values } = parseArgs({
   options: {
@@ -16,6 +18,7 @@ const { values } = parseArgs({
     runs: { type: 'string' },
     'time-scale': { type: 'string' },
     seed: { type: 'string' },
+    workload: { type: 'string', multiple: true, default: [] },
     variant: { type: 'string', multiple: true, default: [] },
     'no-write': { type: 'boolean', default: false },
   },
@@ -27,33 +30,43 @@ function parseVariant(text: string): EngineVariant {
   return { label: text.slice(0, at), engine: JSON.parse(text.slice(at + 1)) as EngineOverrides };
 }
 
+const unknown = values.workload.filter((w) => !(WORKLOAD_NAMES as readonly string[]).includes(w));
+if (unknown.length > 0) throw new Error(`unknown workload ${unknown.join(', ')}; choose from ${WORKLOAD_NAMES.join(', ')}`);
+
 const result = await runQualityBench({
   quick: values.quick,
   runs: values.runs === undefined ? undefined : Number(values.runs),
   timeScale: values['time-scale'] === undefined ? undefined : Number(values['time-scale']),
-  workload: values.seed === undefined ? undefined : { seed: Number(values.seed) },
+  seed: values.seed === undefined ? undefined : Number(values.seed),
+  workloads: values.workload.length > 0 ? (values.workload as WorkloadName[]) : undefined,
   variants: values.variant.map(parseVariant),
   log: (message) => console.log(message),
 });
 
 const f = (n: number | null | undefined, digits = 1): string => (typeof n === 'number' && Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
-console.table(
-  Object.fromEntries(
-    result.policies.map((p) => [
-      policyName(p.policy),
-      {
-        'wait p95 (s)': f(p.interactiveWait.p95),
-        'service p50 (s)': f(p.interactiveServiceMedian),
-        'batch done (s)': f(p.batchCompletionSeconds, 0),
-        switches: p.modelSwitches,
-        utilization: `${f(p.utilization * 100)}%`,
-        jain: f(p.fairness.jain, 3),
-        'eta err': p.eta ? `${f(p.eta.waited.medianPercent)}%` : 'n/a',
-      },
-    ]),
-  ),
-);
-for (const goal of result.goals) console.log(`${goal.pass ? 'pass' : 'FAIL'}  ${goal.goal}: ${goal.measured} (target ${goal.target})`);
+for (const workload of result.workloads) {
+  console.log(`\n${workload.name}: ${workload.title}`);
+  console.table(
+    Object.fromEntries(
+      workload.policies.map((p) => [
+        policyName(p.policy),
+        {
+          'wait p50 (s)': f(p.interactiveWait.p50),
+          'wait p95 (s)': f(p.interactiveWait.p95),
+          'batch done (s)': f(p.batchCompletionSeconds, 0),
+          loads: p.loads,
+          unloads: p.unloads,
+          'cut off': p.requestsCutOff,
+          utilization: `${f(p.utilization * 100)}%`,
+          jain: f(p.fairness.jain, 3),
+          'eta err': p.eta ? `${f(p.eta.waited.medianPercent)}%` : 'n/a',
+          'in range': p.eta ? `${f(p.eta.insideRange.share * 100)}%` : 'n/a',
+        },
+      ]),
+    ),
+  );
+  for (const goal of workload.goals) console.log(`${goal.pass ? 'pass' : 'FAIL'}  ${goal.goal}: ${goal.measured} (target ${goal.target})`);
+}
 if (!values['no-write']) {
   console.log(`wrote ${writeResult('quality', result)}`);
   console.log(`wrote ${writeSummary()}`);

@@ -1,5 +1,6 @@
-/** The targets LM Queue is held to on the team workload, judged against the anchors' numbers. */
+/** The targets of issue 13, per workload, each judged against the same run's baselines. */
 import type { PolicyMetrics } from './analyze';
+import type { WorkloadName } from './workloads';
 
 export interface GoalResult {
   goal: string;
@@ -9,12 +10,47 @@ export interface GoalResult {
 }
 
 const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+const pct = (share: number): string => `${fmt(share * 100)}%`;
 
-export function evaluateGoals(lmQueue: PolicyMetrics, fifo: PolicyMetrics): GoalResult[] {
-  const switchLimit = fifo.modelSwitches / 5;
-  const utilizationFloor = fifo.utilization * 0.95;
-  const eta = lmQueue.eta?.waited.medianPercent ?? NaN;
+/** Below this many jobs that waited, the ETA error is taken over every job (the floor still applies). */
+const MIN_WAITED_SAMPLES = 5;
+
+export interface PoliciesOfRun {
+  lmQueue: PolicyMetrics;
+  fifo: PolicyMetrics;
+  strictPriority: PolicyMetrics;
+}
+
+function etaGoals(lmQueue: PolicyMetrics): GoalResult[] {
+  const eta = lmQueue.eta;
+  const basis = eta && eta.waited.jobs >= MIN_WAITED_SAMPLES ? { summary: eta.waited, label: 'jobs that waited' } : { summary: eta?.all, label: 'every job' };
+  const error = basis.summary?.medianPercent ?? NaN;
+  const inside = eta?.insideRange.share ?? NaN;
   return [
+    {
+      goal: `ETA: median error of predicted start ≤ 25% (${basis.label})`,
+      target: '≤ 25%',
+      measured: `${fmt(error)}%`,
+      pass: error <= 25,
+    },
+    {
+      goal: 'ETA: actual starts inside the forecast range ≥ 80%',
+      target: '≥ 80%',
+      measured: pct(inside),
+      pass: inside >= 0.8,
+    },
+  ];
+}
+
+function residentGoals({ lmQueue, fifo }: PoliciesOfRun): GoalResult[] {
+  const floor = fifo.utilization * 0.95;
+  return [
+    {
+      goal: 'No load or unload by LM Queue after start-up',
+      target: '0',
+      measured: `${lmQueue.loads} loads, ${lmQueue.unloads} unloads`,
+      pass: lmQueue.loads + lmQueue.unloads === 0,
+    },
     {
       goal: 'Interactive p95 wait ≤ one median interactive service time',
       target: `≤ ${fmt(lmQueue.interactiveServiceMedian)} s`,
@@ -22,28 +58,52 @@ export function evaluateGoals(lmQueue: PolicyMetrics, fifo: PolicyMetrics): Goal
       pass: lmQueue.interactiveWait.p95 <= lmQueue.interactiveServiceMedian,
     },
     {
-      goal: "Model switches ≤ 1/5 of FIFO's",
-      target: `≤ ${fmt(switchLimit)}`,
-      measured: String(lmQueue.modelSwitches),
-      pass: lmQueue.modelSwitches <= switchLimit,
-    },
-    {
       goal: "Slot utilization ≥ 95% of FIFO's",
-      target: `≥ ${fmt(utilizationFloor * 100)}%`,
-      measured: `${fmt(lmQueue.utilization * 100)}%`,
-      pass: lmQueue.utilization >= utilizationFloor,
+      target: `≥ ${pct(floor)}`,
+      measured: pct(lmQueue.utilization),
+      pass: lmQueue.utilization >= floor,
     },
     {
-      goal: 'Jain fairness between the busy owners ≥ 0.95',
+      goal: 'Jain fairness ≥ 0.95',
       target: '≥ 0.95',
       measured: fmt(lmQueue.fairness.jain, 3),
       pass: lmQueue.fairness.jain >= 0.95,
     },
+  ];
+}
+
+function roomForOneGoals({ lmQueue, fifo, strictPriority }: PoliciesOfRun): GoalResult[] {
+  const waitLimit = strictPriority.interactiveWait.p95 * 1.5;
+  const floor = fifo.utilization * 0.9;
+  return [
     {
-      goal: 'ETA: median error of predicted start ≤ 20% (jobs that waited)',
-      target: '≤ 20%',
-      measured: `${fmt(eta)}%`,
-      pass: eta <= 20,
+      goal: "Interactive p95 wait ≤ 1.5x strict priority's",
+      target: `≤ ${fmt(waitLimit)} s`,
+      measured: `${fmt(lmQueue.interactiveWait.p95)} s`,
+      pass: lmQueue.interactiveWait.p95 <= waitLimit,
+    },
+    {
+      goal: 'No request cut off',
+      target: '0',
+      measured: String(lmQueue.requestsCutOff),
+      pass: lmQueue.requestsCutOff === 0,
+    },
+    {
+      goal: "Model loads ≤ FIFO's",
+      target: `≤ ${fifo.loads}`,
+      measured: String(lmQueue.loads),
+      pass: lmQueue.loads <= fifo.loads,
+    },
+    {
+      goal: "Slot utilization ≥ 90% of FIFO's",
+      target: `≥ ${pct(floor)}`,
+      measured: pct(lmQueue.utilization),
+      pass: lmQueue.utilization >= floor,
     },
   ];
+}
+
+export function evaluateGoals(workload: WorkloadName, policies: PoliciesOfRun): GoalResult[] {
+  const specific = workload === 'room-for-one' ? roomForOneGoals(policies) : residentGoals(policies);
+  return [...specific, ...etaGoals(policies.lmQueue)];
 }

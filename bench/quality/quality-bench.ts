@@ -1,16 +1,19 @@
 /**
- * Scheduling quality on the simulator: the same seeded team workload through FIFO, strict
- * priority and LM Queue, each on a fresh simulator after the same warm-up.
+ * Scheduling quality on the simulator: three seeded workloads (a RAG team, a team day with both
+ * LLMs resident, the same day with room for one LLM), each through FIFO, strict priority and
+ * LM Queue, each policy on a fresh simulator after the same warm-up. The baselines rely on LM
+ * Studio's own JIT loading and auto-evict.
  */
 import os from 'node:os';
 import { analyzeRun, type PolicyMetrics } from './analyze';
-import { runBaseline, sendChat, type BaselinePolicy } from './baseline-queues';
+import { runBaseline, sendRequest, type BaselinePolicy, type RequestSpec } from './baseline-queues';
 import { evaluateGoals, type GoalResult } from './goals';
 import { runLmQueue, type EngineOverrides } from './lmqueue-run';
 import { medianOfRuns } from './metrics';
 import type { RunTrace } from './run-trace';
 import { spawnSimulator, type SimProcess, type SimSettings } from './sim-process';
-import { generateWorkload, SIM_OUTPUT_RANGE, type ChatInput, type Workload, type WorkloadOptions } from './workload';
+import { SIM_OUTPUT_RANGE, type Workload } from './workload';
+import { WORKLOAD_NAMES, workloadSpec, type WorkloadName, type WorkloadSpec } from './workloads';
 
 export const POLICIES = ['fifo', 'strict-priority', 'lm-queue'] as const;
 export type PolicyName = (typeof POLICIES)[number];
@@ -20,7 +23,9 @@ export interface QualityOptions {
   quick?: boolean;
   runs?: number;
   timeScale?: number;
-  workload?: Partial<WorkloadOptions>;
+  seed?: number;
+  /** Default: all three. */
+  workloads?: WorkloadName[];
   /** Extra LM Queue runs with other engine settings, reported as `lm-queue:<label>` (not judged). */
   variants?: EngineVariant[];
   log?: (message: string) => void;
@@ -31,15 +36,21 @@ export interface EngineVariant {
   engine: EngineOverrides;
 }
 
-export interface QualityResult {
-  name: 'quality';
-  mode: 'quick' | 'full';
-  startedAt: string;
-  wallSeconds: number;
-  runs: number;
+export interface WorkloadDescription {
+  jobs: number;
+  byLane: Record<string, number>;
+  byOwner: Record<string, string>;
+  busyOwners: string[];
+  interactiveOwners: string[];
+  fairness: Workload['fairness'];
+}
+
+export interface WorkloadResult {
+  name: WorkloadName;
+  title: string;
+  slotCapacity: number;
   simulator: SimSettings;
-  workload: { seed: number; jobs: number; byLane: Record<string, number>; byOwner: Record<string, string>; busyOwners: string[] };
-  variants: EngineVariant[];
+  workload: WorkloadDescription;
   /** Median over runs, per policy, in simulated seconds. */
   policies: PolicyMetrics[];
   goals: GoalResult[];
@@ -47,14 +58,29 @@ export interface QualityResult {
   perRun: PolicyMetrics[][];
 }
 
-const SLOTS = 4;
+export interface QualityResult {
+  name: 'quality';
+  mode: 'quick' | 'full';
+  startedAt: string;
+  wallSeconds: number;
+  runs: number;
+  timeScale: number;
+  seed: number;
+  variants: EngineVariant[];
+  workloads: WorkloadResult[];
+}
+
+const DEFAULT_SEED = 42;
 /** About 300 tokens: warm-up prompts the size of the workload's, so learned prompt speed is typical. */
 const WARM_UP_TEXT = 'Summarize the following notes for the weekly report. '.repeat(22);
 
-export function simulatorSettings(workload: Workload, timeScale: number): SimSettings {
+export function simulatorSettings(spec: WorkloadSpec, timeScale: number): SimSettings {
   return {
-    models: [...workload.models],
-    parallel: SLOTS,
+    models: spec.simModels,
+    initialLoaded: spec.initialLoaded,
+    memoryBytes: spec.memoryBytes,
+    jitAutoEvict: true,
+    parallel: 4,
     tokensPerSecond: 40,
     promptTokensPerSecond: 400,
     loadSeconds: 3,
@@ -62,22 +88,28 @@ export function simulatorSettings(workload: Workload, timeScale: number): SimSet
     minOutputTokens: SIM_OUTPUT_RANGE.min,
     maxOutputTokens: SIM_OUTPUT_RANGE.max,
     contextLength: 8192,
-    seed: workload.seed,
+    seed: spec.workload.seed,
     timeScale,
+    // Evicted models' requests finish, so no baseline job needs a retry; each one that an
+    // evicting LM Studio would have cut off is still counted (requestsCutOff).
     evictOnSwitch: false,
   };
 }
 
 /**
- * The same warm-up for every policy: a few chats on each model, the first model last so it is the
- * loaded one when the workload starts. It warms sockets and JITs, and lets LM Queue learn speeds.
+ * The same warm-up for every policy: a few requests on each model, the first model last so that,
+ * where only one fits, it is the loaded one when the workload starts. It warms sockets and JITs,
+ * and lets LM Queue learn speeds.
  */
-async function warmUp(models: readonly string[], send: (model: string, input: ChatInput) => Promise<void>): Promise<void> {
-  for (const model of [...models].reverse()) {
+async function warmUp(spec: WorkloadSpec, send: (request: RequestSpec) => Promise<void>): Promise<void> {
+  for (const model of [...spec.simModels].reverse()) {
+    const id = typeof model === 'string' ? model : model.id;
+    const embedding = typeof model !== 'string' && model.type === 'embedding';
     await Promise.all(
-      Array.from({ length: SLOTS }, (_, i) =>
-        send(model, { messages: [{ role: 'user', content: `warm-up ${model} ${i}: ${WARM_UP_TEXT}` }], max_tokens: 200 }),
-      ),
+      Array.from({ length: 4 }, (_, i): Promise<void> => {
+        const text = `warm-up ${id} ${i}: ${WARM_UP_TEXT}`;
+        return send(embedding ? { kind: 'embedding', model: id, input: { input: [text] } } : { kind: 'chat', model: id, input: { messages: [{ role: 'user', content: text }], max_tokens: 200 } });
+      }),
     );
   }
 }
@@ -87,64 +119,67 @@ interface PolicySpec {
   engine?: EngineOverrides;
 }
 
-async function runPolicy(spec: PolicySpec, workload: Workload, sim: SimProcess, timeScale: number): Promise<RunTrace> {
-  // Generous: the slowest policy needs about 1,000 simulated seconds for this workload.
+async function runPolicy(policy: PolicySpec, spec: WorkloadSpec, sim: SimProcess, timeScale: number): Promise<RunTrace> {
+  // Generous: the slowest policy needs about 1,000 simulated seconds for these workloads.
   const timeoutMs = Math.max(120_000, 4_000 * 1000 * timeScale);
-  if (spec.name.startsWith('lm-queue')) {
+  const { workload } = spec;
+  if (policy.name.startsWith('lm-queue')) {
     return runLmQueue(workload.jobs, {
-      label: spec.name,
-      engine: spec.engine,
+      label: policy.name,
+      engine: policy.engine,
       simUrl: sim.url,
       models: workload.models,
-      slots: SLOTS,
+      slots: spec.slotCapacity,
+      modelMemoryBytes: spec.memoryBytes,
+      pinnedModels: spec.pinnedModels,
       timeScale,
       timeoutMs,
-      warmUp: (submit) => warmUp(workload.models, submit),
+      warmUp: (submit) => warmUp(spec, submit),
       beforeMeasuring: () => sim.resetRecord(),
     });
   }
   let n = 0;
-  await warmUp(workload.models, async (model, input) => void (await sendChat(sim.url, `warmup-${n++}`, model, input)));
+  await warmUp(spec, async (request) => void (await sendRequest(sim.url, `warmup-${n++}`, request)));
   await sim.resetRecord();
-  return runBaseline(spec.name as BaselinePolicy, workload.jobs, { simUrl: sim.url, slots: SLOTS, timeScale, timeoutMs });
+  return runBaseline(policy.name as BaselinePolicy, workload.jobs, { simUrl: sim.url, slots: spec.slotCapacity, timeScale, timeoutMs });
 }
 
-function describeWorkload(workload: Workload): QualityResult['workload'] {
+function describeWorkload(workload: Workload): WorkloadDescription {
   const byLane: Record<string, number> = {};
   const byOwner: Record<string, string> = {};
   for (const job of workload.jobs) {
     byLane[job.lane] = (byLane[job.lane] ?? 0) + 1;
-    byOwner[job.owner] = `${job.lane}, ${job.model}, priority ${job.priority}`;
+    const models = new Set(workload.jobs.filter((j) => j.owner === job.owner).map((j) => j.model));
+    byOwner[job.owner] = `${job.lane}, ${[...models].join(' + ')}, priority ${job.priority}`;
   }
-  return { seed: workload.seed, jobs: workload.jobs.length, byLane, byOwner, busyOwners: [...workload.busyOwners] };
+  return {
+    jobs: workload.jobs.length,
+    byLane,
+    byOwner,
+    busyOwners: [...workload.busyOwners],
+    interactiveOwners: [...workload.interactiveOwners],
+    fairness: workload.fairness,
+  };
 }
 
-export async function runQualityBench(options: QualityOptions = {}): Promise<QualityResult> {
-  const quick = options.quick ?? false;
-  const runs = options.runs ?? (quick ? 1 : 3);
-  const timeScale = options.timeScale ?? (quick ? 0.02 : 0.04);
-  const log = options.log ?? (() => {});
-  const workload = generateWorkload(options.workload);
-  const settings = simulatorSettings(workload, timeScale);
-  const started = Date.now();
-  log(`quality: ${workload.jobs.length} jobs, ${runs} run(s), time scale ${timeScale} (${os.cpus().length} cores)`);
-
-  const variants = options.variants ?? [];
-  const specs: PolicySpec[] = [...POLICIES.map((name) => ({ name })), ...variants.map((v) => ({ name: `lm-queue:${v.label}`, engine: v.engine }))];
+async function runWorkload(spec: WorkloadSpec, runs: number, timeScale: number, variants: EngineVariant[], log: (message: string) => void): Promise<WorkloadResult> {
+  const settings = simulatorSettings(spec, timeScale);
+  const policies: PolicySpec[] = [...POLICIES.map((name) => ({ name })), ...variants.map((v) => ({ name: `lm-queue:${v.label}`, engine: v.engine }))];
+  log(`${spec.name}: ${spec.workload.jobs.length} jobs, ${runs} run(s)`);
   const perRun: PolicyMetrics[][] = [];
   for (let run = 0; run < runs; run++) {
     const results: PolicyMetrics[] = [];
-    for (const spec of specs) {
-      const runStarted = Date.now();
+    for (const policy of policies) {
+      const started = Date.now();
       const sim = await spawnSimulator(settings);
       try {
-        const trace = await runPolicy(spec, workload, sim, timeScale);
-        const metrics = analyzeRun(trace, await sim.record(), workload, { timeScale, slots: SLOTS });
+        const trace = await runPolicy(policy, spec, sim, timeScale);
+        const metrics = analyzeRun(trace, await sim.record(), spec.workload, { timeScale, slots: spec.slotCapacity });
         results.push(metrics);
         log(
-          `  run ${run + 1} ${spec.name}: interactive p95 ${metrics.interactiveWait.p95.toFixed(1)} s, switches ${metrics.modelSwitches}, ` +
-            `utilization ${(metrics.utilization * 100).toFixed(1)}%, batch done ${metrics.batchCompletionSeconds.toFixed(0)} s ` +
-            `(${((Date.now() - runStarted) / 1000).toFixed(0)} s wall)`,
+          `  run ${run + 1} ${policy.name}: interactive p95 ${metrics.interactiveWait.p95.toFixed(1)} s, loads ${metrics.loads}, unloads ${metrics.unloads}, ` +
+            `cut off ${metrics.requestsCutOff}, utilization ${(metrics.utilization * 100).toFixed(1)}%, batch done ${metrics.batchCompletionSeconds.toFixed(0)} s ` +
+            `(${((Date.now() - started) / 1000).toFixed(0)} s wall)`,
         );
       } finally {
         await sim.close();
@@ -152,19 +187,40 @@ export async function runQualityBench(options: QualityOptions = {}): Promise<Qua
     }
     perRun.push(results);
   }
-  const policies = specs.map((_, i) => medianOfRuns(perRun.map((r) => r[i]!)));
-  const byName = new Map(policies.map((p) => [p.policy, p]));
+  const medians = policies.map((_, i) => medianOfRuns(perRun.map((r) => r[i]!)));
+  const byName = new Map(medians.map((p) => [p.policy, p]));
+  return {
+    name: spec.name,
+    title: spec.title,
+    slotCapacity: spec.slotCapacity,
+    simulator: settings,
+    workload: describeWorkload(spec.workload),
+    policies: medians,
+    goals: evaluateGoals(spec.name, { lmQueue: byName.get('lm-queue')!, fifo: byName.get('fifo')!, strictPriority: byName.get('strict-priority')! }),
+    perRun,
+  };
+}
+
+export async function runQualityBench(options: QualityOptions = {}): Promise<QualityResult> {
+  const quick = options.quick ?? false;
+  const runs = options.runs ?? (quick ? 1 : 3);
+  const timeScale = options.timeScale ?? (quick ? 0.02 : 0.04);
+  const seed = options.seed ?? DEFAULT_SEED;
+  const log = options.log ?? (() => {});
+  const variants = options.variants ?? [];
+  const started = Date.now();
+  log(`quality: ${runs} run(s) per workload, time scale ${timeScale} (${os.cpus().length} cores)`);
+  const workloads: WorkloadResult[] = [];
+  for (const name of options.workloads ?? WORKLOAD_NAMES) workloads.push(await runWorkload(workloadSpec(name, seed), runs, timeScale, variants, log));
   return {
     name: 'quality',
     mode: quick ? 'quick' : 'full',
     startedAt: new Date(started).toISOString(),
     wallSeconds: (Date.now() - started) / 1000,
     runs,
-    simulator: settings,
-    workload: describeWorkload(workload),
+    timeScale,
+    seed,
     variants,
-    policies,
-    goals: evaluateGoals(byName.get('lm-queue')!, byName.get('fifo')!),
-    perRun,
+    workloads,
   };
 }

@@ -1,6 +1,6 @@
-/** The scheduling-quality part of SUMMARY.md: policies side by side, goals, charts. */
+/** The scheduling-quality part of SUMMARY.md: per workload, policies side by side and goals; charts across workloads. */
 import type { PolicyMetrics } from '../quality/analyze';
-import type { QualityResult } from '../quality/quality-bench';
+import type { QualityResult, WorkloadResult } from '../quality/quality-bench';
 import { chartImage, num, percent, table, type ChartFile, type Section } from './markdown';
 import { renderBarChart } from './svg-bar-chart';
 
@@ -15,60 +15,33 @@ export function policyName(policy: string): string {
   return policy.startsWith('lm-queue:') ? `LM Queue (${policy.slice('lm-queue:'.length)})` : policy;
 }
 
+const shortName = (policy: string): string => policyName(policy).replace(/ \(.*\)$/, '');
 const isOurs = (policy: string): boolean => policy.startsWith('lm-queue');
+const etaCell = (p: PolicyMetrics, value: (eta: NonNullable<PolicyMetrics['eta']>) => string): string => (p.eta ? value(p.eta) : 'n/a (no ETA)');
 
-function metricRows(policies: PolicyMetrics[]): string[][] {
+function metricRows(workload: WorkloadResult): string[][] {
+  const { policies } = workload;
   const row = (label: string, value: (p: PolicyMetrics) => string): string[] => [label, ...policies.map(value)];
   const owners = Object.keys(policies[0]?.interactiveWaitByOwner ?? {});
+  const fairness = workload.workload.fairness === 'backlogged-service' ? `Jain fairness, ${workload.workload.busyOwners.join(' vs ')} while both backlogged` : 'Jain fairness, the askers’ mean response times';
   return [
+    row('Loads after start-up', (p) => num(p.loads, 0)),
+    row('Unloads after start-up', (p) => num(p.unloads, 0)),
+    row('Requests cut off (or cut off by an evicting LM Studio)', (p) => num(p.requestsCutOff, 0)),
     row('Interactive wait p50 (s)', (p) => num(p.interactiveWait.p50)),
     row('Interactive wait p95 (s)', (p) => num(p.interactiveWait.p95)),
     ...owners.map((owner) => row(`— ${owner}: wait p95 (s)`, (p) => num(p.interactiveWaitByOwner[owner]?.p95))),
     row('Median interactive service time (s)', (p) => num(p.interactiveServiceMedian)),
     row('Batch completion (s)', (p) => num(p.batchCompletionSeconds, 0)),
-    row('Model switches', (p) => num(p.modelSwitches, 0)),
-    row('Slot utilization', (p) => percent(p.utilization)),
-    row('Jain fairness, busy owners', (p) => num(p.fairness.jain, 3)),
-    row('ETA error, median (forecast at submission, jobs that waited)', (p) => (p.eta ? `${num(p.eta.waited.medianPercent)}%` : 'n/a (no ETA)')),
-    row('ETA bias, median (negative: predicted too early)', (p) => (p.eta ? `${num(p.eta.waited.medianBiasPercent)}%` : 'n/a (no ETA)')),
-    row('— interactive jobs', (p) => (p.eta?.byLane.interactive ? `${num(p.eta.byLane.interactive.medianPercent)}%` : 'n/a')),
-    row('— batch jobs', (p) => (p.eta?.byLane.batch ? `${num(p.eta.byLane.batch.medianPercent)}%` : 'n/a')),
+    row(`Slot utilization (of ${workload.slotCapacity} slots)`, (p) => percent(p.utilization)),
+    row(fairness, (p) => num(p.fairness.jain, 3)),
+    row('ETA error, median (forecast at submission, jobs that waited)', (p) => etaCell(p, (e) => `${num(e.waited.medianPercent)}%`)),
+    row('ETA error, median (every job)', (p) => etaCell(p, (e) => `${num(e.all.medianPercent)}%`)),
+    row('ETA bias, median (negative: predicted too early)', (p) => etaCell(p, (e) => `${num(e.waited.medianBiasPercent)}%`)),
+    row('Actual starts inside the forecast range', (p) => etaCell(p, (e) => percent(e.insideRange.share))),
     row('Makespan (s)', (p) => num(p.makespanSeconds, 0)),
-    row('Requests an evicting LM Studio would cut off', (p) => num(p.cutOffIfEvicting, 0)),
+    row('Most memory in use (GB)', (p) => num(p.maxMemoryBytes / 1e9, 2)),
     row('Failed jobs', (p) => num(p.failedJobs, 0)),
-  ];
-}
-
-function charts(result: QualityResult): ChartFile[] {
-  const lmQueue = result.policies.find((p) => p.policy === 'lm-queue');
-  const bars = (value: (p: PolicyMetrics) => number) =>
-    result.policies.map((p) => ({ label: policyName(p.policy).replace(/ \(.*\)$/, ''), value: value(p), highlight: isOurs(p.policy) }));
-  return [
-    {
-      file: 'quality-interactive-wait.svg',
-      alt: 'Interactive p95 wait per policy',
-      svg: renderBarChart({
-        title: 'Interactive wait, p95 (simulated seconds, lower is better)',
-        unit: 's',
-        bars: bars((p) => p.interactiveWait.p95),
-        reference: lmQueue ? { value: lmQueue.interactiveServiceMedian, label: 'goal: one median service time' } : undefined,
-      }),
-    },
-    {
-      file: 'quality-model-switches.svg',
-      alt: 'Model switches per policy',
-      svg: renderBarChart({ title: 'Model switches (lower is better)', unit: '', digits: 0, bars: bars((p) => p.modelSwitches) }),
-    },
-    {
-      file: 'quality-utilization.svg',
-      alt: 'Slot utilization per policy',
-      svg: renderBarChart({ title: 'Slot utilization (higher is better)', unit: '%', bars: bars((p) => p.utilization * 100) }),
-    },
-    {
-      file: 'quality-batch-completion.svg',
-      alt: 'Batch completion time per policy',
-      svg: renderBarChart({ title: '300-prompt batch completion (simulated seconds, lower is better)', unit: 's', digits: 0, bars: bars((p) => p.batchCompletionSeconds) }),
-    },
   ];
 }
 
@@ -82,7 +55,8 @@ interface Comparison {
 const COMPARED: Comparison[] = [
   { label: 'interactive p95 wait', value: (p) => p.interactiveWait.p95, higherIsBetter: false, show: (n) => `${num(n)} s` },
   { label: 'batch completion', value: (p) => p.batchCompletionSeconds, higherIsBetter: false, show: (n) => `${num(n, 0)} s` },
-  { label: 'model switches', value: (p) => p.modelSwitches, higherIsBetter: false, show: (n) => num(n, 0) },
+  { label: 'model loads', value: (p) => p.loads, higherIsBetter: false, show: (n) => num(n, 0) },
+  { label: 'requests cut off', value: (p) => p.requestsCutOff, higherIsBetter: false, show: (n) => num(n, 0) },
   { label: 'slot utilization', value: (p) => p.utilization, higherIsBetter: true, show: (n) => percent(n) },
   { label: 'fairness (Jain)', value: (p) => p.fairness.jain, higherIsBetter: true, show: (n) => num(n, 3) },
 ];
@@ -101,28 +75,65 @@ function behind(policies: PolicyMetrics[]): string[] {
   return lines;
 }
 
-export function qualitySection(result: QualityResult): Section {
-  const sim = result.simulator;
+function workloadMarkdown(workload: WorkloadResult): string {
+  const sim = workload.simulator;
+  const d = workload.workload;
+  const models = sim.models.map((m) => (typeof m === 'string' ? m : `${m.id} (${num((m.sizeBytes ?? 0) / 1e9, 1)} GB)`)).join(', ');
   const setup = [
-    `Workload (seed ${result.workload.seed}, ${result.workload.jobs} jobs): ` +
-      Object.entries(result.workload.byOwner).map(([owner, what]) => `${owner} (${what})`).join('; ') +
-      `. Fairness is measured between ${result.workload.busyOwners.join(' and ')} over the time both had work waiting.`,
-    `Simulator: ${sim.parallel} slots, models ${sim.models.join(' and ')}, ${sim.loadSeconds} s per model load, ${sim.tokensPerSecond} tokens/s alone ` +
-      `(batching exponent ${sim.batchExponent}), prompts at ${sim.promptTokensPerSecond} tokens/s, time scale ${sim.timeScale} ` +
-      `(all times below are simulated seconds). ${sim.evictOnSwitch ? 'A load evicts in-flight requests.' : 'A just-in-time load lets the previous model\'s requests finish (kinder to the baselines than an evicting LM Studio).'}`,
-    `${result.mode === 'quick' ? 'Quick mode: one run' : `Median of ${result.runs} runs`}, each policy on a fresh simulator after the same warm-up; ${num(result.wallSeconds, 0)} s of wall time.`,
+    `Workload (${d.jobs} jobs): ${Object.entries(d.byOwner).map(([owner, what]) => `${owner} (${what})`).join('; ')}.`,
+    `LM Studio: ${models}; ${num(sim.memoryBytes / 1e9, 1)} GB for models; loaded at start: ${sim.initialLoaded.join(', ') || 'none'}; JIT auto-evict ${sim.jitAutoEvict ? 'on' : 'off'}.`,
   ];
-  const goalRows = result.goals.map((g) => [g.goal, g.target, g.measured, g.pass ? 'pass' : '**FAIL**']);
-  const chartFiles = charts(result);
-  const markdown = [
+  const lines = behind(workload.policies);
+  return [
+    `### ${workload.title} (\`${workload.name}\`)`,
     setup.map((line) => `- ${line}`).join('\n'),
-    table(['Measure', ...result.policies.map((p) => policyName(p.policy))], metricRows(result.policies)),
-    behind(result.policies).length ? `**Where LM Queue is behind the best anchor**\n\n${behind(result.policies).map((l) => `- ${l}`).join('\n')}` : '',
-    '**Goals (LM Queue)**',
-    table(['Goal', 'Target', 'Measured', 'Result'], goalRows),
-    chartFiles.map(chartImage).join('\n'),
+    table(['Measure', ...workload.policies.map((p) => policyName(p.policy))], metricRows(workload)),
+    lines.length ? `**Where LM Queue is behind the best anchor**\n\n${lines.map((l) => `- ${l}`).join('\n')}` : '',
+    table(['Goal (LM Queue)', 'Target', 'Measured', 'Result'], workload.goals.map((g) => [g.goal, g.target, g.measured, g.pass ? 'pass' : '**FAIL**'])),
   ]
     .filter((part) => part !== '')
     .join('\n\n');
-  return { title: 'Scheduling quality: a team day on one LM Studio', markdown, charts: chartFiles };
+}
+
+function charts(result: QualityResult): ChartFile[] {
+  const bars = (value: (p: PolicyMetrics) => number) =>
+    result.workloads.flatMap((w) => w.policies.map((p) => ({ label: `${w.name} · ${shortName(p.policy)}`, value: value(p), highlight: isOurs(p.policy) })));
+  return [
+    {
+      file: 'quality-interactive-wait.svg',
+      alt: 'Interactive p95 wait per workload and policy',
+      svg: renderBarChart({ title: 'Interactive wait, p95 (simulated seconds, lower is better)', unit: 's', bars: bars((p) => p.interactiveWait.p95) }),
+    },
+    {
+      file: 'quality-loads.svg',
+      alt: 'Model loads after start-up per workload and policy',
+      svg: renderBarChart({ title: 'Model loads after start-up (lower is better)', unit: '', digits: 0, bars: bars((p) => p.loads) }),
+    },
+    {
+      file: 'quality-utilization.svg',
+      alt: 'Slot utilization per workload and policy',
+      svg: renderBarChart({ title: 'Slot utilization (higher is better)', unit: '%', bars: bars((p) => p.utilization * 100) }),
+    },
+    {
+      file: 'quality-batch-completion.svg',
+      alt: 'Batch completion time per workload and policy',
+      svg: renderBarChart({ title: 'Batch completion (simulated seconds, lower is better)', unit: 's', digits: 0, bars: bars((p) => p.batchCompletionSeconds) }),
+    },
+  ];
+}
+
+export function qualitySection(result: QualityResult): Section {
+  const sim = result.workloads[0]?.simulator;
+  const setup = [
+    sim
+      ? `Simulator: ${sim.parallel} slots per loaded instance, ${sim.loadSeconds} s per model load, ${sim.tokensPerSecond} tokens/s alone (batching exponent ` +
+        `${sim.batchExponent}, shared by every request on the GPU), prompts and embeddings at ${sim.promptTokensPerSecond} tokens/s, time scale ${result.timeScale} ` +
+        '(all times below are simulated seconds). An eviction lets the evicted model’s requests finish; each one an evicting LM Studio would have cut off is counted.'
+      : '',
+    `${result.mode === 'quick' ? 'Quick mode: one run' : `Median of ${result.runs} runs`} per workload (seed ${result.seed}), each policy on a fresh simulator after the same warm-up; ${num(result.wallSeconds, 0)} s of wall time.`,
+    'Loads and unloads count from the end of the warm-up, whoever caused them (LM Queue through the REST API; the baselines through LM Studio’s JIT loading and auto-evict).',
+  ].filter((line) => line !== '');
+  const chartFiles = charts(result);
+  const markdown = [setup.map((line) => `- ${line}`).join('\n'), ...result.workloads.map(workloadMarkdown), chartFiles.map(chartImage).join('\n')].join('\n\n');
+  return { title: 'Scheduling quality: three workloads on one LM Studio', markdown, charts: chartFiles };
 }

@@ -51,31 +51,59 @@ function policy(name: string, overrides: Partial<PolicyMetrics> = {}): PolicyMet
     interactiveWaitByOwner: { alice: wait, bob: wait },
     interactiveServiceMedian: 7,
     batchCompletionSeconds: 600,
-    fairness: { owners: ['carol', 'dave'], windowSeconds: 100, service: [60, 40], jain: 0.96 },
-    modelSwitches: 12,
+    fairness: { measure: 'backlogged-service', owners: ['carol', 'dave'], windowSeconds: 100, values: [60, 40], jain: 0.96 },
+    loads: 12,
+    unloads: 11,
+    requestsCutOff: 3,
     utilization: 0.9,
     makespanSeconds: 700,
     eta: null,
     failedJobs: 0,
     evictedRequests: 0,
-    cutOffIfEvicting: 3,
     maxInFlightAtSimulator: 4,
+    maxMemoryBytes: 4.5e9,
     ...overrides,
   };
 }
 
 const eta = { jobs: 5, medianPercent: 12, p90Percent: 30, medianAbsoluteSeconds: 4, medianBiasPercent: -5 };
+const etaSummary = { all: eta, waited: eta, byLane: { interactive: eta }, asReturnedBySubmit: eta, asReturnedBySubmitByLane: { interactive: eta }, insideRange: { jobs: 5, share: 0.8 } };
+const simulator = {
+  models: ['a', { id: 'b', sizeBytes: 4e9 }],
+  initialLoaded: ['a'],
+  memoryBytes: 4.5e9,
+  jitAutoEvict: true,
+  parallel: 4,
+  tokensPerSecond: 40,
+  promptTokensPerSecond: 400,
+  loadSeconds: 3,
+  batchExponent: 0.7,
+  minOutputTokens: 100,
+  maxOutputTokens: 2400,
+  contextLength: 8192,
+  seed: 1,
+  timeScale: 0.02,
+  evictOnSwitch: false,
+};
+const workloadResult = (name: string, policies = [policy('fifo'), policy('strict-priority'), policy('lm-queue', { eta: etaSummary })]) => ({
+  name,
+  title: `Workload ${name}`,
+  slotCapacity: 4,
+  simulator,
+  workload: { jobs: 20, byLane: { batch: 10 }, byOwner: { carol: 'batch, a, priority 5' }, busyOwners: ['carol', 'dave'], interactiveOwners: ['alice'], fairness: 'backlogged-service' },
+  policies,
+  goals: [{ goal: 'Loads | fewer', target: '≤ 2', measured: '1', pass: true }],
+  perRun: [],
+});
 const quality = {
   mode: 'quick',
   startedAt: '2026-01-01T00:00:00.000Z',
   wallSeconds: 60,
   runs: 1,
-  simulator: { models: ['a', 'b'], parallel: 4, tokensPerSecond: 40, promptTokensPerSecond: 400, loadSeconds: 3, batchExponent: 0.7, minOutputTokens: 100, maxOutputTokens: 2400, contextLength: 8192, seed: 1, timeScale: 0.02, evictOnSwitch: false },
-  workload: { seed: 1, jobs: 20, byLane: { batch: 10 }, byOwner: { carol: 'batch, a, priority 5' }, busyOwners: ['carol', 'dave'] },
+  timeScale: 0.02,
+  seed: 1,
   variants: [],
-  policies: [policy('fifo'), policy('strict-priority'), policy('lm-queue', { eta: { all: eta, waited: eta, byLane: { interactive: eta }, asReturnedBySubmit: eta, asReturnedBySubmitByLane: { interactive: eta } } })],
-  goals: [{ goal: 'Switches | fewer', target: '≤ 2', measured: '1', pass: true }],
-  perRun: [],
+  workloads: [workloadResult('rag-team'), workloadResult('room-for-one')],
 };
 const measurement = (mode: string) => ({ mode, jobs: 1000, concurrency: 8, addSeconds: 0.1, addPerSec: 10_000, processSeconds: 0.2, processPerSec: 5_000, peakRssMb: 120 });
 const bullmq = {
@@ -142,12 +170,15 @@ describe('summary', () => {
     assertTablesRectangular(markdown);
     const headings = markdown.split('\n').filter((l) => l.startsWith('## '));
     expect(headings).toEqual([
-      '## Scheduling quality: a team day on one LM Studio',
+      '## Scheduling quality: three workloads on one LM Studio',
       '## Queue overhead: LM Queue vs BullMQ',
       '## Queue engine: throughput and forecast cost',
     ]);
     expect(markdown).toContain('n/a (no ETA)');
-    expect(markdown).toContain('Switches \\| fewer');
+    expect(markdown).toContain('Loads \\| fewer');
+    expect(markdown).toContain('### Workload rag-team (`rag-team`)');
+    expect(markdown).toContain('### Workload room-for-one (`room-for-one`)');
+    expect(markdown).toContain('| Actual starts inside the forecast range | n/a (no ETA) | n/a (no ETA) | 80.0% |');
     for (const chart of charts) {
       expect(markdown).toContain(`](${chart.file})`);
       assertWellFormedXml(chart.svg);
@@ -170,7 +201,7 @@ describe('summary', () => {
   test('writes result files stamped with the machine, and a summary beside them', () => {
     dir = mkdtempSync(join(tmpdir(), 'lmq-report-'));
     writeResult('bullmq', bullmq, dir);
-    writeResult('quality', { ...quality, policies: [policy('fifo', { utilization: Number.NaN }), ...quality.policies.slice(1)] }, dir);
+    writeResult('quality', { ...quality, workloads: [workloadResult('rag-team', [policy('fifo', { utilization: Number.NaN }), policy('lm-queue')])] }, dir);
     writeFileSync(join(dir, 'broken.json'), '{');
     const warnings: string[] = [];
     const stored = readResults(dir, (w) => warnings.push(w));
