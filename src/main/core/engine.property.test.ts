@@ -10,8 +10,9 @@ import { describe, expect, test } from 'vitest';
 import { LANES, type Lane } from '../../shared/job';
 import { createEngine } from './engine';
 import type { Engine } from './engine-api';
+import type { EngineConfig } from './config';
 import { laneCaps } from './scheduler/limits';
-import { FakeBackend } from './testing/fake-backend';
+import { FakeBackend, type FakeBackendOptions } from './testing/fake-backend';
 import { FakeClock, settle } from './testing/fake-clock';
 
 type Op =
@@ -44,15 +45,30 @@ const SLOTS = 3;
 const NO_AGING_SECONDS = 1e9;
 const MODELS = ['model-a', 'model-b'];
 
-async function runScenario(ops: Op[], modelCount: number, agingSeconds: number): Promise<void> {
+/** A resident set: two LLMs and an embedding model, memory for one LLM beside the pinned embedding model. */
+const RESIDENT_SET = {
+  models: ['model-a', 'model-b', 'text-embed'],
+  backend: { resident: ['text-embed'], memoryBytes: 4.1e9, pinned: ['text-embed'] },
+  engine: { modelMemoryBytes: 4.1e9, pinnedModels: ['text-embed'] },
+};
+
+interface Setting {
+  models?: string[];
+  backend?: Partial<FakeBackendOptions>;
+  engine?: Partial<EngineConfig>;
+}
+
+async function runScenario(ops: Op[], modelCount: number, agingSeconds: number, setting: Setting = {}): Promise<void> {
   const checkOrder = agingSeconds === NO_AGING_SECONDS && modelCount === 1;
+  const models = setting.models ?? MODELS;
   const dir = mkdtempSync(join(tmpdir(), 'lmq-prop-'));
   const clock = new FakeClock();
   const backend = new FakeBackend(clock, {
-    models: MODELS,
+    models,
     slots: SLOTS,
     loadMs: 1_500,
     serviceMs: (r) => 500 + (JSON.stringify(r.body).length % 7) * 300,
+    ...setting.backend,
   });
   const caps = laneCaps(SLOTS);
   const lanes = new Map<string, Lane>();
@@ -60,7 +76,7 @@ async function runScenario(ops: Op[], modelCount: number, agingSeconds: number):
   const canceled = new Set<string>();
   const problems: string[] = [];
   const open = () =>
-    createEngine({ dataDir: dir, backend, clock, maxConcurrency: SLOTS, agingSeconds, switchBoundSeconds: 20, retryBaseMs: 200, retryMaxMs: 2_000 });
+    createEngine({ dataDir: dir, backend, clock, maxConcurrency: SLOTS, agingSeconds, switchBoundSeconds: 20, retryBaseMs: 200, retryMaxMs: 2_000, ...setting.engine });
   let engine: Engine = await open();
   // Between a restart's close and open's return: a resident model lets the new engine dispatch
   // in its first tick, before `engine` names it.
@@ -97,7 +113,7 @@ async function runScenario(ops: Op[], modelCount: number, agingSeconds: number):
         const job = engine.submit(
           {
             kind: 'chat',
-            model: MODELS[op.model]!,
+            model: models[op.model]!,
             lane: op.lane,
             priority: op.priority,
             runAt: op.delayMs ? clock.now() + op.delayMs : undefined,
@@ -176,6 +192,13 @@ describe('engine properties', () => {
   test('two models: nothing lost, no load under in-flight work, no overlapping loads', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb(2), { minLength: 1, maxLength: 40 }), (ops) => runScenario(ops, 2, 30)),
+      { numRuns: 40 },
+    );
+  });
+
+  test('a resident set under a budget: never an unload under in-flight work or of the pinned model, the budget kept, no second instance', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb(3), { minLength: 1, maxLength: 40 }), (ops) => runScenario(ops, 3, 30, RESIDENT_SET)),
       { numRuns: 40 },
     );
   });

@@ -10,7 +10,7 @@ import type { ServiceModel } from '../eta/service-model';
 import { DEFAULT_SLOTS } from '../lmstudio/client';
 import { BackendError, isBackendError } from '../lmstudio/errors';
 import { retryDelayMs } from './backoff';
-import { usedBytes, type ModelView } from './resident-set';
+import { fits, usedBytes, type ModelView } from './resident-set';
 
 export interface ModelRoomDeps {
   backend: Backend;
@@ -104,8 +104,18 @@ export class ModelRoom {
   }
 
   unload(model: string): void {
-    this.deps.logger.info({ model, for: this.view.making?.model ?? null }, 'unloading model to make room');
-    this.run(model, 'unload', (signal) => this.deps.backend.unloadModel(model, signal), () => undefined);
+    const { backend, logger } = this.deps;
+    this.run(model, 'unload', async (signal) => {
+      // Look again first: someone may have loaded or unloaded models in LM Studio since the last refresh.
+      this.sync(await backend.refresh());
+      const making = this.view.making;
+      if (making !== null && (this.view.resident.has(making.model) || fits(this.view, making.model))) {
+        this.view.making = null;
+        return;
+      }
+      logger.info({ model, for: making?.model ?? null }, 'unloading model to make room');
+      await backend.unloadModel(model, signal);
+    }, () => undefined);
   }
 
   /** Aborts a load or unload under way and waits for it. */
