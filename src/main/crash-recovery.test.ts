@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterEach, expect, test } from 'vitest';
+import { afterEach, expect, test, vi } from 'vitest';
 import { startSimulator, type Simulator } from '../../tools/lmstudio-sim/simulator';
 import type { Job } from '../shared/job';
 
@@ -49,16 +49,6 @@ async function api<T>(url: string, path: string, init?: RequestInit): Promise<T>
   return body;
 }
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
 test('SIGKILL mid-work and restart: every accepted job succeeds, none ran twice at once', async () => {
   sim = await startSimulator({ models: ['model-a'], parallel: 4, tokensPerSecond: 40, timeScale: 0.05, seed: 3 });
   dataDir = mkdtempSync(join(tmpdir(), 'lmq-crash-'));
@@ -72,18 +62,27 @@ test('SIGKILL mid-work and restart: every accepted job succeeds, none ran twice 
     ids.push(job.id);
   }
   // Kill while some jobs are done, some running and most still queued.
-  await waitFor(async () => {
-    const { counts } = await api<{ counts: { succeeded: number; running: number } }>(server.url, '/api/queue?limit=0');
-    return counts.succeeded >= 3 && counts.running > 0 ? counts : undefined;
-  }, 60_000);
+  // Checked as often as the server answers: the window where both hold is short.
+  await vi.waitFor(
+    async () => {
+      const { counts } = await api<{ counts: { succeeded: number; running: number } }>(server.url, '/api/queue?limit=0');
+      expect(counts.succeeded).toBeGreaterThanOrEqual(3);
+      expect(counts.running).toBeGreaterThan(0);
+    },
+    { timeout: 60_000, interval: 1 },
+  );
   server.child.kill('SIGKILL');
   await new Promise((resolve) => server.child.once('exit', resolve));
 
   server = await startServer(sim.url, dataDir);
-  const jobs = await waitFor(async () => {
-    const all = await Promise.all(ids.map((id) => api<{ job: Job }>(server.url, `/api/jobs/${id}`).then((r) => r.job)));
-    return all.every((j) => j.state === 'succeeded' || j.state === 'failed') ? all : undefined;
-  }, 120_000);
+  const jobs = await vi.waitFor(
+    async () => {
+      const all = await Promise.all(ids.map((id) => api<{ job: Job }>(server.url, `/api/jobs/${id}`).then((r) => r.job)));
+      expect(all.filter((j) => j.state !== 'succeeded' && j.state !== 'failed')).toEqual([]);
+      return all;
+    },
+    { timeout: 120_000, interval: 20 },
+  );
 
   expect(jobs.map((j) => j.state)).toEqual(Array(40).fill('succeeded'));
   expect(jobs.some((j) => j.attempts >= 2)).toBe(true); // some were interrupted and re-run

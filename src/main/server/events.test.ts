@@ -1,21 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { readSseUntil } from '../testing/waiting';
 import { call, CHAT, startHttpHarness, type HttpHarness, type JsonBody } from './testing/http-harness';
 
 const SUBMIT = { kind: 'chat', model: 'sim-model-a', input: { messages: CHAT.messages, max_tokens: 4 } };
-
-async function readSse(response: Response, until: (text: string) => boolean): Promise<string> {
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  while (!until(text)) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    text += decoder.decode(value, { stream: true });
-  }
-  await reader.cancel();
-  return text;
-}
 
 function openSocket(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -51,7 +39,8 @@ describe('events', () => {
     const response = await fetch(`${h.url}/api/events`, { headers: { authorization: `Bearer ${h.memberToken}` } });
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const submitted = await call(h, 'POST', '/api/jobs', { token: h.memberToken, body: SUBMIT });
-    const text = await readSse(response, (t) => t.includes('"succeeded"') && t.includes('event: queue.changed'));
+    const text = await readSseUntil(response, (t) => t.includes('"succeeded"') && t.includes('event: queue.changed'));
+    await response.body!.cancel();
     expect(text).toContain('event: job.updated');
     expect(text).toContain(submitted.body.job.id);
   });
@@ -117,7 +106,7 @@ describe('events', () => {
     const closed = new Promise<{ code: number; reason: string }>((resolve) =>
       ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
     );
-    const sseText = readSse(sse, () => false); // reads until the server ends the stream
+    const sseText = readSseUntil(sse, () => false); // reads until the server ends the stream
     try {
       await call(h, 'DELETE', '/api/tokens/doomed', { token: h.adminToken });
       expect(await closed).toEqual({ code: 4001, reason: 'the token was revoked' });

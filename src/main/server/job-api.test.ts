@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, CHAT, eventually, startHttpHarness, type HttpHarness } from './testing/http-harness';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SERVER_WAIT } from '../testing/waiting';
+import { call, CHAT, startHttpHarness, type HttpHarness } from './testing/http-harness';
 
 const SUBMIT = { kind: 'chat', model: 'sim-model-a', input: { messages: CHAT.messages, max_tokens: 8 } };
 
@@ -29,7 +30,7 @@ describe('job API', () => {
     expect(queue.body).toMatchObject({ paused: true, offset: 0, counts: { queued: expect.any(Number) } });
 
     h.engine.setPaused(false);
-    await eventually(async () => (await call(h, 'GET', `/api/jobs/${job.id}`)).body.job.state === 'succeeded');
+    await vi.waitFor(async () => expect((await call(h, 'GET', `/api/jobs/${job.id}`)).body.job.state).toBe('succeeded'), SERVER_WAIT);
     const result = await call(h, 'GET', `/api/jobs/${job.id}/result`);
     expect(result.status).toBe(200);
     expect(result.body.object).toBe('chat.completion');

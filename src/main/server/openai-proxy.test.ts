@@ -1,21 +1,7 @@
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, CHAT, eventually, startHttpHarness, type HttpHarness } from './testing/http-harness';
-
-/** Reads an SSE response until `until` matches the text so far; returns the text. */
-async function readUntil(response: Response, until: (text: string) => boolean): Promise<string> {
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (value) text += decoder.decode(value, { stream: true });
-    if (done || until(text)) {
-      reader.releaseLock();
-      return text;
-    }
-  }
-}
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { readSseUntil, SERVER_WAIT } from '../testing/waiting';
+import { call, CHAT, startHttpHarness, type HttpHarness } from './testing/http-harness';
 
 describe('OpenAI-compatible /v1 through the queue', () => {
   let h: HttpHarness;
@@ -121,10 +107,10 @@ describe('OpenAI-compatible /v1 through the queue', () => {
         body: JSON.stringify({ ...CHAT, stream: true }),
       });
       expect(response.status).toBe(200);
-      const queued = await readUntil(response, (text) => text.includes(': queued position='));
+      const queued = await readSseUntil(response, (text) => text.includes(': queued position='));
       expect(queued).toMatch(/: queued position=1 eta=\d+s/);
       h.engine.setPaused(false);
-      const rest = await readUntil(response, (text) => text.includes('data: [DONE]'));
+      const rest = await readSseUntil(response, (text) => text.includes('data: [DONE]'));
       expect(rest).toContain('"chat.completion.chunk"');
     } finally {
       h.engine.setPaused(false);
@@ -141,15 +127,19 @@ describe('OpenAI-compatible /v1 through the queue', () => {
       const id = response.headers.get('x-lmq-job-id')!;
       expect(h.engine.get(id).state).toBe('queued');
       abort.abort();
-      await eventually(() => h.engine.get(id).state === 'canceled');
+      await vi.waitFor(() => expect(h.engine.get(id).state).toBe('canceled'), SERVER_WAIT);
 
       // Non-streaming too.
       const abortPlain = new AbortController();
       const plain = openai.chat.completions.create(CHAT, { signal: abortPlain.signal }).catch(() => null);
-      const plainJob = await eventually(() => h.engine.list({ state: 'queued', owner: 'member' }).jobs[0]);
+      const plainJob = await vi.waitFor(() => {
+        const [queued] = h.engine.list({ state: 'queued', owner: 'member' }).jobs;
+        expect(queued).toBeDefined();
+        return queued!;
+      }, SERVER_WAIT);
       abortPlain.abort();
       await plain;
-      await eventually(() => h.engine.get(plainJob.id).state === 'canceled');
+      await vi.waitFor(() => expect(h.engine.get(plainJob.id).state).toBe('canceled'), SERVER_WAIT);
 
       h.engine.setPaused(false);
       await openai.chat.completions.create(CHAT); // the queue moves on
@@ -171,7 +161,7 @@ describe('OpenAI-compatible /v1 through the queue', () => {
     const iterator = stream[Symbol.asyncIterator]();
     await iterator.next(); // the first chunk: the job is running in LM Studio
     abort.abort();
-    await eventually(() => h.sim.record.requests.find((r) => r.clientRequestId === id)?.aborted);
+    await vi.waitFor(() => expect(h.sim.record.requests.find((r) => r.clientRequestId === id)?.aborted).toBe(true), SERVER_WAIT);
     expect(h.engine.get(id).state).toBe('canceled');
   });
 });

@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { lanUrls, localUrl } from './lan-urls';
-import { call, CHAT, eventually, startHttpHarness, type HttpHarness } from './testing/http-harness';
+import { SERVER_WAIT } from '../testing/waiting';
+import { call, CHAT, startHttpHarness, type HttpHarness } from './testing/http-harness';
 
 const SUBMIT = { kind: 'chat', model: 'sim-model-a', input: { messages: CHAT.messages, max_tokens: 4 } };
 
@@ -32,13 +33,14 @@ describe('health, metrics, docs and the web UI', () => {
 
   it('exposes Prometheus metrics that follow the jobs', async () => {
     const { job } = (await call(h, 'POST', '/api/jobs', { body: SUBMIT })).body;
-    await eventually(() => h.engine.get(job.id).state === 'succeeded');
+    await vi.waitFor(() => expect(h.engine.get(job.id).state).toBe('succeeded'), SERVER_WAIT);
     // job.updated events are coalesced (a few per second), so the counters follow shortly after.
-    const text = await eventually(async () => {
+    const text = await vi.waitFor(async () => {
       const metrics = await call(h, 'GET', '/metrics');
       expect(metrics.headers.get('content-type')).toContain('text/plain');
-      return (metrics.body as string).includes('lmq_jobs_finished_total{') && (metrics.body as string);
-    });
+      expect(metrics.body).toContain('lmq_jobs_finished_total{');
+      return metrics.body as string;
+    }, SERVER_WAIT);
     expect(text).toMatch(/lmq_queue_depth\{lane="interactive"\} 0/);
     expect(text).toMatch(/lmq_jobs_finished_total\{state="succeeded",kind="chat"\} [1-9]/);
     expect(text).toMatch(/lmq_job_wait_seconds_count\{lane="interactive"\} [1-9]/);
@@ -106,7 +108,7 @@ describe('shutdown', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ ...CHAT, stream: true }),
     });
-    await eventually(() => h.engine.counts().queued === 2);
+    await vi.waitFor(() => expect(h.engine.counts().queued).toBe(2), SERVER_WAIT);
 
     h.server.stopAccepting();
     const refused = await call(h, 'POST', '/api/jobs', { body: SUBMIT });

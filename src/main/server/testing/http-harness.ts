@@ -100,15 +100,4 @@ export async function call(
   return { status: response.status, headers: response.headers, body: parsed };
 }
 
-/** Polls until `check` returns a truthy value (real time; the simulator runs time-scaled). */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 export const CHAT = { model: 'sim-model-a', messages: [{ role: 'user' as const, content: 'Say something' }], max_tokens: 12 };
