@@ -2,6 +2,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { timeTickLabels } from '../../format/time-ticks';
 
 export interface ChartSeries {
   label: string;
@@ -25,13 +26,6 @@ interface Props {
 function cssVar(name: string, fallback: string): string {
   const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   return value || fallback;
-}
-
-/** Time of day at the tick spacing uPlot chose: seconds only when ticks are under a minute apart, so no label repeats. */
-export function timeTickLabels(ticks: number[], spacingSeconds: number): string[] {
-  const format: Intl.DateTimeFormatOptions =
-    spacingSeconds < 60 ? { hour: '2-digit', minute: '2-digit', second: '2-digit' } : { hour: '2-digit', minute: '2-digit' };
-  return ticks.map((seconds) => new Date(seconds * 1000).toLocaleTimeString([], format));
 }
 
 function buildOptions(
