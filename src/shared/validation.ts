@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { LmqError } from './errors';
 
 /** "input.messages: Required; priority: must be 0-9" — names every offending field. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+export function describeIssues(issues: ReadonlyArray<{ readonly path: readonly PropertyKey[]; readonly message: string }>): string {
   return issues
     .map((issue) => {
       const path = issue.path.map(String).join('.');

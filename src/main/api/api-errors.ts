@@ -2,10 +2,15 @@ import { ZodError } from 'zod';
 import { LmqError, isLmqError } from '../../shared/errors';
 import { describeIssues } from '../../shared/validation';
 
-export function badRequestFromZod(error: ZodError): LmqError {
-  return new LmqError('bad_request', describeIssues(error.issues), {
-    details: error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message })),
+/** A 400 that names every offending field ("priority: ..."), with the issues as details. */
+export function badRequestFromIssues(issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string }>): LmqError {
+  return new LmqError('bad_request', describeIssues(issues), {
+    details: issues.map((issue) => ({ path: issue.path.map(String), message: issue.message })),
   });
+}
+
+export function badRequestFromZod(error: ZodError): LmqError {
+  return badRequestFromIssues(error.issues);
 }
 
 /**

@@ -1,5 +1,11 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, HTTPMethods } from 'fastify';
-import { HANDLERS, type HandlerName, type HandlerResult } from '../../shared/contract';
+/**
+ * The HTTP transport of the handler contract: REST routes and invoke routes built from the
+ * shared declarations. Fastify validates each request with the handler's own zod schema (split
+ * into path params, query and body), so the dispatcher runs it without parsing it again.
+ */
+import type { FastifyInstance, FastifyRequest, FastifySchema, preValidationHookHandler } from 'fastify';
+import { z } from 'zod';
+import { HANDLERS, type HandlerInput, type HandlerName, type HandlerResult } from '../../shared/contract';
 import type { ErrorBody } from '../../shared/errors';
 import { toLmqError } from './api-errors';
 import type { CallerContext } from './caller';
@@ -29,24 +35,19 @@ export function httpErrorResponse(error: unknown): HttpErrorResponse {
   return { status: lmqError.status, headers, body: lmqError.toBody() };
 }
 
-export function sendHttpError(reply: FastifyReply, error: unknown): FastifyReply {
-  const response = httpErrorResponse(error);
-  return reply.code(response.status).headers(response.headers).send(response.body);
-}
-
-/** A REST route that is one handler of the shared contract. */
-export interface HandlerRoute<N extends HandlerName> {
-  method: HTTPMethods;
+/** A public REST route that is one handler of the contract. */
+export interface RestRoute<N extends HandlerName = HandlerName> {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** Each `:param` is an argument of the handler. */
   url: string;
   handler: N;
-  /** Handler args from the request: body, params and query as the route defines them. */
-  args: (request: FastifyRequest) => unknown;
-  /** Response body from the handler's result; default: the result itself. */
-  respond?: (result: HandlerResult<N>) => unknown;
+  /** Where the arguments that are not path params come from; default: the handler takes none. */
+  argsIn?: 'body' | 'query';
+  /** The answer wraps the result under this key (`{job}`, `{tokens}`); default: the result itself. */
+  wrapIn?: string;
   /** Success status; default 200. */
   status?: number;
-  /** OpenAPI description only: the dispatcher validates. */
-  schema?: FastifySchema;
+  tags: string[];
 }
 
 export interface HttpAdapterOptions {
@@ -55,28 +56,95 @@ export interface HttpAdapterOptions {
   callerOf: (request: FastifyRequest) => CallerContext;
 }
 
-/** Registers REST routes that translate HTTP to `dispatch(name, args, caller)` and back. */
-export function registerHandlerRoutes(
-  app: FastifyInstance,
-  options: HttpAdapterOptions,
-  routes: ReadonlyArray<HandlerRoute<HandlerName>>,
-): void {
+const ErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+const ERROR_RESPONSES = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 429: ErrorSchema };
+
+function errorResponses(name: HandlerName) {
+  return HANDLERS[name].createsWork ? { ...ERROR_RESPONSES, 503: ErrorSchema } : ERROR_RESPONSES;
+}
+
+/** An empty body is "no arguments", as IPC's `undefined` is. */
+const emptyBodyIsNoArgs: preValidationHookHandler = (request, _reply, done) => {
+  request.body ??= {};
+  done();
+};
+
+function pathParams(url: string): string[] {
+  return [...url.matchAll(/:([A-Za-z_][A-Za-z0-9_]*)/g)].map((match) => match[1]!);
+}
+
+/**
+ * The Fastify schema of a REST route: the handler's argument schema split into path params and
+ * the rest (body or query). Throws at start when the route and the declaration disagree.
+ */
+export function restRouteSchema(route: RestRoute): FastifySchema {
+  const spec = HANDLERS[route.handler];
+  const args = spec.args as z.ZodObject;
+  const inPath = pathParams(route.url);
+  for (const key of inPath) {
+    if (!(key in args.shape)) throw new Error(`${route.method} ${route.url}: :${key} is not an argument of ${route.handler}`);
+  }
+  // zod's pick/omit mask: { id: true }.
+  const mask = Object.fromEntries(inPath.map((key) => [key, true])) as Record<string, true> & Record<number, never>;
+  const rest = args.omit(mask);
+  if (!route.argsIn && Object.keys(rest.shape).length > 0) {
+    throw new Error(`${route.method} ${route.url}: ${route.handler} takes ${Object.keys(rest.shape).join(', ')}, but the route reads no body or query`);
+  }
+  const result = route.wrapIn ? z.object({ [route.wrapIn]: spec.result }) : spec.result;
+  return {
+    summary: spec.summary,
+    tags: route.tags,
+    ...(inPath.length > 0 ? { params: args.pick(mask) } : {}),
+    ...(route.argsIn === 'body' ? { body: rest } : route.argsIn === 'query' ? { querystring: rest } : {}),
+    response: { [route.status ?? 200]: result, ...errorResponses(route.handler) },
+  };
+}
+
+function argsFrom(request: FastifyRequest, argsIn: RestRoute['argsIn']): object {
+  const rest = argsIn === 'body' ? request.body : argsIn === 'query' ? request.query : undefined;
+  return { ...(rest as object | undefined), ...(request.params as object) };
+}
+
+/** Registers REST routes that translate HTTP to the handler and back. */
+export function registerRestRoutes(app: FastifyInstance, options: HttpAdapterOptions, routes: readonly RestRoute[]): void {
   for (const route of routes) {
+    const status = route.status ?? 200;
     app.route({
       method: route.method,
       url: route.url,
-      ...(route.schema ? { schema: route.schema } : {}),
+      schema: restRouteSchema(route),
       config: { createsWork: HANDLERS[route.handler].createsWork },
+      ...(route.argsIn === 'body' ? { preValidation: emptyBodyIsNoArgs } : {}),
       handler: async (request, reply) => {
-        const result = await options.dispatcher.invoke(route.handler, route.args(request), options.callerOf(request));
-        reply.code(route.status ?? 200);
-        return reply.send(route.respond ? route.respond(result) : result);
+        const args = argsFrom(request, route.argsIn) as HandlerInput<HandlerName>;
+        const result: HandlerResult<HandlerName> = await options.dispatcher.invokeValidated(route.handler, args, options.callerOf(request));
+        reply.code(status);
+        return route.wrapIn ? { [route.wrapIn]: result } : result;
       },
     });
   }
 }
 
-/** Keeps each route's handler name and result type tied together in a route table. */
-export function handlerRoute<N extends HandlerName>(route: HandlerRoute<N>): HandlerRoute<HandlerName> {
-  return route as unknown as HandlerRoute<HandlerName>;
+/**
+ * `POST /api/invoke/<name>` for every handler: the arguments as the body, the result as the
+ * answer. What the browser UI's HTTP bridge calls, so it needs no table of REST shapes.
+ */
+export function registerInvokeRoutes(app: FastifyInstance, options: HttpAdapterOptions): void {
+  for (const name of Object.keys(HANDLERS) as HandlerName[]) {
+    const spec = HANDLERS[name];
+    app.post(
+      `/api/invoke/${name}`,
+      {
+        schema: { summary: spec.summary, tags: ['invoke'], body: spec.args, response: { 200: spec.result, ...errorResponses(name) } },
+        config: { createsWork: spec.createsWork },
+        preValidation: emptyBodyIsNoArgs,
+      },
+      (request) => options.dispatcher.invokeValidated(name, request.body as HandlerInput<HandlerName>, options.callerOf(request)),
+    );
+  }
+  // Static routes win over this one, so it answers only names that are not handlers.
+  app.post('/api/invoke/:name', { schema: { hide: true } as FastifySchema }, (request, reply) => {
+    const { name } = request.params as { name: string };
+    return reply.code(404).send({ error: { code: 'not_found', message: `no handler named "${name}"` } });
+  });
 }

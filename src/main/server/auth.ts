@@ -6,8 +6,6 @@ import type { RateLimiter } from './rate-limiter';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Reachable without a token from anywhere (health, docs). */
-    public?: boolean;
     /** Accepts `?token=`: browsers cannot set headers on EventSource or WebSocket. */
     queryToken?: boolean;
   }
@@ -22,9 +20,6 @@ export interface AuthOptions {
   requireAuth: boolean;
   rateLimiter: RateLimiter;
 }
-
-/** Route patterns that act on the queue or read it; everything else (web UI, docs) is public. */
-const PROTECTED_ROUTE = /^\/(api|v1)\/|^\/metrics$/;
 
 export function isLoopback(address: string | undefined): boolean {
   if (!address) return false;
@@ -82,12 +77,15 @@ export function takeRequest(caller: CallerContext, rateLimiter: RateLimiter): vo
   }
 }
 
-export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
-  app.decorateRequest('caller', null);
+/**
+ * Every route registered in `scope` needs a caller: register this in an encapsulated plugin
+ * (Fastify's own model) and put the protected routes beside it; routes outside it (health, docs,
+ * the web UI) never run the hook.
+ */
+export function requireCaller(scope: FastifyInstance, options: AuthOptions): void {
+  scope.decorateRequest('caller', null);
   // A callback hook, not an async one: an async hook costs every request a promise and a turn.
-  app.addHook('onRequest', (request, _reply, done) => {
-    const route = request.routeOptions;
-    if (route.config.public || route.url === undefined || !PROTECTED_ROUTE.test(route.url)) return done();
+  scope.addHook('onRequest', (request, _reply, done) => {
     try {
       request.caller = resolveCaller(request, options);
     } catch (error) {

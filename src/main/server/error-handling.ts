@@ -2,6 +2,8 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import secureJsonParse from 'secure-json-parse';
 import { httpErrorResponse } from '../api/http-adapter';
+import { hasZodFastifySchemaValidationErrors, type ZodFastifySchemaValidationError } from 'fastify-type-provider-zod';
+import { badRequestFromIssues } from '../api/api-errors';
 import { isLmqError } from '../../shared/errors';
 import { ZodError } from 'zod';
 
@@ -22,6 +24,11 @@ function isFastifyClientError(error: unknown): error is FastifyError & { statusC
   return typeof status === 'number' && status >= 400 && status < 500;
 }
 
+/** A request that failed its route's schema, said as the dispatcher says it ("priority: ..."). */
+function badRequestFromValidation(issues: readonly ZodFastifySchemaValidationError[]) {
+  return badRequestFromIssues(issues.map((issue) => ({ path: issue.instancePath.split('/').filter(Boolean), message: issue.message ?? 'invalid' })));
+}
+
 /** Path without the query string: `?token=` must never reach a log. */
 function pathOf(url: string): string {
   const query = url.indexOf('?');
@@ -34,6 +41,10 @@ function pathOf(url: string): string {
  */
 export function registerErrorHandling(app: FastifyInstance, logger: Logger | undefined, bodyLimit: number): void {
   app.setErrorHandler((error, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const response = httpErrorResponse(badRequestFromValidation(error.validation));
+      return reply.code(response.status).send(response.body);
+    }
     if (isLmqError(error) || error instanceof ZodError) {
       const response = httpErrorResponse(error);
       if (response.status >= 500) logger?.error({ err: error, method: request.method, path: pathOf(request.url) }, 'request failed');

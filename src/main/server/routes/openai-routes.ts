@@ -4,8 +4,8 @@ import { badRequestFromZod } from '../../api/api-errors';
 import type { CallerContext } from '../../api/caller';
 import { submitJob } from '../../api/job-handlers';
 import type { Engine, FinishListener, JobSink } from '../../core/engine-api';
-import { LmqError } from '../../../shared/errors';
-import { SubmitJobSchema, type Job, type JobKind, type SubmitJobRequest } from '../../../shared/job';
+import { LaneSchema, SubmitJobSchema, type Job, type JobKind, type SubmitJobRequest } from '../../../shared/job';
+import { PrioritySchema } from '../../../shared/priority';
 import { callerOf } from '../auth';
 import { shuttingDown } from '../draining';
 import type { EventHub } from '../event-hub';
@@ -41,29 +41,28 @@ const STATUS_FOR_JOB_ERROR: Record<string, number> = {
 };
 const DEFAULT_JOB_ERROR_STATUS = 502;
 
-const OpenAiBodySchema = z
-  .record(z.string(), z.unknown())
-  .describe('The OpenAI request body. `priority` (0-9 or a name) is read and removed before forwarding.');
-const QueueHeadersSchema = z.object({
-  'x-lmq-priority': z.string().optional().describe('0-9 or background|low|normal|high|urgent'),
-  'x-lmq-lane': z.enum(['interactive', 'batch', 'background']).optional(),
+/**
+ * OpenAI bodies have many fields and LM Studio reads them, so the body stays loose: only what
+ * the queue itself reads is checked. `priority` is read (with the header) and never forwarded.
+ */
+const OpenAiBodySchema = z.looseObject({
+  model: SubmitJobSchema.shape.model,
+  priority: z.unknown().optional().describe('0-9 or background|low|normal|high|urgent; X-LMQ-Priority wins'),
 });
+type OpenAiBody = z.output<typeof OpenAiBodySchema>;
+const QueueHeadersSchema = z.looseObject({
+  'x-lmq-priority': z.string().optional().describe('0-9 or background|low|normal|high|urgent'),
+  'x-lmq-lane': LaneSchema.optional(),
+});
+/** The header wins over the body field, whatever the body field holds. */
+const PriorityArgSchema = z.object({ priority: PrioritySchema.optional() });
 
 function jobRequestFrom(request: FastifyRequest, kind: JobKind): SubmitJobRequest {
-  const body = request.body;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new LmqError('bad_request', 'the request body must be a JSON object');
-  }
-  const { priority: bodyPriority, ...input } = body as Record<string, unknown>;
-  const parsed = SubmitJobSchema.safeParse({
-    kind,
-    model: input.model,
-    input,
-    priority: request.headers['x-lmq-priority'] ?? bodyPriority,
-    lane: request.headers['x-lmq-lane'] ?? 'interactive',
-  });
-  if (!parsed.success) throw badRequestFromZod(parsed.error);
-  return parsed.data;
+  const { priority: bodyPriority, ...input } = request.body as OpenAiBody;
+  const headers = request.headers as z.output<typeof QueueHeadersSchema>;
+  const priority = PriorityArgSchema.safeParse({ priority: headers['x-lmq-priority'] ?? bodyPriority });
+  if (!priority.success) throw badRequestFromZod(priority.error);
+  return { kind, model: input.model, input, priority: priority.data.priority, lane: headers['x-lmq-lane'] ?? 'interactive' };
 }
 
 export function jobFailureBody(job: Job): { status: number; body: { error: { code: string; message: string } } } {

@@ -16,17 +16,19 @@ export interface SystemRouteOptions {
   version: string;
 }
 
-export function registerSystemRoutes(app: FastifyInstance, { engine, metrics, version }: SystemRouteOptions): void {
-  // Public, for load balancers and uptime checks; `ok` is about LM Queue itself, LM Studio is reported apart.
+/** Public, for load balancers and uptime checks; `ok` is about LM Queue itself, LM Studio is reported apart. */
+export function registerHealthRoute(app: FastifyInstance, { engine, version }: Omit<SystemRouteOptions, 'metrics'>): void {
   app.get(
     '/api/health',
-    { config: { public: true }, schema: { summary: 'Liveness, version and LM Studio status', tags: ['system'], response: { 200: HealthSchema } } },
+    { schema: { summary: 'Liveness, version and LM Studio status', tags: ['system'], response: { 200: HealthSchema } } },
     () => {
       const backend = engine.backend();
       return { ok: true, version, backend: { status: backend.status, loadedModel: backend.loadedModel } };
     },
   );
+}
 
+export function registerMetricsRoute(app: FastifyInstance, { metrics }: Pick<SystemRouteOptions, 'metrics'>): void {
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['system'] } }, (_request, reply) => {
     reply.type(metrics.contentType);
     return metrics.render();
