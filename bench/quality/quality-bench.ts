@@ -48,6 +48,7 @@ export interface WorkloadDescription {
 export interface WorkloadResult {
   name: WorkloadName;
   title: string;
+  summary: string;
   slotCapacity: number;
   simulator: SimSettings;
   workload: WorkloadDescription;
@@ -192,6 +193,7 @@ async function runWorkload(spec: WorkloadSpec, runs: number, timeScale: number, 
   return {
     name: spec.name,
     title: spec.title,
+    summary: spec.summary,
     slotCapacity: spec.slotCapacity,
     simulator: settings,
     workload: describeWorkload(spec.workload),
@@ -204,7 +206,8 @@ async function runWorkload(spec: WorkloadSpec, runs: number, timeScale: number, 
 export async function runQualityBench(options: QualityOptions = {}): Promise<QualityResult> {
   const quick = options.quick ?? false;
   const runs = options.runs ?? (quick ? 1 : 3);
-  const timeScale = options.timeScale ?? (quick ? 0.02 : 0.04);
+  // Full mode: three runs of each workload in about 12 minutes on 2 cores.
+  const timeScale = options.timeScale ?? (quick ? 0.02 : 0.03);
   const seed = options.seed ?? DEFAULT_SEED;
   const log = options.log ?? (() => {});
   const variants = options.variants ?? [];

@@ -19,6 +19,8 @@ const HEADROOM_BYTES = 500_000_000;
 export interface WorkloadSpec {
   name: WorkloadName;
   title: string;
+  /** One sentence on what happens in it, for the report. */
+  summary: string;
   workload: Workload;
   /** The simulator's models (with sizes), what it has loaded at start, and its memory. */
   simModels: SimModelInput[];
@@ -41,6 +43,8 @@ export function workloadSpec(name: WorkloadName, seed?: number): WorkloadSpec {
       return {
         name,
         title: 'RAG team: an LLM and an embedding model, both resident',
+        summary:
+          'Four people ask questions over 600 s (each an embedding of the question, then a chat with the retrieved passages once the embedding has answered) while ivan embeds 2,000 document chunks in the batch lane, as 250 requests of 8 chunks (the same tokens as 2,000 requests, fewer round trips, a shorter run).',
         workload: generateRagWorkload(options),
         simModels: [llm(RAG_LLM), { id: RAG_EMBEDDING, type: 'embedding', sizeBytes: EMBEDDING_BYTES, parallel: SLOTS_PER_INSTANCE }],
         initialLoaded: [RAG_LLM, RAG_EMBEDDING],
@@ -52,6 +56,7 @@ export function workloadSpec(name: WorkloadName, seed?: number): WorkloadSpec {
       return {
         name,
         title: 'Team day, both LLMs resident',
+        summary: 'The team day (a 300-prompt batch and chats on one model, long background jobs and high-priority chats on the other) with memory for both LLMs, both loaded at start.',
         workload: generateWorkload(options),
         simModels: [llm(MODEL_A), llm(MODEL_B)],
         initialLoaded: [MODEL_A, MODEL_B],
@@ -63,6 +68,7 @@ export function workloadSpec(name: WorkloadName, seed?: number): WorkloadSpec {
       return {
         name,
         title: 'Team day, room for one LLM',
+        summary: 'The same team day with memory for one LLM: every change of model unloads the other.',
         workload: generateWorkload(options),
         simModels: [llm(MODEL_A), llm(MODEL_B)],
         initialLoaded: [MODEL_A],

@@ -70,7 +70,8 @@ function behind(policies: PolicyMetrics[]): string[] {
   for (const c of COMPARED) {
     const best = anchors.reduce((a, b) => ((c.higherIsBetter ? c.value(b) > c.value(a) : c.value(b) < c.value(a)) ? b : a));
     const worse = c.higherIsBetter ? c.value(ours) < c.value(best) : c.value(ours) > c.value(best);
-    if (worse) lines.push(`${c.label}: ${c.show(c.value(ours))} against ${c.show(c.value(best))} for ${policyName(best.policy)}`);
+    // Behind only by more than the printed digits show.
+    if (worse && c.show(c.value(ours)) !== c.show(c.value(best))) lines.push(`${c.label}: ${c.show(c.value(ours))} against ${c.show(c.value(best))} for ${policyName(best.policy)}`);
   }
   return lines;
 }
@@ -80,9 +81,10 @@ function workloadMarkdown(workload: WorkloadResult): string {
   const d = workload.workload;
   const models = sim.models.map((m) => (typeof m === 'string' ? m : `${m.id} (${num((m.sizeBytes ?? 0) / 1e9, 1)} GB)`)).join(', ');
   const setup = [
+    workload.summary,
     `Workload (${d.jobs} jobs): ${Object.entries(d.byOwner).map(([owner, what]) => `${owner} (${what})`).join('; ')}.`,
     `LM Studio: ${models}; ${num(sim.memoryBytes / 1e9, 1)} GB for models; loaded at start: ${sim.initialLoaded.join(', ') || 'none'}; JIT auto-evict ${sim.jitAutoEvict ? 'on' : 'off'}.`,
-  ];
+  ].filter((line) => line);
   const lines = behind(workload.policies);
   return [
     `### ${workload.title} (\`${workload.name}\`)`,

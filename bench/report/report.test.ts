@@ -88,6 +88,7 @@ const simulator = {
 const workloadResult = (name: string, policies = [policy('fifo'), policy('strict-priority'), policy('lm-queue', { eta: etaSummary })]) => ({
   name,
   title: `Workload ${name}`,
+  summary: `What happens in ${name}.`,
   slotCapacity: 4,
   simulator,
   workload: { jobs: 20, byLane: { batch: 10 }, byOwner: { carol: 'batch, a, priority 5' }, busyOwners: ['carol', 'dave'], interactiveOwners: ['alice'], fairness: 'backlogged-service' },
