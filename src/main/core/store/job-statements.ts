@@ -8,43 +8,46 @@ const RESULT_COLUMN = `(SELECT result FROM job_results WHERE job_results.seq = j
 /** Finished jobs past the retention cutoff (the purge statements' one parameter). */
 const EXPIRED = `finished_at IS NOT NULL AND finished_at < ?`;
 
-/** Every statement JobStore runs more than once, prepared once. */
-export function prepareJobStatements(db: Database.Database) {
-  return {
-    insert: db.prepare(`INSERT INTO jobs (id, kind, model, owner, priority, lane, state, attempts, max_attempts,
-        created_at, run_at, prompt_tokens, max_tokens, metadata)
-      VALUES (@id, @kind, @model, @owner, @priority, @lane, 'queued', 0, @maxAttempts,
-        @createdAt, @runAt, @promptTokens, @maxTokens, @metadata)`),
-    insertInput: db.prepare(`INSERT INTO job_inputs (seq, input) VALUES (?, ?)`),
-    claim: db.prepare(`UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, claimed_by = ?,
-        error = NULL WHERE seq = ? AND state = 'queued'
-        RETURNING id, (SELECT input FROM job_inputs WHERE job_inputs.seq = jobs.seq) AS input`),
-    succeed: db.prepare(`UPDATE jobs SET state = 'succeeded', finished_at = ?, usage = ?, error = NULL
-        WHERE seq = ? AND state = 'running'`),
-    saveResult: db.prepare(`INSERT OR REPLACE INTO job_results (seq, result) VALUES (?, ?)`),
-    requeue: db.prepare(`UPDATE jobs SET state = 'queued', run_at = ?, error = ?, claimed_by = NULL,
-        attempts = max(0, attempts - ?) WHERE seq = ? AND state = 'running'`),
-    fail: db.prepare(`UPDATE jobs SET state = 'failed', finished_at = ?, error = ? WHERE seq = ? AND state = ?`),
-    cancel: db.prepare(`UPDATE jobs SET state = 'canceled', finished_at = ?, error = ? WHERE seq = ? AND state = ?`),
-    reprioritize: db.prepare(`UPDATE jobs SET priority = ? WHERE seq = ? AND state = 'queued'`),
-    byId: db.prepare(`SELECT ${RECORD_COLUMNS} FROM jobs WHERE id = ?`),
-    bySeq: db.prepare(`SELECT ${RECORD_COLUMNS} FROM jobs WHERE seq = ?`),
-    bySeqWithResult: db.prepare(`SELECT ${RECORD_COLUMNS}, ${RESULT_COLUMN} FROM jobs WHERE seq = ?`),
-    resultById: db.prepare(`SELECT state, ${RESULT_COLUMN} FROM jobs WHERE id = ?`),
-    inputBySeq: db.prepare(`SELECT input FROM job_inputs WHERE seq = ?`).pluck(),
-    queued: db.prepare(`SELECT seq, kind, model, owner, lane, priority, created_at, run_at, prompt_tokens, max_tokens
-        FROM jobs WHERE state = 'queued' AND ${NOT_SUCCEEDED} ORDER BY seq`),
-    countByState: db.prepare(`SELECT state, count(*) AS n FROM jobs WHERE ${NOT_SUCCEEDED} GROUP BY state`),
-    countAll: db.prepare(`SELECT count(*) FROM jobs`).pluck(),
-    interrupted: db.prepare(`SELECT seq, attempts, max_attempts FROM jobs WHERE state = 'running' AND ${NOT_SUCCEEDED}`),
-    purge: db.prepare(`DELETE FROM jobs WHERE ${EXPIRED}`),
-    purgeInputs: db.prepare(`DELETE FROM job_inputs WHERE seq IN (SELECT seq FROM jobs WHERE ${EXPIRED})`),
-    purgeResults: db.prepare(`DELETE FROM job_results WHERE seq IN (SELECT seq FROM jobs WHERE ${EXPIRED})`),
-    purgeCounts: db.prepare(`SELECT state, count(*) AS n FROM jobs WHERE ${EXPIRED} GROUP BY state`),
-    loadStats: db.prepare(`SELECT key, value, samples FROM service_stats`),
-    saveStat: db.prepare(`INSERT INTO service_stats (key, value, samples) VALUES (?, ?, ?)
-        ON CONFLICT(key) DO UPDATE SET value = excluded.value, samples = excluded.samples`),
-  };
-}
+/** Every statement JobStore runs more than once. */
+const JOB_SQL = {
+  insert: `INSERT INTO jobs (id, kind, model, owner, priority, lane, state, attempts, max_attempts,
+      created_at, run_at, prompt_tokens, max_tokens, metadata)
+    VALUES (@id, @kind, @model, @owner, @priority, @lane, 'queued', 0, @maxAttempts,
+      @createdAt, @runAt, @promptTokens, @maxTokens, @metadata)`,
+  insertInput: `INSERT INTO job_inputs (seq, input) VALUES (?, ?)`,
+  claim: `UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?, claimed_by = ?,
+      error = NULL WHERE seq = ? AND state = 'queued'
+      RETURNING id, (SELECT input FROM job_inputs WHERE job_inputs.seq = jobs.seq) AS input`,
+  succeed: `UPDATE jobs SET state = 'succeeded', finished_at = ?, usage = ?, error = NULL
+      WHERE seq = ? AND state = 'running'`,
+  saveResult: `INSERT OR REPLACE INTO job_results (seq, result) VALUES (?, ?)`,
+  requeue: `UPDATE jobs SET state = 'queued', run_at = ?, error = ?, claimed_by = NULL,
+      attempts = max(0, attempts - ?) WHERE seq = ? AND state = 'running'`,
+  fail: `UPDATE jobs SET state = 'failed', finished_at = ?, error = ? WHERE seq = ? AND state = ?`,
+  cancel: `UPDATE jobs SET state = 'canceled', finished_at = ?, error = ? WHERE seq = ? AND state = ?`,
+  reprioritize: `UPDATE jobs SET priority = ? WHERE seq = ? AND state = 'queued'`,
+  byId: `SELECT ${RECORD_COLUMNS} FROM jobs WHERE id = ?`,
+  bySeq: `SELECT ${RECORD_COLUMNS} FROM jobs WHERE seq = ?`,
+  bySeqWithResult: `SELECT ${RECORD_COLUMNS}, ${RESULT_COLUMN} FROM jobs WHERE seq = ?`,
+  resultById: `SELECT state, ${RESULT_COLUMN} FROM jobs WHERE id = ?`,
+  inputBySeq: `SELECT input FROM job_inputs WHERE seq = ?`,
+  queued: `SELECT seq, kind, model, owner, lane, priority, created_at, run_at, prompt_tokens, max_tokens
+      FROM jobs WHERE state = 'queued' AND ${NOT_SUCCEEDED} ORDER BY seq`,
+  countByState: `SELECT state, count(*) AS n FROM jobs WHERE ${NOT_SUCCEEDED} GROUP BY state`,
+  countAll: `SELECT count(*) AS n FROM jobs`,
+  interrupted: `SELECT seq, attempts, max_attempts FROM jobs WHERE state = 'running' AND ${NOT_SUCCEEDED}`,
+  purge: `DELETE FROM jobs WHERE ${EXPIRED}`,
+  purgeInputs: `DELETE FROM job_inputs WHERE seq IN (SELECT seq FROM jobs WHERE ${EXPIRED})`,
+  purgeResults: `DELETE FROM job_results WHERE seq IN (SELECT seq FROM jobs WHERE ${EXPIRED})`,
+  purgeCounts: `SELECT state, count(*) AS n FROM jobs WHERE ${EXPIRED} GROUP BY state`,
+  loadStats: `SELECT key, value, samples FROM service_stats`,
+  saveStat: `INSERT INTO service_stats (key, value, samples) VALUES (?, ?, ?)
+      ON CONFLICT(key) DO UPDATE SET value = excluded.value, samples = excluded.samples`,
+};
 
-export type JobStatements = ReturnType<typeof prepareJobStatements>;
+export type JobStatements = Record<keyof typeof JOB_SQL, Database.Statement>;
+
+export function prepareJobStatements(db: Database.Database): JobStatements {
+  const entries = Object.entries(JOB_SQL).map(([name, sql]) => [name, db.prepare(sql)]);
+  return Object.fromEntries(entries) as JobStatements;
+}

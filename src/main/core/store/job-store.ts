@@ -236,8 +236,8 @@ export class JobStore {
 
   /** A job's input (what is sent to LM Studio), or null if no such job. */
   inputOf(seq: number): Record<string, unknown> | null {
-    const text = this.statements.inputBySeq.get(seq) as string | undefined;
-    return text === undefined ? null : (JSON.parse(text) as Record<string, unknown>);
+    const row = this.statements.inputBySeq.get(seq) as { input: string } | undefined;
+    return row === undefined ? null : (JSON.parse(row.input) as Record<string, unknown>);
   }
 
   /** A job's state and stored result text (one read, nothing parsed), or null if no such job. */
@@ -298,7 +298,7 @@ export class JobStore {
       counts[row.state] = row.n;
       others += row.n;
     }
-    counts.succeeded = (this.statements.countAll.get() as number) - others;
+    counts.succeeded = (this.statements.countAll.get() as { n: number }).n - others;
     return counts;
   }
 
