@@ -3,7 +3,7 @@
  * docs/screenshots/. On demand only: `LMQ_SCREENSHOTS=1 npm run e2e -- --project screenshots`.
  */
 import path from 'node:path';
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { expect, FAST_SIM, test } from './fixtures';
 import { AppShell, type TabName } from './pages/app-shell';
 import { HistoryPage } from './pages/history-page';
@@ -16,8 +16,9 @@ const OUT = path.join(REPO_ROOT, 'docs/screenshots');
 test.use({ simOptions: { ...FAST_SIM, parallel: 2, timeScale: 0.5, maxOutputTokens: 600, minOutputTokens: 600 } });
 test.setTimeout(120_000);
 
-async function shoot(page: Page, tab: TabName, file: string): Promise<void> {
+async function shoot(page: Page, tab: TabName, file: string, ready?: Locator): Promise<void> {
   await new AppShell(page).open(tab);
+  if (ready) await expect(ready).toBeVisible();
   await page.waitForTimeout(600); // let charts and progress bars settle into place
   await page.screenshot({ path: path.join(OUT, file) });
 }
@@ -58,11 +59,10 @@ test('screenshots of every tab', async ({ api, openApp, sim }) => {
   await expect(page.locator('.queue-scroll [data-state="running"]')).toHaveCount(2, { timeout: 20_000 });
   await expect.poll(async () => Number(await page.locator('.queue-scroll [data-state="running"]').first().getByRole('progressbar').getAttribute('aria-valuenow'))).toBeGreaterThan(10);
   await expect(queue.counts).toContainText('queued');
-  await page.waitForTimeout(1500); // samples for the LM Studio charts
 
   await shoot(page, 'Queue', 'queue.png');
   await shoot(page, 'Submit', 'submit.png');
-  await shoot(page, 'LM Studio', 'lmstudio.png');
+  await shoot(page, 'LM Studio', 'lmstudio.png', page.locator('figure.chart canvas').first());
   await shoot(page, 'Team', 'team.png');
   const history = new HistoryPage(page);
   await history.open();
