@@ -142,6 +142,10 @@ function leavesFirst(finishA: number, stampA: number, finishB: number, stampB: n
   return finishA < finishB || (finishA === finishB && stampA < stampB);
 }
 
+function hasQueued(cursors: Record<Lane, Cursor[]>): boolean {
+  return cursors.interactive.length > 0 || cursors.batch.length > 0 || cursors.background.length > 0;
+}
+
 /** Moves past removed jobs; false when the cursor is used up. */
 function skipDead(cursor: Cursor): boolean {
   const nodes = cursor.nodes;
@@ -255,11 +259,18 @@ export function forecast(input: ForecastInput): Forecast {
       skipDead(cursor);
     }
   };
+  // With every slot busy, `decide` can only say wait, unless a model is missing (a load or room
+  // to decide): then skip asking it, as most steps of a long queue are exactly that.
+  const queuedModels = new Set<string>(delayed.map((n) => n.model));
+  for (const lane of LANES) for (const c of cursors[lane]) queuedModels.add(c.model);
+  const allResident = (): boolean => [...queuedModels].every((m) => models.resident.has(m));
+  let nothingToLoad = allResident();
   /** Moves time to the next finish or load, whichever comes first; false when neither is pending. */
   const advance = (): boolean => {
     if (pendingLoad !== null && pendingLoad.at <= finishes.peekFinishAt()) {
       t = Math.max(t, pendingLoad.at);
       models.resident.set(pendingLoad.model, models.slotsIfLoaded(pendingLoad.model));
+      nothingToLoad = allResident();
       models.busy = false;
       models.roomMadeAt = t;
       pendingLoad = null;
@@ -293,6 +304,10 @@ export function forecast(input: ForecastInput): Forecast {
   admitDelayed();
   const maxSteps = 6 * (index.size + input.running.length) + 16 * (models.resident.size + 4);
   for (let guard = 0; guard < maxSteps; guard++) {
+    if (running.total >= params.slots && (models.busy || (nothingToLoad && models.making === null)) && hasQueued(cursors) && advance()) {
+      admitDelayed();
+      continue;
+    }
     const decision = decide(cursors, running, models, CURSOR_FAIR, params, t, drain);
     switch (decision.type) {
       case 'run':
@@ -337,6 +352,7 @@ export function forecast(input: ForecastInput): Forecast {
         continue;
       case 'unload':
         models.resident.delete(decision.model);
+        nothingToLoad = false;
         continue;
       case 'reject':
         dropModel(decision.model);

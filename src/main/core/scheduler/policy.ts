@@ -189,11 +189,14 @@ const scan = {
   missing: new Leader<Contender>(),
   overdue: new Leader<Contender>(),
   running: null as unknown as RunningView,
+  heads: null as unknown as Readonly<Record<Lane, readonly Contender[]>>,
   models: null as unknown as ModelView,
   fair: null as unknown as FairView,
   ownerCap: null as number | null,
   /** Whether the global slots are all taken (missing models' work is still looked at). */
   full: false,
+  /** Resident models with a free slot that are not being unloaded: most heads match one of these few. */
+  open: [] as string[],
   /** 0 when priorities do not age (set from `agingMs` once per decision). */
   agingMs: 0,
   switchBoundMs: 0,
@@ -208,12 +211,16 @@ function offerLane(laneHeads: readonly Contender[]): void {
     const c = laneHeads[i]!;
     if (ownerCap !== null && (running.byOwner.get(c.owner) ?? 0) >= ownerCap) continue;
     const eff = agingMs === 0 ? c.priority : agedPriority(c, now, agingMs);
-    const slots = models.resident.get(c.model);
-    if (slots !== undefined) {
-      if (scan.full || (running.byModel.get(c.model) ?? 0) >= slots) continue;
-      if (making !== null && making.victims.includes(c.model)) victim.offer(c, eff, NaN, fair);
+    if (isOpen(c.model)) {
       // Most heads lose on effective priority alone: no call for them.
-      else if (best.c === null || eff >= best.eff) best.offer(c, eff, NaN, fair);
+      if (best.c === null || eff >= best.eff) best.offer(c, eff, NaN, fair);
+      continue;
+    }
+    if (models.resident.has(c.model)) {
+      // Full, or being unloaded: the latter may only backfill.
+      if (!scan.full && making !== null && making.victims.includes(c.model) && (running.byModel.get(c.model) ?? 0) < models.resident.get(c.model)!) {
+        victim.offer(c, eff, NaN, fair);
+      }
       continue;
     }
     const served = missing.offer(c, eff, NaN, fair);
@@ -225,6 +232,30 @@ function offerLane(laneHeads: readonly Contender[]): void {
 function hasHeadFor(heads: Readonly<Record<Lane, readonly Contender[]>>, model: string): boolean {
   for (const lane of LANES) if (heads[lane].some((c) => c.model === model)) return true;
   return false;
+}
+
+function isOpen(model: string): boolean {
+  const open = scan.open;
+  for (let i = 0; i < open.length; i++) if (open[i] === model) return true;
+  return false;
+}
+
+/** Fills `scan.open` for this decision. */
+function collectOpen(slots: number, model: string): void {
+  const { running, models } = scan;
+  if (scan.full || (running.byModel.get(model) ?? 0) >= slots) return;
+  if (models.making !== null && models.making.victims.includes(model)) return;
+  scan.open.push(model);
+}
+
+/** Requests of `model` in flight in this decision's view. */
+function inFlight(model: string): number {
+  return scan.running.byModel.get(model) ?? 0;
+}
+
+/** Whether `model` has due work in this decision's heads. */
+function hasQueued(model: string): boolean {
+  return hasHeadFor(scan.heads, model);
 }
 
 /**
@@ -291,12 +322,13 @@ export function decide<C extends Contender>(
   scan.agingMs = ages(params.agingMs) ? params.agingMs : 0;
   scan.switchBoundMs = params.switchBoundMs;
   scan.now = now;
+  scan.open.length = 0;
+  models.resident.forEach(collectOpen);
   const caps = params.laneCaps;
   const byLane = running.byLane;
   if (byLane.interactive < caps.interactive) offerLane(heads.interactive);
   if (byLane.batch < caps.batch) offerLane(heads.batch);
   if (byLane.background < caps.background) offerLane(heads.background);
-  const inFlight = (model: string): number => running.byModel.get(model) ?? 0;
 
   const making = models.making;
   if (making !== null) {
@@ -312,7 +344,7 @@ export function decide<C extends Contender>(
     const target = (overdue.c ?? missing.c) as C | null;
     if (target !== null) {
       if (fits(models, target.model)) return { type: 'load', model: target.model };
-      const hasQueued = (model: string): boolean => hasHeadFor(heads, model);
+      scan.heads = heads;
       const victims = chooseVictims(models, target.model, inFlight, hasQueued);
       if (victims === null) return { type: 'reject', model: target.model };
       if (overdue.c !== null || !victims.some(hasQueued)) return { type: 'makeRoom', model: target.model, victims };
@@ -320,8 +352,7 @@ export function decide<C extends Contender>(
   }
   const next = best.c as C | null;
   const filler = victim.c as C | null;
-  const fillerFirst = (f: C, n: C): boolean => goesBefore(f, victim.eff, fair.servedOf(f), n, best.eff, fair.servedOf(n));
-  if (filler !== null && making !== null && drain !== undefined && (next === null || fillerFirst(filler, next))) {
+  if (filler !== null && making !== null && drain !== undefined && (next === null || goesBefore(filler, victim.eff, fair.servedOf(filler), next, best.eff, fair.servedOf(next)))) {
     if (now + BACKFILL_MARGIN * drain.serviceMs(filler) <= drain.lastFinishAt(making.victims)) return { type: 'backfill', candidate: filler };
   }
   return next === null ? WAIT : { type: 'run', candidate: next };
