@@ -36,7 +36,6 @@ export type HandlerArgs<N extends HandlerName> = Record<never, never> extends Ar
 /** The arguments as a handler receives them, validated (priority names resolved, defaults filled). */
 export type HandlerInput<N extends HandlerName> = z.output<HandlerSpecs[N]['args']>;
 export type HandlerResult<N extends HandlerName> = z.output<HandlerSpecs[N]['result']>;
-export type Handlers = { [N in HandlerName]: (args: HandlerArgs<N>) => HandlerResult<N> };
 
 export { EVENT_NAMES, type EventName, type ServerEvents } from './events';
 

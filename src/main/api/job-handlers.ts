@@ -1,6 +1,5 @@
 import type { Engine, SubmitOptions } from '../core/engine-api';
 import type { Job, SubmitJobRequest } from '../../shared/job';
-import { copyWith } from '../../shared/copy-with';
 import { LmqError } from '../../shared/errors';
 import { DEFAULT_PRIORITY } from '../../shared/priority';
 import { requireOwnerOrAdmin, requirePriorityAllowed, type CallerContext } from './caller';
@@ -19,7 +18,7 @@ export function submitJob(
   // A caller whose ceiling is below normal gets its ceiling, not a 403 for a priority it never asked for.
   const priority = request.priority ?? Math.min(DEFAULT_PRIORITY, caller.maxPriority);
   requirePriorityAllowed(caller, priority);
-  return engine.submit(copyWith(request, { priority }), {
+  return engine.submit({ ...request, priority }, {
     owner: caller.owner,
     maxQueuedForOwner: caller.maxQueued ?? null,
     sink: listeners.sink,
