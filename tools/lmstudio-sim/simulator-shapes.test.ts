@@ -190,6 +190,19 @@ describe('inference shapes', () => {
     expect((await postJson(`${s.url}/api/v1/models/unload`, { instance_id: 'beta:2' })).status).toBe(404);
   });
 
+  it('serializes REST loads asked for at once, and records the attempt made during a load', async () => {
+    const s = await sim({ loadSeconds: 3 });
+    const answers = await Promise.all(['beta', 'text-embedding-mini'].map((model) => postJson(`${s.url}/api/v1/models/load`, { model })));
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    const [first, second] = s.record.loads;
+    expect(second!.startedAt).toBeGreaterThanOrEqual(first!.finishedAt!);
+    // Either may reach the simulator first.
+    const [attempt, ...more] = s.record.concurrentLoads;
+    expect(more).toEqual([]);
+    expect([attempt!.loading, attempt!.requested].sort()).toEqual(['beta', 'text-embedding-mini']);
+    expect(s.loadedInstances.map((i) => i.model).sort()).toEqual(['alpha', 'beta', 'text-embedding-mini']);
+  });
+
   it('refuses a REST load that does not fit the memory budget, and unloads nothing for it', async () => {
     const s = await sim({ models: ['alpha', 'beta', 'gamma'], memoryBytes: 9e9, initialLoaded: ['alpha', 'beta'] });
     const refused = await postJson(`${s.url}/api/v1/models/load`, { model: 'gamma' });
