@@ -109,3 +109,20 @@ describe('answers match their documented schemas', () => {
     expect(HANDLERS['session.whoami'].result.parse(whoami.body)).toEqual({ owner: 'local', role: 'admin', maxPriority: 9 });
   });
 });
+
+describe('draining, from the declarations', () => {
+  it('refuses the handlers that create work on every HTTP route, and only those', async () => {
+    const h = await startHttpHarness();
+    try {
+      h.server.stopAccepting();
+      for (const path of ['/api/jobs', '/api/invoke/jobs.submit']) {
+        const refused = await call(h, 'POST', path, { body: SUBMIT });
+        expect({ path, status: refused.status, code: refused.body.error?.code }).toEqual({ path, status: 503, code: 'shutting_down' });
+      }
+      expect((await call(h, 'POST', '/api/invoke/jobs.retry', { body: { id: 'job_nope' } })).status).toBe(503);
+      expect((await call(h, 'POST', '/api/invoke/jobs.list', { body: {} })).status).toBe(200);
+    } finally {
+      await h.close();
+    }
+  });
+});
