@@ -139,6 +139,15 @@ describe('analyzing a run', () => {
     expect(eta!.insideRange).toEqual({ jobs: 5, share: 4 / 5 });
   });
 
+  test('times a chain from its first request’s arrival to its last one’s finish', () => {
+    const { trace, record } = fixture(false);
+    const chained: Workload = { ...workload, jobs: workload.jobs.map((j) => (j.id === 'a2' ? { ...j, after: 'a1' } : j)) };
+    const m = analyzeRun(trace, record, chained, { timeScale: SCALE, slots: 2 });
+    // a1 arrives at 10, a2 finishes at 40
+    expect(m.questionToAnswer).toMatchObject({ jobs: 1, p50: 30 });
+    expect(analyzeRun(trace, record, workload, { timeScale: SCALE, slots: 2 }).questionToAnswer).toBeNull();
+  });
+
   test('counts a job the simulator never served as failed', () => {
     const { trace, record } = fixture(false);
     record.requests = record.requests.filter((r) => r.clientRequestId !== 'a2');

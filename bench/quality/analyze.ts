@@ -47,6 +47,11 @@ export interface PolicyMetrics {
   policy: string;
   interactiveWait: WaitSummary;
   interactiveWaitByOwner: Record<string, WaitSummary>;
+  /**
+   * Chained requests (rag-team: a question's embedding, then its chat): from the first's arrival
+   * to the last's finish. Null where the workload has no chains.
+   */
+  questionToAnswer: WaitSummary | null;
   /** Median start→finish of interactive requests: the goal's yardstick for waiting. */
   interactiveServiceMedian: number;
   /** From the batch's submission to its last job's finish. */
@@ -141,6 +146,7 @@ export function analyzeRun(trace: RunTrace, record: SimRecord, workload: Workloa
     policy: trace.policy,
     interactiveWait: summarizeWaits(interactive.map((j) => waitOf(j.id))),
     interactiveWaitByOwner: byOwner,
+    questionToAnswer: chainTimes(workload, (id) => (starts.has(id) ? arrival(id) : null), (id) => finishes.get(id) ?? null),
     interactiveServiceMedian: median(interactive.map((j) => finishes.get(j.id)! - starts.get(j.id)!)),
     batchCompletionSeconds: Math.max(...batch.map((j) => finishes.get(j.id)!)) - batchStart,
     fairness,
@@ -155,6 +161,18 @@ export function analyzeRun(trace: RunTrace, record: SimRecord, workload: Workloa
     maxInFlightAtSimulator: record.maxConcurrency,
     maxMemoryBytes: record.maxMemoryBytes,
   };
+}
+
+function chainTimes(workload: Workload, arrivalOf: (id: string) => number | null, finishOf: (id: string) => number | null): WaitSummary | null {
+  const chained = workload.jobs.filter((j) => j.after !== undefined);
+  if (chained.length === 0) return null;
+  const times: number[] = [];
+  for (const job of chained) {
+    const asked = arrivalOf(job.after!);
+    const answered = finishOf(job.id);
+    if (asked !== null && answered !== null) times.push(answered - asked);
+  }
+  return summarizeWaits(times);
 }
 
 interface JobTimes {

@@ -44,7 +44,8 @@ export function workloadSpec(name: WorkloadName, seed?: number): WorkloadSpec {
         name,
         title: 'RAG team: an LLM and an embedding model, both resident',
         summary:
-          'Four people ask questions over 600 s (each an embedding of the question, then a chat with the retrieved passages once the embedding has answered) while ivan embeds 2,000 document chunks in the batch lane, as 250 requests of 8 chunks (the same tokens as 2,000 requests, fewer round trips, a shorter run).',
+          'Four people ask questions over 600 s (each an embedding of the question, then a chat with the retrieved passages once the embedding has answered) while ivan embeds 2,000 document chunks in the batch lane, as 250 requests of 8 chunks (the same tokens as 2,000 requests, fewer round trips, a shorter run). ' +
+          'Interactive waits count each request of a question (its embedding, its chat) on its own; question to answer times the pair.',
         workload: generateRagWorkload(options),
         simModels: [llm(RAG_LLM), { id: RAG_EMBEDDING, type: 'embedding', sizeBytes: EMBEDDING_BYTES, parallel: SLOTS_PER_INSTANCE }],
         initialLoaded: [RAG_LLM, RAG_EMBEDDING],

@@ -31,6 +31,12 @@ function metricRows(workload: WorkloadResult): string[][] {
     row('Interactive wait p50 (s)', (p) => num(p.interactiveWait.p50)),
     row('Interactive wait p95 (s)', (p) => num(p.interactiveWait.p95)),
     ...owners.map((owner) => row(`— ${owner}: wait p95 (s)`, (p) => num(p.interactiveWaitByOwner[owner]?.p95))),
+    ...(policies.some((p) => p.questionToAnswer)
+      ? [
+          row('Question to answer p50 (s): embedding asked → chat done', (p) => num(p.questionToAnswer?.p50)),
+          row('Question to answer p95 (s)', (p) => num(p.questionToAnswer?.p95)),
+        ]
+      : []),
     row('Median interactive service time (s)', (p) => num(p.interactiveServiceMedian)),
     row('Batch completion (s)', (p) => num(p.batchCompletionSeconds, 0)),
     row(`Slot utilization (of ${workload.slotCapacity} slots)`, (p) => percent(p.utilization)),

@@ -49,6 +49,7 @@ function policy(name: string, overrides: Partial<PolicyMetrics> = {}): PolicyMet
     policy: name,
     interactiveWait: wait,
     interactiveWaitByOwner: { alice: wait, bob: wait },
+    questionToAnswer: null,
     interactiveServiceMedian: 7,
     batchCompletionSeconds: 600,
     fairness: { measure: 'backlogged-service', owners: ['carol', 'dave'], windowSeconds: 100, values: [60, 40], jain: 0.96 },
