@@ -37,10 +37,8 @@ async function announce(options: HeadlessOptions, { engine, server }: Host & { s
     const backend = await settledBackend(engine, BANNER_BACKEND_WAIT_MS);
     printLines(startupBanner({ url: server.url, webUi: options.webRoot !== null, backend, dataDir: options.dataDir, requireAuth: options.requireAuth }));
   }
-  logger.info(
-    { host: options.host, port: server.port, backend: options.backendUrl, dataDir: options.dataDir, requireAuth: options.requireAuth },
-    'started',
-  );
+  const { host, backendUrl: backend, dataDir, requireAuth, modelMemoryBytes, pinnedModels } = options;
+  logger.info({ host, port: server.port, backend, dataDir, requireAuth, modelMemoryBytes, pinnedModels }, 'started');
   if (options.webRoot === null) {
     logger.warn('serving no web UI at /: dist-web/index.html is missing; build it with `npm run build:web` (or pass --web-root DIR)');
   }
