@@ -10,3 +10,8 @@ export function jobIdTail(id: string): string {
   const body = id.startsWith(JOB_ID_PREFIX) ? id.slice(JOB_ID_PREFIX.length) : id;
   return body.length <= JOB_ID_TAIL_LENGTH + 1 ? body : `…${body.slice(-JOB_ID_TAIL_LENGTH)}`;
 }
+
+/** What a search box means: trimmed, without the `…` of a tail copied off the screen. */
+export function searchTerm(input: string): string {
+  return input.trim().replace(/^…/, '');
+}

@@ -6,6 +6,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Bridge } from '../../../shared/contract';
 import { FINISHED_STATES, type Job, type JobState } from '../../../shared/job';
 import { toBridgeError } from '../bridge/bridge-error';
+import { searchTerm } from '../format/job-id';
 
 export type HistoryStateFilter = 'finished' | 'succeeded' | 'failed' | 'canceled';
 
@@ -64,7 +65,7 @@ export function createHistoryController(bridge: Pick<Bridge, 'invoke'>): History
     try {
       const pages = await Promise.all(
         states.map((state) =>
-          bridge.invoke('jobs.list', { state, search: search.trim() || undefined, limit: PAGE, cursor: cursors.get(state) ?? undefined }),
+          bridge.invoke('jobs.list', { state, search: searchTerm(search) || undefined, limit: PAGE, cursor: cursors.get(state) ?? undefined }),
         ),
       );
       if (mine !== generation) return;
@@ -115,7 +116,7 @@ export function createHistoryController(bridge: Pick<Bridge, 'invoke'>): History
         return;
       }
       if (!statesFor(stateFilter).includes(job.state)) return;
-      const needle = search.trim().toLowerCase();
+      const needle = searchTerm(search).toLowerCase();
       if (needle && ![job.id, job.owner, job.model].some((field) => field.toLowerCase().includes(needle))) return;
       store.setState({ jobs: [job, ...jobs] });
     },
