@@ -44,7 +44,8 @@ export const USAGE = `Usage: npm run serve -- [options]
   --require-auth          loopback requests need a token too
   --max-concurrency N     requests sent to LM Studio at once (env LMQ_MAX_CONCURRENCY;
                           default: what LM Studio reports, else 4)
-  --web-root DIR          web UI build to serve at / (default: dist-web when it exists)
+  --web-root DIR          web UI build to serve at / (default: dist-web, which npm run serve
+                          builds when it is missing or stale)
   --grace-ms MS           on SIGTERM/SIGINT, how long running jobs may finish (default 10000)
   --cors-origin ORIGINS   web pages (comma-separated origins, or *) allowed to call the API from
                           a browser (env LMQ_CORS_ORIGINS; default none)
