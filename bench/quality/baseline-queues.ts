@@ -1,8 +1,9 @@
 /**
  * The anchors LM Queue is measured against, as small client-side queues in front of the
  * simulator with the same slot count, relying on LM Studio's own JIT loading and auto-evict:
- * - `fifo`: arrival order, no priorities, no model awareness (LM Studio / Ollama: whatever comes
- *   first is served first; a request for a model that is not loaded loads it just in time).
+ * - `fifo`: arrival order per model, at most that model's slots in flight for it, no priorities
+ *   (LM Studio / Ollama used directly: each loaded model serves its requests first come, first
+ *   served; a request for a model that is not loaded loads it just in time).
  * - `strict-priority`: interactive > batch > background, FIFO within a lane, no aging, no fair
  *   share, no model awareness (a Celery / BullMQ / LiteLLM priority queue with N workers).
  */
@@ -14,9 +15,14 @@ export type BaselinePolicy = 'fifo' | 'strict-priority';
 
 const LANE_RANK: Record<Lane, number> = { interactive: 2, batch: 1, background: 0 };
 
-/** Picks the index of the next job to send from the waiting list (arrival order). */
-export function nextIndex(policy: BaselinePolicy, waiting: readonly WorkloadJob[]): number {
-  if (policy === 'fifo' || waiting.length === 0) return 0;
+/**
+ * Picks the index of the next job to send from the waiting list (arrival order), or -1 when none
+ * may go now. FIFO takes the oldest job whose model has a free slot (`modelHasRoom`); strict
+ * priority knows nothing of models.
+ */
+export function nextIndex(policy: BaselinePolicy, waiting: readonly WorkloadJob[], modelHasRoom: (model: string) => boolean = () => true): number {
+  if (policy === 'fifo') return waiting.findIndex((job) => modelHasRoom(job.model));
+  if (waiting.length === 0) return -1;
   let best = 0;
   for (let i = 1; i < waiting.length; i++) {
     if (LANE_RANK[waiting[i]!.lane] > LANE_RANK[waiting[best]!.lane]) best = i;
@@ -26,7 +32,10 @@ export function nextIndex(policy: BaselinePolicy, waiting: readonly WorkloadJob[
 
 export interface BaselineOptions {
   simUrl: string;
+  /** Requests in flight at most, in all. */
   slots: number;
+  /** FIFO only: requests in flight at most per model (its instance's slots). */
+  modelSlots: Record<string, number>;
   timeScale: number;
   /** Wall-clock bound on the whole run. */
   timeoutMs: number;
@@ -50,20 +59,26 @@ export async function runBaseline(policy: BaselinePolicy, jobs: readonly Workloa
   const traces = new Map<string, JobTrace>();
   const waiting: WorkloadJob[] = [];
   let inFlight = 0;
+  const inFlightByModel = new Map<string, number>();
+  const modelHasRoom = (model: string): boolean => (inFlightByModel.get(model) ?? 0) < (options.modelSlots[model] ?? options.slots);
   let finished = 0;
   let resolveAll: () => void = () => {};
   const allDone = new Promise<void>((resolve) => (resolveAll = resolve));
 
   const pump = (): void => {
-    while (inFlight < options.slots && waiting.length > 0) {
-      const [job] = waiting.splice(nextIndex(policy, waiting), 1);
+    while (inFlight < options.slots) {
+      const index = nextIndex(policy, waiting, modelHasRoom);
+      if (index < 0) return;
+      const [job] = waiting.splice(index, 1);
       inFlight++;
+      inFlightByModel.set(job!.model, (inFlightByModel.get(job!.model) ?? 0) + 1);
       const trace = traces.get(job!.id)!;
       sendRequest(options.simUrl, trace.requestId, job!)
         .catch(() => false)
         .then((ok) => {
           trace.succeeded = ok;
           inFlight--;
+          inFlightByModel.set(job!.model, inFlightByModel.get(job!.model)! - 1);
           if (++finished === jobs.length) resolveAll();
           replay.finished(job!.id);
           pump();

@@ -13,7 +13,7 @@ import { medianOfRuns } from './metrics';
 import type { RunTrace } from './run-trace';
 import { spawnSimulator, type SimProcess, type SimSettings } from './sim-process';
 import { SIM_OUTPUT_RANGE, type Workload } from './workload';
-import { WORKLOAD_NAMES, workloadSpec, type WorkloadName, type WorkloadSpec } from './workloads';
+import { SLOTS_PER_INSTANCE, WORKLOAD_NAMES, workloadSpec, type WorkloadName, type WorkloadSpec } from './workloads';
 
 export const POLICIES = ['fifo', 'strict-priority', 'lm-queue'] as const;
 export type PolicyName = (typeof POLICIES)[number];
@@ -81,7 +81,7 @@ export function simulatorSettings(spec: WorkloadSpec, timeScale: number): SimSet
     initialLoaded: spec.initialLoaded,
     memoryBytes: spec.memoryBytes,
     jitAutoEvict: true,
-    parallel: 4,
+    parallel: SLOTS_PER_INSTANCE,
     tokensPerSecond: 40,
     promptTokensPerSecond: 400,
     loadSeconds: 3,
@@ -107,7 +107,7 @@ async function warmUp(spec: WorkloadSpec, send: (request: RequestSpec) => Promis
     const id = typeof model === 'string' ? model : model.id;
     const embedding = typeof model !== 'string' && model.type === 'embedding';
     await Promise.all(
-      Array.from({ length: 4 }, (_, i): Promise<void> => {
+      Array.from({ length: SLOTS_PER_INSTANCE }, (_, i): Promise<void> => {
         const text = `warm-up ${id} ${i}: ${WARM_UP_TEXT}`;
         return send(embedding ? { kind: 'embedding', model: id, input: { input: [text] } } : { kind: 'chat', model: id, input: { messages: [{ role: 'user', content: text }], max_tokens: 200 } });
       }),
@@ -142,7 +142,8 @@ async function runPolicy(policy: PolicySpec, spec: WorkloadSpec, sim: SimProcess
   let n = 0;
   await warmUp(spec, async (request) => void (await sendRequest(sim.url, `warmup-${n++}`, request)));
   await sim.resetRecord();
-  return runBaseline(policy.name as BaselinePolicy, workload.jobs, { simUrl: sim.url, slots: spec.slotCapacity, timeScale, timeoutMs });
+  const modelSlots = Object.fromEntries(spec.simModels.map((m) => (typeof m === 'string' ? [m, SLOTS_PER_INSTANCE] : [m.id, m.parallel ?? SLOTS_PER_INSTANCE])));
+  return runBaseline(policy.name as BaselinePolicy, workload.jobs, { simUrl: sim.url, slots: spec.slotCapacity, modelSlots, timeScale, timeoutMs });
 }
 
 function describeWorkload(workload: Workload): WorkloadDescription {

@@ -102,8 +102,12 @@ describe('arrival replay', () => {
 describe('baseline queue order', () => {
   const job = (id: string, lane: 'interactive' | 'batch' | 'background') => ({ ...generateWorkload({ seed: 1 }).jobs[0]!, id, lane });
 
-  test('FIFO takes the oldest whatever its lane', () => {
-    expect(nextIndex('fifo', [job('a', 'background'), job('b', 'interactive')])).toBe(0);
+  test('FIFO takes the oldest whatever its lane, among the models with a free slot', () => {
+    const waiting = [job('a', 'background'), { ...job('b', 'interactive'), model: MODEL_B }];
+    expect(nextIndex('fifo', waiting)).toBe(0);
+    expect(nextIndex('fifo', waiting, (model) => model !== waiting[0]!.model)).toBe(1);
+    expect(nextIndex('fifo', waiting, () => false)).toBe(-1);
+    expect(nextIndex('fifo', [])).toBe(-1);
   });
 
   test('strict priority takes interactive before batch before background, oldest first within a lane', () => {
