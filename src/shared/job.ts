@@ -58,8 +58,13 @@ export const JobProgressSchema = z.object({
 export type JobProgress = z.infer<typeof JobProgressSchema>;
 
 export const JobEtaSchema = z.object({
+  /** The forecast: position order simulated with learned speeds, corrected by how late such jobs have started. */
   startsInSeconds: z.number().nonnegative(),
   finishesInSeconds: z.number().nonnegative(),
+  /** The range around the start: the middle 80% of how recent jobs of this lane and priority fared. */
+  startsInSecondsLow: z.number().nonnegative(),
+  startsInSecondsHigh: z.number().nonnegative(),
+  finishesInSecondsHigh: z.number().nonnegative(),
 });
 export type JobEta = z.infer<typeof JobEtaSchema>;
 

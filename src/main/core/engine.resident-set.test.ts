@@ -70,7 +70,8 @@ describe('resident set', () => {
 
   test('a third model makes room safely: the idle LLM goes after its requests, the pinned embedding model stays', async () => {
     const { sim, engine } = await start(
-      { models: ['llm-a', 'llm-b', 'text-embedding-x'], initialLoaded: ['llm-a', 'text-embedding-x'], memoryBytes: 4.1e9 },
+      // Slow generation: llm-a's requests are still running when llm-b's work arrives.
+      { models: ['llm-a', 'llm-b', 'text-embedding-x'], initialLoaded: ['llm-a', 'text-embedding-x'], memoryBytes: 4.1e9, tokensPerSecond: 4 },
       { pinnedModels: ['text-embedding-x'], switchBoundSeconds: 0.2 },
     );
     // llm-a is busy when work for llm-b arrives; llm-b does not fit beside it.

@@ -18,7 +18,7 @@ import { ChangePublisher } from './change-publisher';
 import { systemClock } from './clock';
 import type { EngineConfig, EngineLogger } from './config';
 import type { Engine, FinishListener, JobSink, SubmitOptions } from './engine-api';
-import { EtaCalibration, scaledPlace, scaledStart } from './eta/eta-calibration';
+import { EtaCalibration } from './eta/eta-calibration';
 import { Forecaster } from './eta/forecaster';
 import { ServiceModel } from './eta/service-model';
 import { toJobView } from './job-view';
@@ -127,11 +127,11 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       if (waiters.has(seq) && !dispatcher.running.has(seq)) settleWaiters(seq);
     },
   });
-  const forecaster = new Forecaster({ index, dispatcher, fair, service, backend, params, clock });
-
   const calibration = new EtaCalibration();
-  /** Where the forecast (uncorrected) puts a queued job; a quick place if it has not placed it yet. */
-  const rawPlace = (record: JobRecord) => {
+  const forecaster = new Forecaster({ index, dispatcher, fair, service, backend, params, clock, calibration });
+
+  /** Where the forecast puts a queued job; a quick place if it has not placed it yet. */
+  const placeOf = (record: JobRecord) => {
     const node = index.get(record.seq);
     const place = node ? forecaster.placeOf(node) : null;
     // A job the forecast has not placed yet gets a quick place until the next forecast.
@@ -140,20 +140,18 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     return { place, provisionalPosition, provisionalStartAt };
   };
   const view = (record: JobRecord): Job => {
-    const { place, provisionalPosition, provisionalStartAt } = rawPlace(record);
-    const now = clock.now();
+    const { place, provisionalPosition, provisionalStartAt } = placeOf(record);
     const queued = record.state === 'queued';
     // The first forecast to place a job (not a quick provisional place) is the prediction judged.
     if (queued && place && record.attempts === 0 && (record.runAt === null || record.runAt <= record.createdAt)) {
-      calibration.predicted(record.seq, record.lane, record.priority, record.createdAt, place.startAt - record.createdAt);
+      calibration.predicted(record.seq, record.lane, record.priority, record.createdAt, place.rawStartAt - record.createdAt);
     }
-    const factor = queued ? calibration.factor(record.lane, record.priority) : 1;
     return toJobView(record, {
-      place: place && scaledPlace(place, now, factor),
+      place,
       run: dispatcher.running.get(record.seq),
       provisionalPosition,
-      provisionalStartAt: scaledStart(provisionalStartAt, now, factor),
-      now,
+      provisionalStartAt,
+      now: clock.now(),
     });
   };
   // Reads recompute positions when that is cheap. A submission does so only within a CPU

@@ -1,11 +1,12 @@
 import type { Job, JobEta, JobProgress } from '../../shared/job';
 import { expectedTokens, remainingMs } from './eta/running-estimate';
+import type { Place } from './eta/forecaster';
 import type { RunningJob } from './scheduler/dispatcher';
 import type { JobRecord } from './store/job-record';
 
 export interface LiveState {
   /** A queued job's place in the latest forecast. */
-  place: { position: number; startAt: number; finishAt: number } | null;
+  place: Place | null;
   run: RunningJob | undefined;
   /** Position to show for a queued job the forecast has not placed yet. */
   provisionalPosition: number;
@@ -47,7 +48,8 @@ function progressOf(record: JobRecord, live: LiveState, position: number | null)
 }
 
 function runningEta(run: RunningJob, now: number): JobEta {
-  return { startsInSeconds: 0, finishesInSeconds: seconds(remainingMs(run, now)) };
+  const finishesIn = seconds(remainingMs(run, now));
+  return { startsInSeconds: 0, finishesInSeconds: finishesIn, startsInSecondsLow: 0, startsInSecondsHigh: 0, finishesInSecondsHigh: finishesIn };
 }
 
 /** A stored job plus what only memory knows (position, ETA, progress) → the API's job. */
@@ -58,10 +60,19 @@ export function toJobView(record: JobRecord, live: LiveState): Job {
     const place = live.place;
     if (place) {
       position = place.position;
-      eta = { startsInSeconds: seconds(place.startAt - live.now), finishesInSeconds: seconds(place.finishAt - live.now) };
+      const inSeconds = (at: number): number => seconds(at - live.now);
+      eta = {
+        startsInSeconds: inSeconds(place.startAt),
+        finishesInSeconds: inSeconds(place.finishAt),
+        startsInSecondsLow: inSeconds(place.startLowAt),
+        startsInSecondsHigh: inSeconds(place.startHighAt),
+        finishesInSecondsHigh: inSeconds(place.finishHighAt),
+      };
     } else {
       position = live.provisionalPosition;
-      eta = { startsInSeconds: seconds(live.provisionalStartAt - live.now), finishesInSeconds: seconds(live.provisionalStartAt - live.now) };
+      const startsIn = seconds(live.provisionalStartAt - live.now);
+      // A quick place until the next forecast: no range is known yet.
+      eta = { startsInSeconds: startsIn, finishesInSeconds: startsIn, startsInSecondsLow: startsIn, startsInSecondsHigh: startsIn, finishesInSecondsHigh: startsIn };
     }
   } else if (record.state === 'running' && live.run) {
     eta = runningEta(live.run, live.now);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { EtaCalibration, scaledPlace } from './eta-calibration';
+import { EtaCalibration } from './eta-calibration';
 
 /** `n` jobs of one lane and priority that each waited `ratio` times their predicted wait. */
 function observe(calibration: EtaCalibration, n: number, ratio: number, lane: 'batch' | 'interactive' = 'batch', priority = 3): void {
@@ -40,11 +40,30 @@ describe('EtaCalibration', () => {
     expect(calibration.factor('batch', 3)).toBe(1);
     expect(calibration.pendingCount).toBe(0);
   });
+});
 
-  test('scales the wait of a place, keeping its run time', () => {
-    expect(scaledPlace({ position: 4, startAt: 1_500, finishAt: 1_800 }, 1_000, 3)).toEqual({ position: 4, startAt: 2_500, finishAt: 2_800 });
-    const place = { startAt: 900, finishAt: 1_200 };
-    expect(scaledPlace(place, 1_000, 3)).toEqual({ startAt: 1_000, finishAt: 1_300 });
-    expect(scaledPlace(place, 1_000, 1)).toBe(place);
+describe('EtaCalibration: the range', () => {
+  test('is wide before anything is learned, then covers the middle of the outcomes seen', () => {
+    const calibration = new EtaCalibration();
+    const prior = calibration.range('batch', 3);
+    expect(prior.low).toBeLessThan(1);
+    expect(prior.high).toBeGreaterThan(1);
+    // Outcomes spread evenly from 1× to 3× the prediction.
+    for (let i = 0; i < 100; i++) observe(calibration, 1, 1 + (2 * i) / 99);
+    const { low, high } = calibration.range('batch', 3);
+    expect(low).toBeGreaterThan(1.1);
+    expect(low).toBeLessThan(1.4);
+    expect(high).toBeGreaterThan(2.6);
+    expect(high).toBeLessThan(2.9);
+    // Another lane has learned nothing.
+    expect(calibration.range('interactive', 3)).toEqual(prior);
+  });
+
+  test('narrows when outcomes match their predictions', () => {
+    const calibration = new EtaCalibration();
+    observe(calibration, 50, 1);
+    const { low, high } = calibration.range('batch', 3);
+    expect(low).toBeCloseTo(1, 5);
+    expect(high).toBeCloseTo(1, 5);
   });
 });

@@ -8,6 +8,39 @@ const MAX_LOG_FACTOR = Math.log(8);
 const ALPHA = 0.1;
 /** Jobs whose prediction is remembered at once (memory stays bounded under any backlog). */
 const MAX_PENDING = 10_000;
+/** Recent outcomes kept per lane and priority for the range. */
+const RECENT = 200;
+/**
+ * Before much is learned, the range is this wide (two outcomes assumed, at 0.6× and 1.8× the
+ * prediction); real outcomes outnumber them soon.
+ */
+const PRIOR = [Math.log(0.6), Math.log(1.8)];
+/** The range covers the middle 80% of recent outcomes. */
+const LOW_QUANTILE = 0.1;
+const HIGH_QUANTILE = 0.9;
+
+interface Learned {
+  logFactor: number;
+  samples: number;
+  /** The latest log(actual / predicted), a ring of RECENT. */
+  recent: number[];
+  next: number;
+  /** `recent` and the prior sorted, or null when a new outcome came in since. */
+  sorted: number[] | null;
+}
+
+/** Factors for the low and high ends of a predicted wait. */
+export interface WaitRange {
+  low: number;
+  high: number;
+}
+
+const PRIOR_RANGE: WaitRange = rangeOf([...PRIOR].sort((a, b) => a - b));
+
+function rangeOf(sorted: readonly number[]): WaitRange {
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { low: Math.exp(at(LOW_QUANTILE)), high: Math.exp(at(HIGH_QUANTILE)) };
+}
 
 interface Pending {
   key: string;
@@ -20,10 +53,11 @@ interface Pending {
  * priority queue that work goes first, so low-priority jobs start later than predicted, and
  * consistently so. This learns, per lane and priority, how real waits compare with predicted
  * ones (an average of log(actual / predicted), so one long outlier cannot swing it) and scales
- * new predictions by it. Positions are untouched: only the times shown are corrected.
+ * new predictions by it. Positions are untouched: only the times shown are corrected. How far
+ * recent outcomes spread around their predictions gives each prediction its range.
  */
 export class EtaCalibration {
-  private readonly learned = new Map<string, { logFactor: number; samples: number }>();
+  private readonly learned = new Map<string, Learned>();
   private readonly pending = new Map<number, Pending>();
 
   /**
@@ -44,9 +78,12 @@ export class EtaCalibration {
     const actualWaitMs = Math.max(0, startedAt - p.submittedAt);
     const ratio = Math.max(actualWaitMs, 1) / p.predictedWaitMs;
     const sample = Math.max(-MAX_LOG_FACTOR, Math.min(MAX_LOG_FACTOR, Math.log(ratio)));
-    const state = this.learned.get(p.key) ?? { logFactor: 0, samples: 0 };
+    const state = this.learned.get(p.key) ?? { logFactor: 0, samples: 0, recent: [], next: 0, sorted: null };
     state.samples++;
     state.logFactor += Math.max(ALPHA, 1 / state.samples) * (sample - state.logFactor);
+    state.recent[state.next] = sample;
+    state.next = (state.next + 1) % RECENT;
+    state.sorted = null;
     this.learned.set(p.key, state);
   }
 
@@ -61,6 +98,14 @@ export class EtaCalibration {
     return state ? Math.exp(state.logFactor) : 1;
   }
 
+  /** The low and high factors of a wait for this lane and priority (the middle 80% of recent outcomes). */
+  range(lane: Lane, priority: number): WaitRange {
+    const state = this.learned.get(keyOf(lane, priority));
+    if (!state) return PRIOR_RANGE;
+    state.sorted ??= [...state.recent, ...PRIOR].sort((a, b) => a - b);
+    return rangeOf(state.sorted);
+  }
+
   get pendingCount(): number {
     return this.pending.size;
   }
@@ -68,16 +113,4 @@ export class EtaCalibration {
 
 function keyOf(lane: Lane, priority: number): string {
   return `${lane}:${priority}`;
-}
-
-/** A predicted start with the wait until it scaled by `factor`. */
-export function scaledStart(startAt: number, now: number, factor: number): number {
-  return factor === 1 ? startAt : now + Math.max(0, startAt - now) * factor;
-}
-
-/** A predicted start and finish with the wait scaled by `factor` (the run time is kept). */
-export function scaledPlace<P extends { startAt: number; finishAt: number }>(place: P, now: number, factor: number): P {
-  if (factor === 1) return place;
-  const startAt = scaledStart(place.startAt, now, factor);
-  return { ...place, startAt, finishAt: startAt + (place.finishAt - place.startAt) };
 }

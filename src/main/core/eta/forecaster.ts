@@ -4,9 +4,22 @@ import type { FairShare } from '../scheduler/fair-share';
 import type { Dispatcher } from '../scheduler/dispatcher';
 import type { PolicyParams } from '../scheduler/policy';
 import type { QueueIndex, QueueNode } from '../scheduler/queue-index';
+import type { EtaCalibration } from './eta-calibration';
 import { forecast, type Forecast, type RunningJobView } from './forecast';
+import { shownTimes, startRange, type ShownTimes } from './shown-times';
 import { remainingMs } from './running-estimate';
 import type { ServiceModel } from './service-model';
+
+/** A queued job's place: the forecast's start (`rawStartAt`) and the times shown, with their range. */
+export interface Place {
+  position: number;
+  rawStartAt: number;
+  startAt: number;
+  finishAt: number;
+  startLowAt: number;
+  startHighAt: number;
+  finishHighAt: number;
+}
 
 /** ETAs drift with time even when nothing changes; refresh at least this often when asked. */
 const MAX_AGE_MS = 1_000;
@@ -17,6 +30,7 @@ const MAX_AGE_MS = 1_000;
  */
 export class Forecaster {
   private result: Forecast = { order: [], startAt: new Float64Array(0), finishAt: new Float64Array(0) };
+  private shown: ShownTimes = { startAt: new Float64Array(0), earliestOf: new Map() };
   private computedAt = -Infinity;
   private computedVersion = -1;
   private runningKey = '';
@@ -33,6 +47,7 @@ export class Forecaster {
       backend: Backend;
       params: () => PolicyParams;
       clock: Clock;
+      calibration: EtaCalibration;
     },
   ) {}
 
@@ -49,17 +64,31 @@ export class Forecaster {
   }
 
   /** A queued node's place and times in the latest forecast, or null if it was not placed. */
-  placeOf(node: QueueNode): { position: number; startAt: number; finishAt: number } | null {
+  placeOf(node: QueueNode): Place | null {
     const { order, startAt, finishAt } = this.result;
     const slot = node.position - 1;
-    if (slot < 0 || order[slot] !== node) return null;
-    return { position: node.position, startAt: startAt[slot]!, finishAt: finishAt[slot]! };
+    if (slot < 0 || order[slot] !== node || slot >= this.shown.startAt.length) return null;
+    const now = this.deps.clock.now();
+    const rawStartAt = startAt[slot]!;
+    const shownStart = this.shown.startAt[slot]!;
+    const runMs = finishAt[slot]! - rawStartAt;
+    const earliest = this.shown.earliestOf.get(node.model) ?? rawStartAt;
+    const range = startRange(rawStartAt, shownStart, earliest, now, this.deps.calibration.range(node.lane, node.priority));
+    return {
+      position: node.position,
+      rawStartAt,
+      startAt: shownStart,
+      finishAt: shownStart + runMs,
+      startLowAt: range.low,
+      startHighAt: range.high,
+      finishHighAt: range.high + runMs,
+    };
   }
 
-  /** When the job at `position` in the latest forecast starts (a provisional start), or null. */
+  /** When the job at `position` in the latest forecast is shown to start (a provisional start), or null. */
   startAtPosition(position: number): number | null {
-    const slot = Math.min(position, this.result.order.length, this.result.startAt.length) - 1;
-    return slot < 0 ? null : this.result.startAt[slot]!;
+    const slot = Math.min(position, this.shown.startAt.length) - 1;
+    return slot < 0 ? null : this.shown.startAt[slot]!;
   }
 
   /** Real milliseconds since the last recompute finished. */
@@ -75,11 +104,6 @@ export class Forecaster {
   /** Cheap, and recent forecasts have taken at most a tenth of the time (bursts of submissions). */
   affordable(): boolean {
     return this.cheap && this.ageMs() >= 10 * this.lastDurationMs;
-  }
-
-  /** Last computed forecast without recomputing. */
-  latest(): Forecast {
-    return this.result;
   }
 
   private recompute(now: number, runningKey: string): void {
@@ -101,6 +125,7 @@ export class Forecaster {
       now,
       resumeInMs: Math.max(0, retryAt - now),
     });
+    this.shown = shownTimes(this.result.order, this.result.startAt, now, this.deps.calibration);
     this.computedAt = now;
     this.computedVersion = index.version;
     this.runningKey = runningKey;

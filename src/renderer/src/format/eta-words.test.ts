@@ -15,19 +15,36 @@ describe('durationInWords', () => {
   });
 });
 
+/** An ETA whose range is the point itself unless given. */
+const eta = (startsIn: number, finishesIn: number, high = startsIn) => ({
+  startsInSeconds: startsIn,
+  finishesInSeconds: finishesIn,
+  startsInSecondsLow: startsIn,
+  startsInSecondsHigh: high,
+  finishesInSecondsHigh: finishesIn + (high - startsIn),
+});
+
 describe('etaInWords', () => {
-  const queued = makeJob('a', { state: 'queued', eta: { startsInSeconds: 12, finishesInSeconds: 20 } });
+  const queued = makeJob('a', { state: 'queued', eta: eta(12, 20) });
 
   it('says when a queued job starts, counting down from receipt', () => {
     expect(etaInWords(queued)).toBe('starts in ~12 s');
     expect(etaInWords(queued, 5)).toBe('starts in ~7 s');
     expect(etaInWords(queued, 12)).toBe('starts any moment');
-    expect(etaInWords({ ...queued, eta: { startsInSeconds: 190, finishesInSeconds: 200 } })).toBe('starts in ~3 min');
+    expect(etaInWords({ ...queued, eta: eta(190, 200) })).toBe('starts in ~3 min');
     expect(etaInWords({ ...queued, eta: null })).toBe('waiting for an estimate');
   });
 
+  it('says the range where the forecast is uncertain, and not where it is narrow', () => {
+    expect(etaInWords({ ...queued, eta: eta(12, 20, 40) })).toBe('starts in ~12 s, up to 40 s');
+    expect(etaInWords({ ...queued, eta: eta(12, 20, 40) }, 10)).toBe('starts in ~2 s, up to 30 s');
+    expect(etaInWords({ ...queued, eta: eta(0, 8, 20) })).toBe('starts any moment, up to 20 s');
+    expect(etaInWords({ ...queued, eta: eta(60, 80, 70) })).toBe('starts in ~1 min');
+    expect(etaInWords({ ...queued, eta: eta(12, 20, 14) })).toBe('starts in ~12 s');
+  });
+
   it('says when a running job is done', () => {
-    const running = makeJob('b', { state: 'running', eta: { startsInSeconds: 0, finishesInSeconds: 8 } });
+    const running = makeJob('b', { state: 'running', eta: eta(0, 8) });
     expect(etaInWords(running)).toBe('done in ~8 s');
     expect(etaInWords(running, 9)).toBe('finishing');
   });

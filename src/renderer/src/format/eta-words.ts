@@ -1,17 +1,25 @@
 import type { Job } from '../../../shared/job';
 import { durationInWords } from './durations';
 
+/** A range is worth saying when its upper end is this much later than the point, and by this many seconds. */
+const RANGE_RATIO = 1.25;
+const RANGE_MIN_SECONDS = 5;
+
 /**
  * A job's ETA in words, counted down from when the UI received it: "starts in ~12 s" for a
- * queued job, "done in ~8 s" for a running one. `elapsedSeconds` is the time since receipt.
+ * queued job ("starts in ~12 s, up to 40 s" where the forecast is uncertain), "done in ~8 s" for
+ * a running one. `elapsedSeconds` is the time since receipt.
  */
 export function etaInWords(job: Pick<Job, 'state' | 'eta' | 'runAt'>, elapsedSeconds = 0): string {
   switch (job.state) {
     case 'queued': {
       if (!job.eta) return 'waiting for an estimate';
       const startsIn = job.eta.startsInSeconds - elapsedSeconds;
-      if (startsIn < 1) return 'starts any moment';
-      return `starts in ~${durationInWords(startsIn)}`;
+      const upTo = job.eta.startsInSecondsHigh - elapsedSeconds;
+      const wide = upTo >= startsIn * RANGE_RATIO && upTo - startsIn >= RANGE_MIN_SECONDS;
+      const range = wide ? `, up to ${durationInWords(upTo)}` : '';
+      if (startsIn < 1) return `starts any moment${range}`;
+      return `starts in ~${durationInWords(startsIn)}${range}`;
     }
     case 'running': {
       if (!job.eta) return 'running';

@@ -13,7 +13,7 @@ function fakeQueue(queued: number) {
     version: 1,
     running: [makeJob('r0', { state: 'running', owner: 'bob' })],
     queued: Array.from({ length: queued }, (_, i) =>
-      makeJob(`q${i}`, { position: i + 1, owner: i % 2 === 0 ? 'alice' : 'bob', eta: { startsInSeconds: i, finishesInSeconds: i + 1 } }),
+      makeJob(`q${i}`, { position: i + 1, owner: i % 2 === 0 ? 'alice' : 'bob', eta: { startsInSeconds: i, finishesInSeconds: i + 1, startsInSecondsLow: i, startsInSecondsHigh: i, finishesInSecondsHigh: i + 1 } }),
     ),
   };
   const calls: Array<{ name: HandlerName; args: unknown }> = [];
