@@ -65,6 +65,7 @@ function fixture(withEta: boolean): { trace: RunTrace; record: SimRecord } {
       arrivedAtMs: wall(j.arrivalSeconds),
       requestId: j.id,
       predictedStartInSeconds: withEta && predicted !== null ? predicted * SCALE : null,
+      predictedStartLowInSeconds: withEta && j.id === 'd1' ? 42 * SCALE : null,
       predictedStartHighInSeconds: withEta && high !== null ? high * SCALE : null,
       submitEtaSeconds: withEta ? 1_000 * SCALE : null,
       startedAtMs: withEta ? wall(start) : null,
@@ -135,8 +136,11 @@ describe('analyzing a run', () => {
     expect(eta!.asReturnedBySubmit.jobs).toBe(2);
     expect(eta!.asReturnedBySubmit.medianBiasPercent).toBeGreaterThan(1_000);
     expect(eta!.asReturnedBySubmitByLane.interactive!.jobs).toBe(2);
-    // waits inside [start, high] ± 1 s: c1 (no high: [0, 0]), c2, a1 (2 in [2, 2.5]), a2 (10 in [5, 12]); not d1 (43 < 50 − 1)
-    expect(eta!.insideRange).toEqual({ jobs: 5, share: 4 / 5 });
+    // waits inside [low, high] ± 1 s (a missing end is the start): c1 ([0, 0]), c2, a1 (2 in [2, 2.5]), a2 (10 in [5, 12]), d1 (43 in [42, 60])
+    expect(eta!.insideRange).toEqual({ jobs: 5, share: 1 });
+    const withoutLow = fixture(true);
+    withoutLow.trace.jobs.get('d1')!.predictedStartLowInSeconds = null;
+    expect(analyzeRun(withoutLow.trace, withoutLow.record, workload, { timeScale: SCALE, slots: 2 }).eta!.insideRange.share).toBe(4 / 5);
   });
 
   test('times a chain from its first request’s arrival to its last one’s finish', () => {

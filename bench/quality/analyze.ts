@@ -82,7 +82,10 @@ export interface PolicyMetrics {
     asReturnedBySubmit: EtaErrorSummary;
     /** The same, every job, per lane (a chat shown at the back of the queue shows up here). */
     asReturnedBySubmitByLane: Record<string, EtaErrorSummary>;
-    /** Share of actual starts inside [startsInSeconds, startsInSecondsHigh] (± RANGE_SLACK_SECONDS), every job. */
+    /**
+     * Share of actual starts inside the forecast range, [startsInSecondsLow, startsInSecondsHigh]
+     * (each end the start itself where missing), ± RANGE_SLACK_SECONDS; every job.
+     */
     insideRange: { jobs: number; share: number };
   } | null;
   failedJobs: number;
@@ -219,8 +222,8 @@ function etaErrors(
     if (t.predictedStartInSeconds === null || t.startedAtMs === null) continue;
     const actual = Math.max(0, toSim(t.startedAtMs) - toSim(t.arrivedAtMs));
     samples.set(job.id, { predicted: t.predictedStartInSeconds / timeScale, actual });
-    const low = t.predictedStartInSeconds / timeScale;
-    const high = Math.max(low, (t.predictedStartHighInSeconds ?? t.predictedStartInSeconds) / timeScale);
+    const low = Math.min(t.predictedStartLowInSeconds ?? t.predictedStartInSeconds, t.predictedStartInSeconds) / timeScale;
+    const high = Math.max(t.predictedStartHighInSeconds ?? t.predictedStartInSeconds, t.predictedStartInSeconds) / timeScale;
     if (actual >= low - RANGE_SLACK_SECONDS && actual <= high + RANGE_SLACK_SECONDS) inside++;
     if (t.submitEtaSeconds !== null) {
       const sample = { predicted: t.submitEtaSeconds / timeScale, actual };

@@ -92,6 +92,7 @@ export async function runBaseline(policy: BaselinePolicy, jobs: readonly Workloa
         arrivedAtMs: Date.now(),
         requestId: `${policy}-${job.id}`,
         predictedStartInSeconds: null,
+        predictedStartLowInSeconds: null,
         predictedStartHighInSeconds: null,
         submitEtaSeconds: null,
         startedAtMs: null,

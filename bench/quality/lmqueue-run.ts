@@ -57,10 +57,10 @@ async function waitForBackend(engine: Engine, timeoutMs: number): Promise<void> 
   }
 }
 
-/** `eta.startsInSecondsHigh`, read loosely so the bench runs on engines without it. */
-function rangeTopOf(eta: object | null | undefined): number | null {
-  const high = (eta as { startsInSecondsHigh?: unknown } | null | undefined)?.startsInSecondsHigh;
-  return typeof high === 'number' ? high : null;
+/** `eta.startsInSecondsLow` / `eta.startsInSecondsHigh`, read loosely so the bench runs on engines without them. */
+function rangeEndOf(eta: object | null | undefined, end: 'startsInSecondsLow' | 'startsInSecondsHigh'): number | null {
+  const value = (eta as Record<string, unknown> | null | undefined)?.[end];
+  return typeof value === 'number' ? value : null;
 }
 
 export async function runLmQueue(jobs: readonly WorkloadJob[], options: LmQueueRunOptions): Promise<RunTrace> {
@@ -104,7 +104,8 @@ export async function runLmQueue(jobs: readonly WorkloadJob[], options: LmQueueR
           arrivedAtMs,
           requestId: submitted.id,
           predictedStartInSeconds: start,
-          predictedStartHighInSeconds: queued ? (rangeTopOf(forecast.eta) ?? start) : 0,
+          predictedStartLowInSeconds: queued ? (rangeEndOf(forecast.eta, 'startsInSecondsLow') ?? start) : 0,
+          predictedStartHighInSeconds: queued ? (rangeEndOf(forecast.eta, 'startsInSecondsHigh') ?? start) : 0,
           submitEtaSeconds: submitted.eta?.startsInSeconds ?? null,
           startedAtMs: null,
           succeeded: false,

@@ -14,7 +14,8 @@ export interface JobTrace {
    * what the scheduler predicts for the job.
    */
   predictedStartInSeconds: number | null;
-  /** LM Queue only: `eta.startsInSecondsHigh` from the same forecast, the top of its range (missing: the same as the start). */
+  /** LM Queue only: the forecast range from the same forecast, `eta.startsInSecondsLow` and `…High` (missing: the start itself). */
+  predictedStartLowInSeconds: number | null;
   predictedStartHighInSeconds: number | null;
   /**
    * LM Queue only: `eta.startsInSeconds` in the job `submit` returned (the HTTP 202 body), which

@@ -44,7 +44,7 @@ function metricRows(workload: WorkloadResult): string[][] {
     row('ETA error, median (forecast at submission, jobs that waited)', (p) => etaCell(p, (e) => `${num(e.waited.medianPercent)}%`)),
     row('ETA error, median (every job)', (p) => etaCell(p, (e) => `${num(e.all.medianPercent)}%`)),
     row('ETA bias, median (negative: predicted too early)', (p) => etaCell(p, (e) => `${num(e.waited.medianBiasPercent)}%`)),
-    row('Actual starts inside the forecast range', (p) => etaCell(p, (e) => percent(e.insideRange.share))),
+    row('Actual starts inside the forecast range (low to high, ± 1 s)', (p) => etaCell(p, (e) => percent(e.insideRange.share))),
     row('Makespan (s)', (p) => num(p.makespanSeconds, 0)),
     row('Most memory in use (GB)', (p) => num(p.maxMemoryBytes / 1e9, 2)),
     row('Failed jobs', (p) => num(p.failedJobs, 0)),

@@ -180,7 +180,7 @@ describe('summary', () => {
     expect(markdown).toContain('Loads \\| fewer');
     expect(markdown).toContain('### Workload rag-team (`rag-team`)');
     expect(markdown).toContain('### Workload room-for-one (`room-for-one`)');
-    expect(markdown).toContain('| Actual starts inside the forecast range | n/a (no ETA) | n/a (no ETA) | 80.0% |');
+    expect(markdown).toContain('| Actual starts inside the forecast range (low to high, ± 1 s) | n/a (no ETA) | n/a (no ETA) | 80.0% |');
     for (const chart of charts) {
       expect(markdown).toContain(`](${chart.file})`);
       assertWellFormedXml(chart.svg);
