@@ -5,7 +5,7 @@ import { LmqError } from '../../shared/errors';
 import { combineDomains } from '../../shared/handlers/handler-spec';
 import { badRequestFromZod } from './api-errors';
 import { requireAdmin, type CallerContext } from './caller';
-import type { DomainHandlers, HandlerRun } from './handler-definition';
+import type { DomainHandlers, HandlerRun } from './domain-handlers';
 import { jobHandlers } from './job-handlers';
 import { queueHandlers } from './queue-handlers';
 import { sessionHandlers } from './session-handlers';

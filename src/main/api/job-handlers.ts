@@ -3,7 +3,7 @@ import type { Job, SubmitJobRequest } from '../../shared/job';
 import { LmqError } from '../../shared/errors';
 import { DEFAULT_PRIORITY } from '../../shared/priority';
 import { requireOwnerOrAdmin, requirePriorityAllowed, type CallerContext } from './caller';
-import type { DomainHandlers } from './handler-definition';
+import type { DomainHandlers } from './domain-handlers';
 
 /**
  * Queues a job for `caller`. Shared by the `jobs.submit` handler and the OpenAI-compatible

@@ -1,5 +1,5 @@
 import type { Engine } from '../core/engine-api';
-import type { DomainHandlers } from './handler-definition';
+import type { DomainHandlers } from './domain-handlers';
 
 export function queueHandlers(engine: Engine) {
   return {

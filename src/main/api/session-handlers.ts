@@ -1,4 +1,4 @@
-import type { DomainHandlers } from './handler-definition';
+import type { DomainHandlers } from './domain-handlers';
 
 export function sessionHandlers() {
   return {

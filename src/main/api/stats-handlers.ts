@@ -1,5 +1,5 @@
 import type { ThroughputRecorder } from '../core/stats/throughput-history';
-import type { DomainHandlers } from './handler-definition';
+import type { DomainHandlers } from './domain-handlers';
 
 export function statsHandlers(throughput: ThroughputRecorder) {
   return {

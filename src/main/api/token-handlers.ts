@@ -1,5 +1,5 @@
 import type { Engine } from '../core/engine-api';
-import type { DomainHandlers } from './handler-definition';
+import type { DomainHandlers } from './domain-handlers';
 
 /** Admins only (declared in shared/handlers/token-handlers.ts; the dispatcher checks it). */
 export function tokenHandlers(engine: Engine) {
