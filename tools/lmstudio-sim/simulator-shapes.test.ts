@@ -71,6 +71,8 @@ describe('model listings', () => {
       ['text-embedding-mini', 'loaded'],
     ]);
     expect(s.memoryInUseBytes).toBe(5.1e9);
+    s.resetRecord();
+    expect(s.record).toMatchObject({ maxMemoryBytes: 5.1e9, concurrency: [{ active: 0, waiting: 0, loadedModels: ['alpha', 'text-embedding-mini'] }] });
   });
 
   it('answers unknown or disabled endpoints with HTTP 200 and a string error, as LM Studio does', async () => {

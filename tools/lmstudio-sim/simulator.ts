@@ -102,7 +102,7 @@ export async function startSimulator(input: SimulatorInput = {}): Promise<Simula
     get isDown() {
       return down;
     },
-    resetRecord: () => recorder.reset(),
+    resetRecord: () => resetRecord(ctx),
     inject: (injection) => faults.inject(injection),
     clearInjections: () => faults.clear(),
     async setDown(value) {
@@ -131,7 +131,7 @@ async function route(ctx: SimContext, req: IncomingMessage, res: ServerResponse)
   if (method === 'GET' && path === '/api/v1/models' && apis.v1) return listV1Models(ctx, res);
   if (method === 'GET' && path === '/__sim/record') return sendJson(res, 200, ctx.recorder.snapshot());
   if (method === 'DELETE' && path === '/__sim/record') {
-    ctx.recorder.reset();
+    resetRecord(ctx);
     return sendJson(res, 200, { ok: true });
   }
   if (method === 'DELETE' && path === '/__sim/inject') {
@@ -172,6 +172,12 @@ async function route(ctx: SimContext, req: IncomingMessage, res: ServerResponse)
       ctx.faults.inject(body as Injection);
       return sendJson(res, 200, { pending: ctx.faults.describe() });
   }
+}
+
+/** A fresh record that starts from what is loaded now (its first sample and maxMemoryBytes). */
+function resetRecord(ctx: SimContext): void {
+  ctx.recorder.reset();
+  ctx.host.sample();
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
