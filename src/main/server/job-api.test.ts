@@ -17,7 +17,14 @@ describe('job API', () => {
     expect(submitted.status).toBe(202);
     const { job } = submitted.body;
     expect(job).toMatchObject({ state: 'queued', priority: 3, owner: 'local', position: 1, metadata: { ticket: 7 } });
-    expect(job.eta).toEqual({ startsInSeconds: expect.any(Number), finishesInSeconds: expect.any(Number) });
+    const seconds = expect.any(Number);
+    expect(job.eta).toEqual({
+      startsInSeconds: seconds,
+      finishesInSeconds: seconds,
+      startsInSecondsLow: seconds,
+      startsInSecondsHigh: seconds,
+      finishesInSecondsHigh: seconds,
+    });
 
     expect((await call(h, 'GET', `/api/jobs/${job.id}`)).body.job.id).toBe(job.id);
     expect(await call(h, 'GET', `/api/jobs/${job.id}/result`)).toMatchObject({ status: 409, body: { error: { code: 'invalid_state' } } });
