@@ -52,8 +52,6 @@ export interface Engine {
   models(): string[];
   paused(): boolean;
   setPaused(paused: boolean): void;
-  /** Attach a live listener to a queued or running job; returns detach. */
-  attach(id: string, sink: JobSink): () => void;
   /** Resolves with the job once it is succeeded, failed or canceled. */
   waitForFinish(id: string): Promise<Job>;
   /**

@@ -372,14 +372,6 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       publisher.queueChanged();
     },
 
-    attach(id, sink) {
-      const record = mustGet(id);
-      if (FINISHED_STATES.includes(record.state)) throw new LmqError('invalid_state', `job ${id} is already ${record.state}`);
-      let set = sinks.get(record.seq);
-      if (!set) sinks.set(record.seq, (set = new Set()));
-      set.add(sink);
-      return () => set.delete(sink);
-    },
 
     waitForFinish(id) {
       const record = mustGet(id);

@@ -11,11 +11,13 @@ import { BackendError, isBackendError } from './errors';
 import { codeFromMessage, errorFromResponse, errorFromThrown, extractErrorMessage, type FailureContext } from './failure-classifier';
 import { createHttpTransport } from './http-transport';
 import { displayModel, MODEL_PARSERS, MODEL_SOURCE_PATHS, residentSlots, sourceOrder, type ModelSnapshot, type ModelSource } from './model-state';
-import { DEFAULT_RECONNECT_BACKOFF, reconnectDelayMs, type BackoffSettings } from './reconnect-backoff';
+import { backoffDelayMs, type BackoffSettings } from '../../../shared/backoff';
 import type { RequestTimeouts } from './request-watchdog';
 import { runRequest, type RunContext } from './run-request';
 
 export const DEFAULT_SLOTS = 4;
+/** Probes while LM Studio does not answer: from half a second, doubling to 30 s. */
+const DEFAULT_RECONNECT_BACKOFF: BackoffSettings = { baseMs: 500, maxMs: 30_000 };
 /** Where only the OpenAI listing answers: how long a model that answered counts as loaded. */
 const ANSWERED_IS_RESIDENT_MS = 10 * 60_000;
 
@@ -126,7 +128,7 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
       return;
     }
     failedProbes++;
-    const delay = reconnectDelayMs(failedProbes, options.random, backoff);
+    const delay = backoffDelayMs(failedProbes, backoff, options.random);
     if (retryTimer) clearTimeout(retryTimer);
     retryTimer = setTimeout(() => {
       retryTimer = null;

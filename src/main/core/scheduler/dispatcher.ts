@@ -14,7 +14,7 @@ import { JOB_KIND_DEFINITIONS, backendBody } from '../jobs/job-kinds';
 import { BackendError, isBackendError } from '../lmstudio/errors';
 import type { QueuedEntry } from '../store/job-record';
 import type { ClaimedJob, JobStore } from '../store/job-store';
-import { retryDelayMs } from './backoff';
+import { backoffDelayMs } from '../../../shared/backoff';
 import { serviceCost, type FairShare } from './fair-share';
 import { remainingMs } from '../eta/running-estimate';
 import { ModelRoom } from './model-room';
@@ -343,14 +343,7 @@ export class Dispatcher {
 
   private succeed(run: RunningJob, body: unknown, usage: Usage, tps: number | null, ttft: number | null): void {
     const { entry, estimate } = run;
-    // Spelled out: a spread that adds fields is a slow path in V8 (~1.8 µs, measured).
-    const stored: Usage = {
-      promptTokens: usage.promptTokens,
-      completionTokens: usage.completionTokens,
-      totalTokens: usage.totalTokens,
-      tokensPerSecond: tps,
-      timeToFirstTokenMs: ttft,
-    };
+    const stored: Usage = { ...usage, tokensPerSecond: tps, timeToFirstTokenMs: ttft };
     this.deps.store.succeed(entry.seq, this.deps.clock.now(), body, stored);
     // Fair share is charged an estimate at start; settle it to what was really served.
     const actual = serviceCost(usage.promptTokens, usage.completionTokens);
@@ -377,7 +370,7 @@ export class Dispatcher {
       logger.warn({ job: record.id, code: error.code }, 'streamed job failed mid-answer');
     } else if (error.retryable && attemptsUsed < record.maxAttempts) {
       if (refund) this.refunds.set(entry.seq, refunds + 1);
-      const delay = retryDelayMs(attemptsUsed + 1, this.deps.retryBaseMs, this.deps.retryMaxMs, this.deps.random);
+      const delay = backoffDelayMs(attemptsUsed + 1, { baseMs: this.deps.retryBaseMs, maxMs: this.deps.retryMaxMs }, this.deps.random);
       if (store.requeue(entry.seq, now + delay, jobError(error), refund)) {
         index.add({ ...entry, runAt: now + delay }, now);
       }

@@ -9,7 +9,7 @@ import type { EngineLogger } from '../config';
 import type { ServiceModel } from '../eta/service-model';
 import { DEFAULT_SLOTS } from '../lmstudio/client';
 import { BackendError, isBackendError } from '../lmstudio/errors';
-import { retryDelayMs } from './backoff';
+import { backoffDelayMs } from '../../../shared/backoff';
 import { fits, usedBytes, type ModelView } from './resident-set';
 
 export interface ModelRoomDeps {
@@ -142,7 +142,7 @@ export class ModelRoom {
         logger.warn({ model, code: error.code, err: error.message }, `model ${what} failed`);
         if (error.retryable || what === 'unload') {
           this.failures++;
-          retryInMs = retryDelayMs(this.failures, this.deps.retryBaseMs, this.deps.retryMaxMs);
+          retryInMs = backoffDelayMs(this.failures, { baseMs: this.deps.retryBaseMs, maxMs: this.deps.retryMaxMs });
         } else {
           this.deps.onUnloadable(model, error);
         }
