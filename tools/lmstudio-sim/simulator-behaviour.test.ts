@@ -78,7 +78,8 @@ function postJson(s: Simulator, path: string, body: unknown): Promise<Response> 
 
 describe('resident set', () => {
   it('serves two loaded models at the same time, sharing the GPU, with no load', async () => {
-    const s = await sim({ initialLoaded: ['alpha', 'beta'], timeScale: 0.05, minOutputTokens: 60, maxOutputTokens: 60 });
+    // Long enough (about 150 ms real alone) that the four overlap even on a busy machine.
+    const s = await sim({ initialLoaded: ['alpha', 'beta'], timeScale: 0.05, minOutputTokens: 120, maxOutputTokens: 120 });
     await chatText(s, 'alpha');
     const alone = s.record.requests[0]!;
     s.resetRecord();
