@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { readSseUntil } from '../testing/waiting';
+import { readSseUntil, SERVER_WAIT } from '../testing/waiting';
 import { call, CHAT, startHttpHarness, type HttpHarness, type JsonBody } from './testing/http-harness';
 
 const SUBMIT = { kind: 'chat', model: 'sim-model-a', input: { messages: CHAT.messages, max_tokens: 4 } };
@@ -39,7 +39,8 @@ describe('events', () => {
     const response = await fetch(`${h.url}/api/events`, { headers: { authorization: `Bearer ${h.memberToken}` } });
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const submitted = await call(h, 'POST', '/api/jobs', { token: h.memberToken, body: SUBMIT });
-    const text = await readSseUntil(response, (t) => t.includes('"succeeded"') && t.includes('event: queue.changed'));
+    // `"succeeded"` alone would match the counts in queue.changed: wait for the job's state.
+    const text = await readSseUntil(response, (t) => t.includes('"state":"succeeded"') && t.includes('event: queue.changed'));
     await response.body!.cancel();
     expect(text).toContain('event: job.updated');
     expect(text).toContain(submitted.body.job.id);
@@ -67,11 +68,15 @@ describe('events', () => {
       socket.send(JSON.stringify({ type: 'invoke', id: 2, name: 'jobs.submit', args: { kind: 'chat' } }));
       expect((await invalid).error).toMatchObject({ code: 'bad_request', message: expect.stringContaining('model') });
 
-      const updated = nextMessage(socket, (m) => m.event === 'job.updated' && m.payload.state === 'succeeded');
+      const seen: JsonBody[] = [];
+      socket.on('message', (data) => seen.push(JSON.parse(data.toString())));
       const submitted = nextMessage(socket, (m) => m.id === 3);
       socket.send(JSON.stringify({ type: 'invoke', id: 3, name: 'jobs.submit', args: SUBMIT }));
       const { result } = await submitted;
-      expect((await updated).payload.id).toBe(result.id);
+      // Matched by id: another test's job may finish while this one runs.
+      await vi.waitFor(() => {
+        expect(seen).toContainEqual(expect.objectContaining({ event: 'job.updated', payload: expect.objectContaining({ id: result.id, state: 'succeeded' }) }));
+      }, SERVER_WAIT);
 
       const garbage = nextMessage(socket, (m) => m.id === null);
       socket.send('not json');
