@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { badRequestFromZod } from '../../api/api-errors';
 import type { CallerContext } from '../../api/caller';
@@ -49,7 +50,6 @@ const OpenAiBodySchema = z.looseObject({
   model: SubmitJobSchema.shape.model,
   priority: z.unknown().optional().describe('0-9 or background|low|normal|high|urgent; X-LMQ-Priority wins'),
 });
-type OpenAiBody = z.output<typeof OpenAiBodySchema>;
 const QueueHeadersSchema = z.looseObject({
   'x-lmq-priority': z.string().optional().describe('0-9 or background|low|normal|high|urgent'),
   'x-lmq-lane': LaneSchema.optional(),
@@ -57,9 +57,12 @@ const QueueHeadersSchema = z.looseObject({
 /** The header wins over the body field, whatever the body field holds. */
 const PriorityArgSchema = z.object({ priority: PrioritySchema.optional() });
 
-function jobRequestFrom(request: FastifyRequest, kind: JobKind): SubmitJobRequest {
-  const { priority: bodyPriority, ...input } = request.body as OpenAiBody;
-  const headers = request.headers as z.output<typeof QueueHeadersSchema>;
+function jobRequestFrom(
+  body: z.output<typeof OpenAiBodySchema>,
+  headers: z.output<typeof QueueHeadersSchema>,
+  kind: JobKind,
+): SubmitJobRequest {
+  const { priority: bodyPriority, ...input } = body;
   const priority = PriorityArgSchema.safeParse({ priority: headers['x-lmq-priority'] ?? bodyPriority });
   if (!priority.success) throw badRequestFromZod(priority.error);
   return { kind, model: input.model, input, priority: priority.data.priority, lane: headers['x-lmq-lane'] ?? 'interactive' };
@@ -225,14 +228,14 @@ export function registerOpenAiRoutes(app: FastifyInstance, options: OpenAiRouteO
   }));
 
   for (const endpoint of ENDPOINTS) {
-    app.post(
+    app.withTypeProvider<ZodTypeProvider>().post(
       endpoint.url,
       {
         config: { createsWork: true },
         schema: { summary: endpoint.summary, tags: ['openai'], body: OpenAiBodySchema, headers: QueueHeadersSchema },
       },
       async (request, reply) => {
-        const jobRequest = jobRequestFrom(request, endpoint.kind);
+        const jobRequest = jobRequestFrom(request.body, request.headers, endpoint.kind);
         const caller = callerOf(request);
         if (STREAMING_KINDS.has(endpoint.kind) && jobRequest.input.stream === true) {
           await relayStream(reply, jobRequest, caller, options);
