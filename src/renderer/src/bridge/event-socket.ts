@@ -3,7 +3,7 @@
  * backoff when the server goes away. The HTTP bridge fans its messages out to subscribers.
  */
 import { backoffDelayMs } from '../../../shared/backoff';
-import { EVENT_NAMES, type EventName } from '../../../shared/contract';
+import { EVENT_NAMES, type EventName } from '../../../shared/events';
 
 export interface SocketHandlers {
   onOpen(): void;
