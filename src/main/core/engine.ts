@@ -2,7 +2,6 @@
  * Composition root: wires store, queue index, policy, dispatcher, forecaster, events and the
  * LM Studio client into the `Engine` both hosts (Electron main, headless) run.
  */
-import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -14,21 +13,20 @@ import { parseOrThrow } from '../../shared/validation';
 import { DEFAULT_PRIORITY } from '../../shared/priority';
 import { QueueSnapshotQuerySchema, type QueueCounts, type QueueSnapshot, type QueueSnapshotQuery } from '../../shared/queue';
 import type { Backend } from './backend';
-import { ChangePublisher } from './change-publisher';
+import { EngineEvents } from './engine-events';
 import { systemClock } from './clock';
 import type { EngineConfig, EngineLogger } from './config';
 import type { Engine, FinishListener, JobSink, SubmitOptions } from './engine-api';
-import { EtaCalibration } from './eta/eta-calibration';
-import { Forecaster } from './eta/forecaster';
 import { ServiceModel } from './eta/service-model';
-import { toJobView } from './job-view';
+import { LiveJobViews } from './live-job-views';
 import { JOB_KIND_DEFINITIONS } from './jobs/job-kinds';
 import { Dispatcher } from './scheduler/dispatcher';
 import { FairShare } from './scheduler/fair-share';
 import { laneCaps } from './scheduler/limits';
 import type { PolicyParams } from './scheduler/policy';
+import { JobQueue } from './scheduler/job-queue';
 import { QueueIndex } from './scheduler/queue-index';
-import { toQueuedEntry, type JobRecord } from './store/job-record';
+import type { JobRecord } from './store/job-record';
 import { JobStore } from './store/job-store';
 import { TokenStore } from './store/token-store';
 
@@ -70,8 +68,8 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       : config.backend;
 
   const index = new QueueIndex();
-  const now = clock.now();
-  for (const entry of store.queuedEntries()) index.add(entry, now);
+  const queue = new JobQueue(store, index);
+  queue.restore(clock.now());
   const fair = new FairShare();
   const service = new ServiceModel();
   service.restore(store.loadStats());
@@ -86,30 +84,18 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     };
   };
 
-  /**
-   * Records just inserted and unchanged since (a burst of submissions): the next flush uses them
-   * instead of reading each back. Any other change to a job drops its entry.
-   */
-  const freshRecords = new Map<number, JobRecord>();
-  const MAX_FRESH_RECORDS = 4_096; // a burst beyond this is read back (memory stays bounded)
   const jobChanged = (seq: number): void => {
-    freshRecords.delete(seq);
-    const run = dispatcher.running.get(seq);
-    if (run) calibration.started(seq, run.startedAt);
-    else if (!index.get(seq)) calibration.forget(seq);
-    publisher.jobChanged(seq);
+    views.noteChange(seq);
+    events.jobChanged(seq);
   };
 
-  const emitter = new EventEmitter();
-  emitter.setMaxListeners(0);
   const sinks = new Map<number, Set<JobSink>>();
   const waiters = new Map<number, FinishListener[]>();
   let paused = false;
   let closing: Promise<void> | null = null;
 
   const dispatcher: Dispatcher = new Dispatcher({
-    store,
-    index,
+    queue,
     backend,
     service,
     fair,
@@ -127,39 +113,10 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       if (waiters.has(seq) && !dispatcher.running.has(seq)) settleWaiters(seq);
     },
   });
-  const calibration = new EtaCalibration();
-  const forecaster = new Forecaster({ index, dispatcher, fair, service, backend, params, clock, calibration });
-
-  /** Where the forecast puts a queued job; a quick place if it has not placed it yet. */
-  const placeOf = (record: JobRecord) => {
-    const node = index.get(record.seq);
-    const place = node ? forecaster.placeOf(node) : null;
-    // A job the forecast has not placed yet gets a quick place until the next forecast.
-    const provisionalPosition = node && !place ? index.countAhead(node) + 1 : 1;
-    const provisionalStartAt = forecaster.startAtPosition(provisionalPosition) ?? clock.now();
-    return { place, provisionalPosition, provisionalStartAt };
-  };
-  const view = (record: JobRecord): Job => {
-    const { place, provisionalPosition, provisionalStartAt } = placeOf(record);
-    const queued = record.state === 'queued';
-    // The first forecast to place a job (not a quick provisional place) is the prediction judged.
-    if (queued && place && record.attempts === 0 && (record.runAt === null || record.runAt <= record.createdAt)) {
-      calibration.predicted(record.seq, record.lane, record.priority, record.createdAt, place.rawStartAt - record.createdAt);
-    }
-    return toJobView(record, {
-      place,
-      run: dispatcher.running.get(record.seq),
-      provisionalPosition,
-      provisionalStartAt,
-      now: clock.now(),
-    });
-  };
-  // Reads recompute positions when that is cheap. A submission does so only within a CPU
-  // budget: under a burst, new jobs show a provisional place until the next forecast.
-  const viewFresh = (record: JobRecord, budgeted = false): Job => {
-    if (record.state === 'queued' && (budgeted ? forecaster.affordable() : forecaster.cheap)) forecaster.current();
-    return view(record);
-  };
+  const views = new LiveJobViews({ index, dispatcher, fair, service, backend, params, clock });
+  const { forecaster } = views;
+  const view = (record: JobRecord): Job => views.view(record);
+  const viewFresh = (record: JobRecord, budgeted = false): Job => views.viewFresh(record, budgeted);
 
   function settleWaiters(seq: number): void {
     const found = store.getBySeqWithResult(seq);
@@ -181,34 +138,11 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     queuedByPriority: Object.fromEntries(index.priorityCounts.map((n, p) => [String(p), n])),
   });
 
-  const publisher = new ChangePublisher({
-    minIntervalMs: 50,
-    maxIntervalMs: 2_000,
-    onError: (error) => logger.error({ err: error }, 'publishing changes failed'),
-    flush: (changed, queueChanged) => {
-      // Positions are computed on demand (someone will see them) and within a CPU budget;
-      // between forecasts, job.updated carries the latest positions.
-      if (emitter.listenerCount('job.updated') > 0 && changed.size > 0) {
-        // At most ~5% of the time on forecasts however large the queue (1M queued: ~1 s every 20 s).
-        if (forecaster.affordable() || forecaster.ageMs() > Math.max(2_000, 20 * forecaster.lastDurationMs)) {
-          forecaster.current();
-        }
-        for (const seq of changed) {
-          const record = freshRecords.get(seq) ?? store.getBySeq(seq);
-          if (record) emitter.emit('job.updated', view(record));
-        }
-      }
-      freshRecords.clear();
-      if (queueChanged) emitter.emit('queue.changed', { version: index.version, counts: counts(), paused });
-      const stats = service.takeDirty();
-      if (stats.length) store.saveStats(stats);
-    },
-  });
+  const events = new EngineEvents({ store, index, views, service, logger, counts, paused: () => paused });
 
   const unsubscribeBackend = backend.subscribe((state: BackendState) => {
-    emitter.emit('backend.changed', state);
+    events.backendChanged(state);
     dispatcher.backendChanged(state);
-    publisher.queueChanged();
   });
 
   const purge = (): void => {
@@ -252,7 +186,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       }
       const createdAt = clock.now();
       const definition = JOB_KIND_DEFINITIONS[request.kind];
-      const record = store.insert({
+      const record = queue.enqueue({
         kind: request.kind,
         model: request.model,
         owner: options.owner,
@@ -267,11 +201,10 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
         metadata: request.metadata ?? null,
       });
       if (queuedForOwner === 0) fair.onBacklogged(options.owner, index.owners());
-      index.add(toQueuedEntry(record), createdAt);
       if (options.sink) sinks.set(record.seq, new Set([options.sink]));
       if (options.onFinish) waiters.set(record.seq, [options.onFinish]);
       jobChanged(record.seq);
-      if (freshRecords.size < MAX_FRESH_RECORDS) freshRecords.set(record.seq, record);
+      events.inserted(record);
       dispatcher.wake();
       return viewFresh(record, true);
     },
@@ -299,15 +232,9 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     cancel(id, reason = 'canceled by request') {
       const record = mustGet(id);
       const now = clock.now();
-      if (record.state === 'queued') {
-        index.remove(record.seq);
-        store.cancel(record.seq, now, reason, 'queued');
-      } else if (record.state === 'running') {
-        store.cancel(record.seq, now, reason, 'running');
-        dispatcher.abort(record.seq);
-      } else {
-        throw new LmqError('invalid_state', `job ${id} is already ${record.state}`);
-      }
+      if (record.state !== 'queued' && record.state !== 'running') throw new LmqError('invalid_state', `job ${id} is already ${record.state}`);
+      queue.cancel(record, now, reason);
+      if (record.state === 'running') dispatcher.abort(record.seq);
       jobChanged(record.seq);
       settleWaiters(record.seq);
       dispatcher.wake();
@@ -317,9 +244,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     reprioritize(id, priority) {
       const record = mustGet(id);
       if (record.state !== 'queued') throw new LmqError('invalid_state', `job ${id} is ${record.state}; only queued jobs can be reprioritized`);
-      const entry = index.remove(record.seq);
-      store.reprioritize(record.seq, priority);
-      if (entry) index.add({ ...entry, priority }, clock.now());
+      queue.reprioritize(record.seq, priority, clock.now());
       jobChanged(record.seq);
       dispatcher.wake();
       return viewFresh(mustGet(id));
@@ -369,7 +294,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     setPaused(value) {
       paused = value;
       dispatcher.setPaused(value);
-      publisher.queueChanged();
+      events.queueChanged();
     },
 
 
@@ -386,15 +311,13 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     durable: () => store.durable(),
 
     on<E extends EventName>(event: E, listener: (payload: ServerEvents[E]) => void) {
-      emitter.on(event, listener);
-      return () => emitter.off(event, listener);
+      return events.on(event, listener);
     },
 
     close(options = {}) {
       closing ??= (async () => {
         await dispatcher.stop(options.graceMs ?? 10_000);
-        publisher.flushNow();
-        publisher.close();
+        events.close();
         clearInterval(retentionTimer);
         unsubscribeBackend();
         store.saveStats(service.takeDirty());

@@ -1,7 +1,7 @@
 import type { Job, JobEta, JobProgress } from '../../shared/job';
 import { expectedTokens, remainingMs } from './eta/running-estimate';
 import type { Place } from './eta/forecaster';
-import type { RunningJob } from './scheduler/dispatcher';
+import type { RunningJob } from './scheduler/running-job';
 import type { JobRecord } from './store/job-record';
 
 export interface LiveState {

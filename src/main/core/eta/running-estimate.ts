@@ -1,4 +1,4 @@
-import type { RunningJob } from '../scheduler/dispatcher';
+import type { RunningJob } from '../scheduler/running-job';
 
 /** Tokens a running job is expected to generate (never fewer than it already has). */
 export function expectedTokens(run: RunningJob): number {

@@ -4,43 +4,26 @@
  * backoff. It wakes on events (enqueue, finish, timers, backend changes); it never polls.
  */
 import type { BackendState } from '../../../shared/backend';
-import type { JobError, Usage } from '../../../shared/job';
 import type { Backend } from '../backend';
 import type { Clock } from '../clock';
 import type { EngineLogger } from '../config';
 import type { JobSink } from '../engine-api';
-import type { ServiceEstimate, ServiceModel } from '../eta/service-model';
+import type { ServiceModel } from '../eta/service-model';
 import { JOB_KIND_DEFINITIONS, backendBody } from '../jobs/job-kinds';
 import { BackendError, isBackendError } from '../lmstudio/errors';
 import type { QueuedEntry } from '../store/job-record';
-import type { ClaimedJob, JobStore } from '../store/job-store';
-import { backoffDelayMs } from '../../../shared/backoff';
-import { serviceCost, type FairShare } from './fair-share';
+import type { ClaimedJob } from '../store/job-store';
 import { remainingMs } from '../eta/running-estimate';
+import { serviceCost, type FairShare } from './fair-share';
+import type { JobQueue } from './job-queue';
 import { ModelRoom } from './model-room';
+import { jobError, RunOutcomes } from './run-outcomes';
+import type { RunningJob } from './running-job';
 import { countModel, decide, emptyRunningView, markServed, type DrainView, type PolicyParams, type RunningView } from './policy';
-import type { Bucket, QueueIndex } from './queue-index';
-
-export interface RunningJob {
-  entry: QueuedEntry;
-  /** What the claim read back from the store: sent once the claim is committed. */
-  claim: ClaimedJob;
-  startedAt: number;
-  estimate: ServiceEstimate;
-  /** Generated tokens so far (streamed). */
-  tokens: number;
-  /** Output already went to a live listener: a retry would send it twice, so none happens. */
-  streamedToListener: boolean;
-  controller: AbortController;
-  abortReason: 'canceled' | 'shutdown' | null;
-  /** Resolves once the outcome is committed. */
-  done: Promise<void>;
-  settle: () => void;
-}
+import type { Bucket } from './queue-index';
 
 export interface DispatcherDeps {
-  store: JobStore;
-  index: QueueIndex;
+  queue: JobQueue;
   backend: Backend;
   service: ServiceModel;
   fair: FairShare;
@@ -59,33 +42,35 @@ export interface DispatcherDeps {
   onJobChanged: (seq: number) => void;
 }
 
-/** Attempts that never reached LM Studio are refunded, but not forever. */
-const MAX_REFUNDS = 10;
-
 function toBackendError(error: unknown): BackendError {
   if (isBackendError(error)) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new BackendError('protocol', message, { cause: error });
 }
 
-function jobError(error: BackendError): JobError {
-  return { code: error.code, message: error.message, retryable: error.retryable };
-}
 
 export class Dispatcher {
   readonly running = new Map<number, RunningJob>();
   readonly runningView: RunningView = emptyRunningView();
   readonly room: ModelRoom;
+  private readonly outcomes: RunOutcomes;
   private paused = false;
   private stopping = false;
   private scheduled = false;
   private timer: { handle: unknown; at: number } | null = null;
-  private readonly refunds = new Map<number, number>();
   private closed = false;
   /** Outcomes of finished requests, applied together (one commit) at the next tick. */
   private readonly completions: (() => QueuedEntry)[] = [];
 
   constructor(private readonly deps: DispatcherDeps) {
+    this.outcomes = new RunOutcomes({
+      queue: deps.queue,
+      fair: deps.fair,
+      clock: deps.clock,
+      logger: deps.logger,
+      retry: { baseMs: deps.retryBaseMs, maxMs: deps.retryMaxMs },
+      random: deps.random,
+    });
     this.room = new ModelRoom({
       backend: deps.backend,
       service: deps.service,
@@ -152,9 +137,10 @@ export class Dispatcher {
 
   private tick(): void {
     if (this.closed) return;
-    const { index, clock, backend, store } = this.deps;
+    const { queue, clock, backend } = this.deps;
+    const { store } = queue;
     const now = clock.now();
-    index.promoteDue(now);
+    queue.index.promoteDue(now);
     const launches: RunningJob[] = [];
     const finished: QueuedEntry[] = [];
     // One transaction per pass (group commit): finished jobs and new claims commit together,
@@ -178,19 +164,18 @@ export class Dispatcher {
   }
 
   private dispatchReady(now: number, launches: RunningJob[]): void {
-    const { index, fair } = this.deps;
+    const { queue, fair } = this.deps;
     const params = this.deps.params();
     const drain = this.drainView(now);
     const room = this.room;
     for (;;) {
-      const decision = decide(index.activeBuckets(), this.runningView, room.view, fair, params, now, drain);
+      const decision = decide(queue.index.activeBuckets(), this.runningView, room.view, fair, params, now, drain);
       switch (decision.type) {
         case 'run':
         case 'backfill': {
           const entry = decision.candidate.entry;
           markServed(decision.candidate, now);
-          index.remove(entry.seq);
-          const claim = this.deps.store.claim(entry.seq, now, this.deps.instanceId);
+          const claim = queue.claim(entry, now, this.deps.instanceId);
           if (claim) launches.push(this.claimed(entry, claim, now));
           continue;
         }
@@ -233,7 +218,7 @@ export class Dispatcher {
 
   private armTimer(now: number): void {
     if (this.stopping) return;
-    const at = this.deps.index.nextDueAt();
+    const at = this.deps.queue.index.nextDueAt();
     if (this.timer && (at === null || this.timer.at !== at)) {
       this.deps.clock.clearTimeout(this.timer.handle);
       this.timer = null;
@@ -333,66 +318,16 @@ export class Dispatcher {
         tokensPerSecond: outcome.stats.tokensPerSecond,
         timeToFirstTokenMs: outcome.stats.timeToFirstTokenMs,
       });
-      this.complete(run, () =>
-        this.succeed(run, outcome.body, outcome.usage, outcome.stats.tokensPerSecond, outcome.stats.timeToFirstTokenMs),
-      );
+      const usage = { ...outcome.usage, tokensPerSecond: outcome.stats.tokensPerSecond, timeToFirstTokenMs: outcome.stats.timeToFirstTokenMs };
+      this.complete(run, () => this.outcomes.succeeded(run, outcome.body, usage));
     } catch (error) {
-      this.complete(run, () => this.handleFailure(run, toBackendError(error), clock.now()));
-    }
-  }
-
-  private succeed(run: RunningJob, body: unknown, usage: Usage, tps: number | null, ttft: number | null): void {
-    const { entry, estimate } = run;
-    const stored: Usage = { ...usage, tokensPerSecond: tps, timeToFirstTokenMs: ttft };
-    this.deps.store.succeed(entry.seq, this.deps.clock.now(), body, stored);
-    // Fair share is charged an estimate at start; settle it to what was really served.
-    const actual = serviceCost(usage.promptTokens, usage.completionTokens);
-    this.deps.fair.charge(entry.owner, actual - serviceCost(estimate.promptTokens, estimate.outputTokens));
-    this.refunds.delete(entry.seq);
-  }
-
-  private handleFailure(run: RunningJob, error: BackendError, now: number): void {
-    const { store, index, logger } = this.deps;
-    const { entry } = run;
-    if (run.abortReason === 'canceled') return; // the store already says canceled
-    if (run.abortReason === 'shutdown') {
-      store.requeue(entry.seq, null, { code: 'interrupted', message: 'LM Queue shut down' }, true);
-      return;
-    }
-    const record = store.getBySeq(entry.seq);
-    if (!record || record.state !== 'running') return;
-    const refunds = this.refunds.get(entry.seq) ?? 0;
-    const refund = (error.code === 'unreachable' || error.code === 'model_loading') && refunds < MAX_REFUNDS;
-    const attemptsUsed = record.attempts - (refund ? 1 : 0);
-    if (error.retryable && run.streamedToListener) {
-      const message = `${error.message} (after part of the answer was streamed, so it is not retried)`;
-      store.fail(entry.seq, now, { ...jobError(error), message, retryable: false });
-      logger.warn({ job: record.id, code: error.code }, 'streamed job failed mid-answer');
-    } else if (error.retryable && attemptsUsed < record.maxAttempts) {
-      if (refund) this.refunds.set(entry.seq, refunds + 1);
-      const delay = backoffDelayMs(attemptsUsed + 1, { baseMs: this.deps.retryBaseMs, maxMs: this.deps.retryMaxMs }, this.deps.random);
-      if (store.requeue(entry.seq, now + delay, jobError(error), refund)) {
-        index.add({ ...entry, runAt: now + delay }, now);
-      }
-      logger.warn({ job: record.id, code: error.code, retryInMs: delay }, 'job failed; will retry');
-    } else {
-      store.fail(entry.seq, now, jobError(error));
-      this.refunds.delete(entry.seq);
-      logger.warn({ job: record.id, code: error.code }, 'job failed');
+      this.complete(run, () => this.outcomes.failed(run, toBackendError(error), clock.now()));
     }
   }
 
   /** A model LM Studio cannot load: its queued jobs fail now rather than wait forever. */
   private failQueuedForModel(model: string, error: BackendError): void {
-    const { index, store, clock } = this.deps;
-    const now = clock.now();
-    const doomed = [...index.allNodes()].filter((n) => n.model === model);
-    store.transaction(() => {
-      for (const entry of doomed) {
-        index.remove(entry.seq);
-        store.fail(entry.seq, now, jobError(error), 'queued');
-      }
-    });
+    const doomed = this.deps.queue.failQueuedForModel(model, this.deps.clock.now(), jobError(error));
     // Told after this turn: the caller may be inside a dispatch pass.
     queueMicrotask(() => {
       for (const entry of doomed) this.deps.onJobChanged(entry.seq);

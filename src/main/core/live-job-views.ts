@@ -1,0 +1,66 @@
+/**
+ * A stored job as the API shows it, with what only memory knows: its place in the latest
+ * forecast (position, ETA and range), and progress while it runs. Owns the forecaster and the
+ * ETA calibration, which learns from each job's first prediction and its actual start.
+ */
+import type { Job } from '../../shared/job';
+import type { Backend } from './backend';
+import type { Clock } from './clock';
+import { EtaCalibration } from './eta/eta-calibration';
+import { Forecaster } from './eta/forecaster';
+import type { ServiceModel } from './eta/service-model';
+import { toJobView } from './job-view';
+import type { Dispatcher } from './scheduler/dispatcher';
+import type { FairShare } from './scheduler/fair-share';
+import type { PolicyParams } from './scheduler/policy';
+import type { QueueIndex } from './scheduler/queue-index';
+import type { JobRecord } from './store/job-record';
+
+export interface LiveJobViewsDeps {
+  index: QueueIndex;
+  dispatcher: Dispatcher;
+  fair: FairShare;
+  service: ServiceModel;
+  backend: Backend;
+  params: () => PolicyParams;
+  clock: Clock;
+}
+
+export class LiveJobViews {
+  readonly calibration = new EtaCalibration();
+  readonly forecaster: Forecaster;
+
+  constructor(private readonly deps: LiveJobViewsDeps) {
+    this.forecaster = new Forecaster({ ...deps, calibration: this.calibration });
+  }
+
+  view(record: JobRecord): Job {
+    const { index, dispatcher, clock } = this.deps;
+    const node = index.get(record.seq);
+    const place = node ? this.forecaster.placeOf(node) : null;
+    // A job the forecast has not placed yet gets a quick place until the next forecast.
+    const provisionalPosition = node && !place ? index.countAhead(node) + 1 : 1;
+    const provisionalStartAt = this.forecaster.startAtPosition(provisionalPosition) ?? clock.now();
+    // The first forecast to place a job (not a quick provisional place) is the prediction judged.
+    if (record.state === 'queued' && place && record.attempts === 0 && (record.runAt === null || record.runAt <= record.createdAt)) {
+      this.calibration.predicted(record.seq, record.lane, record.priority, record.createdAt, place.rawStartAt - record.createdAt);
+    }
+    return toJobView(record, { place, run: dispatcher.running.get(record.seq), provisionalPosition, provisionalStartAt, now: clock.now() });
+  }
+
+  /**
+   * Reads recompute positions when that is cheap. A submission does so only within a CPU budget
+   * (`budgeted`): under a burst, new jobs show a provisional place until the next forecast.
+   */
+  viewFresh(record: JobRecord, budgeted = false): Job {
+    if (record.state === 'queued' && (budgeted ? this.forecaster.affordable() : this.forecaster.cheap)) this.forecaster.current();
+    return this.view(record);
+  }
+
+  /** A job changed: a start is learned from; a job that left the queue without starting is forgotten. */
+  noteChange(seq: number): void {
+    const run = this.deps.dispatcher.running.get(seq);
+    if (run) this.calibration.started(seq, run.startedAt);
+    else if (!this.deps.index.get(seq)) this.calibration.forget(seq);
+  }
+}

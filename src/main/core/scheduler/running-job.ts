@@ -1,0 +1,21 @@
+import type { ServiceEstimate } from '../eta/service-model';
+import type { QueuedEntry } from '../store/job-record';
+import type { ClaimedJob } from '../store/job-store';
+
+/** A job the dispatcher has claimed and sent (or is about to send) to LM Studio. */
+export interface RunningJob {
+  entry: QueuedEntry;
+  /** What the claim read back from the store: sent once the claim is committed. */
+  claim: ClaimedJob;
+  startedAt: number;
+  estimate: ServiceEstimate;
+  /** Generated tokens so far (streamed). */
+  tokens: number;
+  /** Output already went to a live listener: a retry would send it twice, so none happens. */
+  streamedToListener: boolean;
+  controller: AbortController;
+  abortReason: 'canceled' | 'shutdown' | null;
+  /** Resolves once the outcome is committed. */
+  done: Promise<void>;
+  settle: () => void;
+}
