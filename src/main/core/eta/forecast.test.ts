@@ -59,7 +59,7 @@ function referenceOrder(entries: QueuedEntry[], params: PolicyParams, start: Mod
   };
   const drain = {
     lastFinishAt: (victims: readonly string[]) => Math.max(...finishes.filter((f) => victims.includes(f.model)).map((f) => f.at)),
-    serviceMs: (bucket: { entry: QueuedEntry }) => service.estimate(bucket.entry).serviceMs,
+    serviceMs: (bucket: { entry: QueuedEntry }) => service.estimate(bucket.entry, undefined, running.total + 1).serviceMs,
   };
   for (;;) {
     const decision = decide(index.activeBuckets(), running, models, fair, params, t, drain);
@@ -71,7 +71,7 @@ function referenceOrder(entries: QueuedEntry[], params: PolicyParams, start: Mod
       else if ((running.byModel.get(entry.model) ?? 0) >= slots) violations.push(`over ${entry.model}'s ${slots} slots`);
       markServed(bucket, t);
       index.remove(entry.seq);
-      const estimate = service.estimate(entry);
+      const estimate = service.estimate(entry, undefined, running.total + 1);
       order.push({ seq: entry.seq, startAt: t });
       fair.charge(entry.owner, serviceCost(estimate.promptTokens, estimate.outputTokens));
       running.total++;

@@ -299,7 +299,7 @@ export function forecast(input: ForecastInput): Forecast {
       for (const v of victims) last = Math.max(last, finishes.lastFinishOf.get(v) ?? -Infinity);
       return last;
     },
-    serviceMs: (cursor) => service.estimate(cursor.entry, ratesOf(cursor)).serviceMs,
+    serviceMs: (cursor) => service.estimate(cursor.entry, ratesOf(cursor), running.total + 1).serviceMs,
   };
   admitDelayed();
   const maxSteps = 6 * (index.size + input.running.length) + 16 * (models.resident.size + 4);
@@ -327,7 +327,7 @@ export function forecast(input: ForecastInput): Forecast {
         if (slot < capacity) order[slot] = node;
         else order.push(node);
         node.position = slot + 1;
-        const finish = t + serviceMsOf(node, outputTokens, rates);
+        const finish = t + serviceMsOf(node, outputTokens, rates, running.total + 1);
         if (slot < capacity) {
           startAt[slot] = t;
           finishAt[slot] = finish;

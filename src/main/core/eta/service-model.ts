@@ -33,6 +33,8 @@ export const SERVICE_DEFAULTS: ServiceDefaults = {
 };
 
 export interface Observation {
+  /** Requests in flight on LM Studio when it started, itself included (models share one GPU). */
+  concurrency?: number;
   kind: JobKind;
   owner: string;
   model: string;
@@ -52,7 +54,10 @@ export interface ServiceEstimate {
 export interface ServiceRates {
   overheadMs: number;
   msPerPromptToken: number;
+  /** Generation time per token whatever else runs (all observations together). */
   msPerOutputToken: number;
+  /** Generation time per token by concurrency bucket (`concurrencyBucket`): two models generating at once share the GPU. */
+  msPerOutputTokenAt: readonly number[];
   /** Typical output length (0 for embeddings), before the job's own max_tokens cap. */
   typicalOutput: number;
 }
@@ -69,8 +74,16 @@ export function expectedOutputTokens(entry: QueuedEntry, rates: ServiceRates): n
   return Math.max(1, Math.round(entry.maxTokens === null ? rates.typicalOutput : Math.min(entry.maxTokens, rates.typicalOutput)));
 }
 
-export function serviceMsOf(entry: QueuedEntry, outputTokens: number, rates: ServiceRates): number {
-  return rates.overheadMs + entry.promptTokens * rates.msPerPromptToken + outputTokens * rates.msPerOutputToken;
+/** Requests in flight → bucket: 1, 2, 3-4, 5-8, 9 and more. */
+export function concurrencyBucket(inFlight: number): number {
+  return inFlight <= 1 ? 0 : inFlight === 2 ? 1 : inFlight <= 4 ? 2 : inFlight <= 8 ? 3 : 4;
+}
+const BUCKETS = 5;
+
+/** Expected wall time of a job; with `concurrency` (requests in flight once it starts) the generation speed learned for that load. */
+export function serviceMsOf(entry: QueuedEntry, outputTokens: number, rates: ServiceRates, concurrency = 0): number {
+  const perToken = concurrency === 0 ? rates.msPerOutputToken : rates.msPerOutputTokenAt[concurrencyBucket(concurrency)]!;
+  return rates.overheadMs + entry.promptTokens * rates.msPerPromptToken + outputTokens * perToken;
 }
 
 /**
@@ -86,10 +99,12 @@ export class ServiceModel {
   /** Learned speeds for one kind of work; the same for every job of a queue group. */
   rates(kind: JobKind, owner: string, model: string): ServiceRates {
     const typical = this.value(`output:${owner}:${model}:${kind}`, NaN);
+    const overall = this.value(`gen_tps:${model}`, this.defaults.generationTokensPerSecond);
     return {
       overheadMs: this.value(`overhead_ms:${model}`, this.defaults.overheadMs),
       msPerPromptToken: 1000 / this.value(`prompt_tps:${model}`, this.defaults.promptTokensPerSecond),
-      msPerOutputToken: 1000 / this.value(`gen_tps:${model}`, this.defaults.generationTokensPerSecond),
+      msPerOutputToken: 1000 / overall,
+      msPerOutputTokenAt: this.perBucket(model, overall).map((tps) => 1000 / tps),
       typicalOutput:
         kind === 'embedding'
           ? 0
@@ -99,9 +114,23 @@ export class ServiceModel {
     };
   }
 
-  estimate(entry: QueuedEntry, rates = this.rates(entry.kind, entry.owner, entry.model)): ServiceEstimate {
+  /** What a job is expected to take; `concurrency`: requests in flight once it starts (0: not known). */
+  estimate(entry: QueuedEntry, rates = this.rates(entry.kind, entry.owner, entry.model), concurrency = 0): ServiceEstimate {
     const outputTokens = expectedOutputTokens(entry, rates);
-    return { promptTokens: entry.promptTokens, outputTokens, serviceMs: serviceMsOf(entry, outputTokens, rates) };
+    return { promptTokens: entry.promptTokens, outputTokens, serviceMs: serviceMsOf(entry, outputTokens, rates, concurrency) };
+  }
+
+  /** Generation speed per concurrency bucket: learned where seen, else the nearest bucket learned, else the overall speed. */
+  private perBucket(model: string, overall: number): number[] {
+    const learned = Array.from({ length: BUCKETS }, (_, b) => this.stats.get(`gen_tps:${model}:c${b}`)?.value ?? NaN);
+    return learned.map((tps, b) => {
+      if (Number.isFinite(tps)) return tps;
+      for (let d = 1; d < BUCKETS; d++) {
+        const near = [learned[b - d], learned[b + d]].find((v) => v !== undefined && Number.isFinite(v));
+        if (near !== undefined) return near;
+      }
+      return overall;
+    });
   }
 
   loadMs(model: string): number {
@@ -117,7 +146,10 @@ export class ServiceModel {
     if (o.completionTokens > 1) {
       const genMs = ttft === null ? o.durationMs : o.durationMs - ttft;
       const tps = o.tokensPerSecond ?? (genMs > 0 ? (o.completionTokens / genMs) * 1000 : null);
-      if (tps !== null && tps > 0) this.sample(`gen_tps:${o.model}`, tps);
+      if (tps !== null && tps > 0) {
+        this.sample(`gen_tps:${o.model}`, tps);
+        if (o.concurrency !== undefined) this.sample(`gen_tps:${o.model}:c${concurrencyBucket(o.concurrency)}`, tps);
+      }
     }
     const promptMs = o.kind === 'embedding' ? o.durationMs : ttft;
     if (promptMs !== null && promptMs > 0 && o.promptTokens > 0) {

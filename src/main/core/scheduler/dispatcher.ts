@@ -212,7 +212,7 @@ export class Dispatcher {
         for (const run of this.running.values()) if (models.includes(run.entry.model)) last = Math.max(last, now + remainingMs(run, now));
         return last;
       },
-      serviceMs: (bucket) => this.deps.service.estimate(bucket.entry).serviceMs,
+      serviceMs: (bucket) => this.deps.service.estimate(bucket.entry, undefined, this.runningView.total + 1).serviceMs,
     };
   }
 
@@ -248,7 +248,8 @@ export class Dispatcher {
 
   /** Books a claimed job as running (slots, fair share); it is sent after the commit. */
   private claimed(entry: QueuedEntry, claim: ClaimedJob, now: number): RunningJob {
-    const estimate = this.deps.service.estimate(entry);
+    const concurrency = this.runningView.total + 1;
+    const estimate = this.deps.service.estimate(entry, undefined, concurrency);
     this.deps.fair.charge(entry.owner, serviceCost(estimate.promptTokens, estimate.outputTokens));
     let settle: () => void = () => {};
     const done = new Promise<void>((resolve) => (settle = resolve));
@@ -256,6 +257,7 @@ export class Dispatcher {
       entry,
       claim,
       startedAt: now,
+      concurrency,
       estimate,
       tokens: 0,
       streamedToListener: false,
@@ -309,6 +311,7 @@ export class Dispatcher {
       );
       if (run.abortReason) throw new BackendError('aborted', 'aborted');
       this.deps.service.observe({
+        concurrency: run.concurrency,
         kind: entry.kind,
         owner: entry.owner,
         model: entry.model,

@@ -8,6 +8,8 @@ export interface RunningJob {
   /** What the claim read back from the store: sent once the claim is committed. */
   claim: ClaimedJob;
   startedAt: number;
+  /** Requests in flight on LM Studio when it started, itself included. */
+  concurrency: number;
   estimate: ServiceEstimate;
   /** Generated tokens so far (streamed). */
   tokens: number;

@@ -1,0 +1,48 @@
+import { describe, expect, test } from 'vitest';
+import type { QueuedEntry } from '../store/job-record';
+import { concurrencyBucket, ServiceModel } from './service-model';
+
+const entry: QueuedEntry = { seq: 1, kind: 'chat', model: 'llm', owner: 'ana', lane: 'interactive', priority: 5, createdAt: 0, runAt: 0, promptTokens: 0, maxTokens: 100 };
+
+/** A finished request of 100 tokens at `tps`, started with `concurrency` requests in flight. */
+const observation = (tps: number, concurrency?: number) => ({
+  kind: 'chat' as const,
+  owner: 'ana',
+  model: 'llm',
+  promptTokens: 0,
+  completionTokens: 100,
+  durationMs: (100 / tps) * 1000,
+  tokensPerSecond: tps,
+  timeToFirstTokenMs: null,
+  concurrency,
+});
+
+describe('ServiceModel: speed under concurrency', () => {
+  test('learns how fast a model generates alone and beside others, and estimates each', () => {
+    const service = new ServiceModel();
+    for (let i = 0; i < 20; i++) {
+      service.observe(observation(40, 1));
+      service.observe(observation(20, 4));
+    }
+    const alone = service.estimate(entry, undefined, 1).serviceMs;
+    const busy = service.estimate(entry, undefined, 4).serviceMs;
+    // 100 tokens at ~40 tok/s alone, ~20 tok/s with three others (overhead aside).
+    expect(alone).toBeGreaterThan(2_400);
+    expect(alone).toBeLessThan(2_700);
+    expect(busy).toBeGreaterThan(4_900);
+    expect(busy).toBeLessThan(5_200);
+    // A load never seen borrows the nearest one learned.
+    expect(service.estimate(entry, undefined, 2).serviceMs).toBe(alone);
+    expect(service.estimate(entry, undefined, 16).serviceMs).toBe(busy);
+  });
+
+  test('without concurrency data it uses the overall speed', () => {
+    const service = new ServiceModel();
+    for (let i = 0; i < 10; i++) service.observe(observation(25));
+    expect(service.estimate(entry, undefined, 3).serviceMs).toBe(service.estimate(entry).serviceMs);
+  });
+
+  test('buckets requests in flight as 1, 2, 3-4, 5-8, 9+', () => {
+    expect([1, 2, 3, 4, 5, 8, 9, 64].map(concurrencyBucket)).toEqual([0, 1, 2, 2, 3, 3, 4, 4]);
+  });
+});
