@@ -2,7 +2,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestFaults } from './fault-injector';
 import { clientGoneSignal, errorBody, sendJson, startEventStream, writeEvent } from './http-io';
-import { InsufficientMemoryError, SimAbortError, sleepReal, type Slot } from './model-host';
+import { SimAbortError, sleepReal } from './abortable';
+import { InsufficientMemoryError, type Slot } from './model-host';
 import type { RequestRecord } from './sim-record';
 import { findModel, unknownModelMessage, type SimContext } from './sim-context';
 import { createRandom, embeddingVector, estimateTokens, generateTokens, hashText, pickOutputLength } from './text-generator';

@@ -1,7 +1,8 @@
 /** Model listing (OpenAI, REST v0, REST v1) and the v1 load/unload endpoints. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { clientGoneSignal, errorBody, sendJson } from './http-io';
-import { InsufficientMemoryError, SimAbortError, type InstanceView } from './model-host';
+import { SimAbortError } from './abortable';
+import { InsufficientMemoryError, type InstanceView } from './model-host';
 import type { SimModel } from './options';
 import type { RequestRecord } from './sim-record';
 import { findModel, unknownModelMessage, type SimContext } from './sim-context';

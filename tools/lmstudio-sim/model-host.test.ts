@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InsufficientMemoryError, ModelHost, SimAbortError } from './model-host';
+import { SimAbortError } from './abortable';
+import { InsufficientMemoryError, ModelHost } from './model-host';
 import { resolveOptions } from './options';
 import { SimRecorder } from './sim-record';
 

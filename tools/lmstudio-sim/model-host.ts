@@ -3,6 +3,7 @@
  * parallel slots (continuous batching), all sharing one GPU's throughput; JIT loading with LM
  * Studio's auto-evict; one load at a time; and everything a client can do wrong recorded.
  */
+import { raceAbort, settled, SimAbortError, sleepReal } from './abortable';
 import { startingModels, type SimModel, type SimulatorOptions } from './options';
 import type { CutOffReason, LoadReason, RequestRecord, SimRecorder, UnloadReason } from './sim-record';
 
@@ -44,13 +45,6 @@ interface LoadInProgress {
   model: string;
   sizeBytes: number;
   done: Promise<Instance>;
-}
-
-export class SimAbortError extends Error {
-  constructor(message = 'aborted') {
-    super(message);
-    this.name = 'SimAbortError';
-  }
 }
 
 /** A load that does not fit the memory budget (LM Studio's guardrail refusal). */
@@ -358,55 +352,4 @@ function view(instance: Instance): InstanceView {
     loadedBy: instance.loadedBy,
     active: instance.active.size,
   };
-}
-
-function settled(promise: Promise<unknown>): Promise<void> {
-  return promise.then(
-    () => undefined,
-    () => undefined,
-  );
-}
-
-export function sleepReal(ms: number, ...signals: AbortSignal[]): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signals.some((s) => s.aborted)) {
-      reject(new SimAbortError());
-      return;
-    }
-    const cleanup = (): void => {
-      for (const s of signals) s.removeEventListener('abort', onAbort);
-    };
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      cleanup();
-      reject(new SimAbortError());
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      resolve();
-    }, ms);
-    for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  return new Promise<T>((resolve, reject) => {
-    if (signal.aborted) {
-      reject(new SimAbortError());
-      return;
-    }
-    const onAbort = (): void => reject(new SimAbortError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
 }
