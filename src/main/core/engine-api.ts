@@ -5,7 +5,7 @@
  */
 import type { BackendState } from '../../shared/backend';
 import type { ServerEvents, EventName } from '../../shared/contract';
-import type { Job, JobPage, ListJobsQuery, SubmitJobInput } from '../../shared/job';
+import type { Job, JobPage, ListJobsQuery, SubmitJobRequest } from '../../shared/job';
 import type { QueueCounts, QueueSnapshot, QueueSnapshotQuery } from '../../shared/queue';
 import type { TokenStore } from './store/token-store';
 
@@ -33,7 +33,8 @@ export interface JobSink {
 
 export interface Engine {
   /** Validates `request` (LmqError bad_request naming the field) and queues it. */
-  submit(request: SubmitJobInput, options: SubmitOptions): Job;
+  /** `request` as the edge validated it (SubmitJobSchema's output). */
+  submit(request: SubmitJobRequest, options: SubmitOptions): Job;
   get(id: string): Job;
   /** The OpenAI response body of a succeeded job (409 while not succeeded). */
   result(id: string): unknown;

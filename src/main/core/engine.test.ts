@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { startHarness, type Harness } from './testing/engine-harness';
+import type { SubmitJobRequest } from '../../shared/job';
+import { PRIORITY_NAMES } from '../../shared/priority';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -7,7 +9,7 @@ afterEach(async () => {
   harness = undefined;
 });
 
-const chat = (model = 'model-a', extra: Record<string, unknown> = {}) => ({
+const chat = (model = 'model-a', extra: Partial<SubmitJobRequest> = {}): SubmitJobRequest => ({
   kind: 'chat' as const,
   model,
   input: { messages: [{ role: 'user', content: 'hello' }] },
@@ -68,8 +70,8 @@ describe('engine', () => {
     harness = await startHarness({ slots: 1 });
     const { engine } = harness;
     engine.setPaused(true);
-    const low = engine.submit(chat('model-a', { priority: 'low' }), { owner: 'a' });
-    const urgent = engine.submit(chat('model-a', { priority: 'urgent' }), { owner: 'b' });
+    const low = engine.submit(chat('model-a', { priority: PRIORITY_NAMES.low }), { owner: 'a' });
+    const urgent = engine.submit(chat('model-a', { priority: PRIORITY_NAMES.urgent }), { owner: 'b' });
     const normal = engine.submit(chat('model-a', { priority: 5 }), { owner: 'c' });
     expect([engine.get(urgent.id).position, engine.get(normal.id).position, engine.get(low.id).position]).toEqual([1, 2, 3]);
     const snapshot = engine.snapshot();

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { BackendState } from '../../shared/backend';
 import type { EventName, ServerEvents } from '../../shared/contract';
 import { LmqError } from '../../shared/errors';
-import { FINISHED_STATES, ListJobsQuerySchema, SubmitJobSchema, type Job, type SubmitJobRequest } from '../../shared/job';
+import { FINISHED_STATES, ListJobsQuerySchema, type Job, type SubmitJobRequest } from '../../shared/job';
 import { parseOrThrow } from '../../shared/validation';
 import { DEFAULT_PRIORITY } from '../../shared/priority';
 import { QueueSnapshotQuerySchema, type QueueCounts, type QueueSnapshot, type QueueSnapshotQuery } from '../../shared/queue';
@@ -164,7 +164,8 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     tokens: new TokenStore(store.db),
 
     submit(input, options: SubmitOptions) {
-      const request = parseOrThrow(SubmitJobSchema, input);
+      // Validated at the edge (HTTP schema, IPC/invoke dispatcher); only the kind's own rules are checked here.
+      const request = input;
       if (closing) throw new LmqError('shutting_down', 'LM Queue is shutting down', { retryAfterSeconds: 5 });
       JOB_KIND_DEFINITIONS[request.kind].validate(request.input);
       const available = models();

@@ -9,7 +9,7 @@ import type { Clock } from '../clock';
 import type { EngineLogger } from '../config';
 import type { JobSink } from '../engine-api';
 import type { ServiceModel } from '../eta/service-model';
-import { JOB_KIND_DEFINITIONS, backendBody } from '../jobs/job-kinds';
+import { backendBody } from '../jobs/job-kinds';
 import { BackendError, isBackendError } from '../lmstudio/errors';
 import type { QueuedEntry } from '../store/job-record';
 import type { ClaimedJob } from '../store/job-store';
@@ -292,7 +292,6 @@ export class Dispatcher {
     const { backend, clock } = this.deps;
     const { entry, claim } = run;
     try {
-      JOB_KIND_DEFINITIONS[entry.kind].validate(claim.input);
       const outcome = await backend.run(
         { jobId: claim.id, kind: entry.kind, model: entry.model, body: backendBody(claim.input, entry.model) },
         {

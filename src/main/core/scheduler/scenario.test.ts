@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { startHarness, type Harness } from '../testing/engine-harness';
+import { PRIORITY_NAMES } from '../../../shared/priority';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -83,10 +84,10 @@ describe('aging', () => {
     harness = await startHarness({ slots: 1, models: ['model-a'], serviceMs: () => 1_000 }, { maxConcurrency: 1, agingSeconds: 10 });
     const { engine, clock, backend } = harness;
     const input = { messages: [{ role: 'user', content: 'x' }] };
-    const low = engine.submit({ kind: 'chat', model: 'model-a', priority: 'background', input }, { owner: 'patient' });
+    const low = engine.submit({ kind: 'chat', model: 'model-a', priority: PRIORITY_NAMES.background, input }, { owner: 'patient' });
     const submittedAt = clock.now();
     // Keep the urgent queue non-empty for a long time.
-    for (let i = 0; i < 400; i++) engine.submit({ kind: 'chat', model: 'model-a', priority: 'urgent', input }, { owner: 'pushy' });
+    for (let i = 0; i < 400; i++) engine.submit({ kind: 'chat', model: 'model-a', priority: PRIORITY_NAMES.urgent, input }, { owner: 'pushy' });
     await harness.runUntil(() => engine.get(low.id).state === 'succeeded');
     const started = backend.served.find((s) => s.jobId === low.id)!.startedAt;
     // background=1 needs 8 levels: 80 s, plus the job in progress and the model load.
