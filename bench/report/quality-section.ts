@@ -23,6 +23,7 @@ function metricRows(workload: WorkloadResult): string[][] {
   const { policies } = workload;
   const row = (label: string, value: (p: PolicyMetrics) => string): string[] => [label, ...policies.map(value)];
   const owners = Object.keys(policies[0]?.interactiveWaitByOwner ?? {});
+  const lanes = Object.keys(workload.workload.byLane);
   const fairness = workload.workload.fairness === 'backlogged-service' ? `Jain fairness, ${workload.workload.busyOwners.join(' vs ')} while both backlogged` : 'Jain fairness, the askers’ mean response times';
   return [
     row('Loads after start-up', (p) => num(p.loads, 0)),
@@ -43,6 +44,7 @@ function metricRows(workload: WorkloadResult): string[][] {
     row(fairness, (p) => num(p.fairness.jain, 3)),
     row('ETA error, median (forecast at submission, jobs that waited)', (p) => etaCell(p, (e) => `${num(e.waited.medianPercent)}%`)),
     row('ETA error, median (every job)', (p) => etaCell(p, (e) => `${num(e.all.medianPercent)}%`)),
+    ...lanes.map((lane) => row(`— ${lane} jobs`, (p) => etaCell(p, (e) => (e.byLane[lane] ? `${num(e.byLane[lane].medianPercent)}%` : 'n/a')))),
     row('ETA bias, median (negative: predicted too early)', (p) => etaCell(p, (e) => `${num(e.waited.medianBiasPercent)}%`)),
     row('Actual starts inside the forecast range (low to high, ± 1 s)', (p) => etaCell(p, (e) => percent(e.insideRange.share))),
     row('Makespan (s)', (p) => num(p.makespanSeconds, 0)),
