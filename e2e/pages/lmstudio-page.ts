@@ -18,6 +18,16 @@ export class LmStudioPage {
     return this.page.locator('[data-field="throughput"]');
   }
 
+  /** "8.1 GB of 12.5 GB": the memory loaded models use, against the budget. */
+  get modelMemory(): Locator {
+    return this.page.locator('[data-field="model-memory"]');
+  }
+
+  /** A model's row in the models table. */
+  model(id: string): Locator {
+    return this.page.locator(`[data-field="models"] tr[data-model="${id}"]`);
+  }
+
   get noDataYet(): Locator {
     return this.page.locator('[data-field="load-empty"]');
   }

@@ -24,6 +24,17 @@ export const ResidentInstanceSchema = z.object({
 });
 export type ResidentInstance = z.infer<typeof ResidentInstanceSchema>;
 
+/** The memory LM Queue lets loaded models use, as the scheduler sees it. */
+export const ModelMemorySchema = z.object({
+  budgetBytes: z.number().nonnegative(),
+  usedBytes: z.number().nonnegative(),
+  /** Never unloaded to make room. */
+  pinned: z.array(z.string()),
+  /** A model room is being made for (others finish their requests, then unload), if any. */
+  makingRoomFor: z.string().nullable(),
+});
+export type ModelMemory = z.infer<typeof ModelMemorySchema>;
+
 /** What we know about LM Studio right now. */
 export const BackendStateSchema = z.object({
   url: z.string(),
@@ -45,5 +56,7 @@ export const BackendStateSchema = z.object({
   since: z.string(),
   /** When the next reconnect attempt happens while down (ISO), else null. */
   retryAt: z.string().nullable(),
+  /** Filled in by the engine (the LM Studio client knows no budget). */
+  memory: ModelMemorySchema.nullable().optional(),
 });
 export type BackendState = z.infer<typeof BackendStateSchema>;

@@ -141,8 +141,8 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   const events = new EngineEvents({ store, index, views, service, logger, counts, paused: () => paused });
 
   const unsubscribeBackend = backend.subscribe((state: BackendState) => {
-    events.backendChanged(state);
     dispatcher.backendChanged(state);
+    events.backendChanged(backendState());
   });
 
   const purge = (): void => {
@@ -159,6 +159,8 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     return record;
   };
   const models = (): string[] => backend.state().models.map((m) => m.id);
+  /** LM Studio's state with the memory picture only the scheduler knows. */
+  const backendState = (): BackendState => ({ ...backend.state(), memory: dispatcher.room.memory() });
 
   const engine: Engine = {
     tokens: new TokenStore(store.db),
@@ -280,7 +282,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
         queued: records.map((r) => view(r)),
         offset,
         counts: counts(),
-        backend: backend.state(),
+        backend: backendState(),
         paused,
         version: index.version,
         generatedAt: new Date(clock.now()).toISOString(),
@@ -288,7 +290,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     },
 
     counts,
-    backend: () => backend.state(),
+    backend: backendState,
     models,
     paused: () => paused,
 

@@ -2,7 +2,7 @@
  * The live resident set: keeps the policy's ModelView in step with what LM Studio reports, works
  * out the memory budget, and carries out the loads and unloads the policy decides, one at a time.
  */
-import type { BackendState } from '../../../shared/backend';
+import type { BackendState, ModelMemory } from '../../../shared/backend';
 import type { Backend } from '../backend';
 import type { Clock } from '../clock';
 import type { EngineLogger } from '../config';
@@ -84,6 +84,12 @@ export class ModelRoom {
       this.mostSeenInUse = Math.max(this.mostSeenInUse, state.resident.reduce((sum, i) => sum + (i.sizeBytes ?? 0), 0));
       view.budgetBytes = defaultBudget(state, this.mostSeenInUse);
     }
+  }
+
+  /** The memory picture the UIs show. */
+  memory(): ModelMemory {
+    const view = this.view;
+    return { budgetBytes: view.budgetBytes, usedBytes: usedBytes(view), pinned: [...view.pinned], makingRoomFor: view.making?.model ?? null };
   }
 
   /** A request of `model` started or finished now. */

@@ -1,4 +1,4 @@
-/** LM Studio as the queue sees it: reachability, loaded model, slots, load over the last hour, errors. */
+/** LM Studio as the queue sees it: reachability, the loaded models and their memory, slots, load over the last hour, errors. */
 import { useEffect } from 'react';
 import type { BackendState } from '../../../../shared/backend';
 import type { ThroughputHistory } from '../../../../shared/throughput';
@@ -6,6 +6,7 @@ import { durationInWords, formatClockTime, formatCount } from '../../format/dura
 import { chartColumns, hasActivity, recentTokensPerSecond } from '../../state/throughput-store';
 import { useNow, useSlice, useStores } from '../../ui/stores-context';
 import { EmptyState } from '../../ui/widgets';
+import { MemoryStat, ModelsTable } from './ResidentModels';
 import { TimeSeriesChart } from './TimeSeriesChart';
 
 /** How often an open tab appends the server's newest buckets. */
@@ -38,9 +39,10 @@ function BackendSummary({ backend, now, history }: { backend: BackendState; now:
         <div className="stat__value mono">{backend.url}</div>
       </div>
       <div className="stat">
-        <div className="stat__label">Loaded model</div>
-        <div className="stat__value">{backend.loadedModel ?? 'none'}</div>
+        <div className="stat__label">Loaded models</div>
+        <div className="stat__value">{backend.resident.length === 0 ? 'none' : [...new Set(backend.resident.map((i) => i.model))].join(', ')}</div>
       </div>
+      <MemoryStat backend={backend} />
       <div className="stat">
         <div className="stat__label">Slots</div>
         <div className="stat__value">{backend.slots}</div>
@@ -140,30 +142,7 @@ export function LmStudioTab() {
       <div className="split">
         <div className="card">
           <h3 className="card__subtitle">Models</h3>
-          {backend.models.length === 0 ? (
-            <p className="muted">No models reported yet.</p>
-          ) : (
-            <table className="table">
-              <thead>
-                <tr>
-                  <th>Model</th>
-                  <th>Type</th>
-                  <th>State</th>
-                  <th>Parallel</th>
-                </tr>
-              </thead>
-              <tbody>
-                {backend.models.map((m) => (
-                  <tr key={m.id}>
-                    <td className="mono">{m.id}</td>
-                    <td>{m.type ?? '—'}</td>
-                    <td>{m.loaded ? <span className="badge badge--running">loaded</span> : <span className="muted">not loaded</span>}</td>
-                    <td>{m.parallel ?? '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <ModelsTable backend={backend} />
         </div>
         <div className="card">
           <h3 className="card__subtitle">Recent errors</h3>
