@@ -4,27 +4,13 @@
  * ETA calibration, which learns from each job's first prediction and its actual start.
  */
 import type { Job } from '../../shared/job';
-import type { Backend } from './backend';
-import type { Clock } from './clock';
 import { EtaCalibration } from './eta/eta-calibration';
-import { Forecaster } from './eta/forecaster';
-import type { ServiceModel } from './eta/service-model';
+import { Forecaster, type ForecasterDeps } from './eta/forecaster';
 import { toJobView } from './job-view';
-import type { Dispatcher } from './scheduler/dispatcher';
-import type { FairShare } from './scheduler/fair-share';
-import type { PolicyParams } from './scheduler/policy';
-import type { QueueIndex } from './scheduler/queue-index';
 import type { JobRecord } from './store/job-record';
 
-export interface LiveJobViewsDeps {
-  index: QueueIndex;
-  dispatcher: Dispatcher;
-  fair: FairShare;
-  service: ServiceModel;
-  backend: Backend;
-  params: () => PolicyParams;
-  clock: Clock;
-}
+/** What the forecaster needs; the views own its calibration. */
+export type LiveJobViewsDeps = Omit<ForecasterDeps, 'calibration'>;
 
 export class LiveJobViews {
   readonly calibration = new EtaCalibration();

@@ -21,6 +21,17 @@ export interface Place {
   finishHighAt: number;
 }
 
+export interface ForecasterDeps {
+  index: QueueIndex;
+  dispatcher: Dispatcher;
+  fair: FairShare;
+  service: ServiceModel;
+  backend: Backend;
+  params: () => PolicyParams;
+  clock: Clock;
+  calibration: EtaCalibration;
+}
+
 /** ETAs drift with time even when nothing changes; refresh at least this often when asked. */
 const MAX_AGE_MS = 1_000;
 
@@ -38,18 +49,7 @@ export class Forecaster {
   lastDurationMs = 0;
   private finishedAt = -Infinity;
 
-  constructor(
-    private readonly deps: {
-      index: QueueIndex;
-      dispatcher: Dispatcher;
-      fair: FairShare;
-      service: ServiceModel;
-      backend: Backend;
-      params: () => PolicyParams;
-      clock: Clock;
-      calibration: EtaCalibration;
-    },
-  ) {}
+  constructor(private readonly deps: ForecasterDeps) {}
 
   /** The queue in predicted dispatch order, recomputed if stale. */
   current(): Forecast {

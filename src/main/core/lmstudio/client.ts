@@ -259,10 +259,13 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
     }
   }
 
-  function loadModel(model: string, signal: AbortSignal): Promise<void> {
-    // Loads never overlap, whatever the caller does: LM Studio would load both.
+  /**
+   * Loads and unloads never overlap, whatever the caller does: LM Studio would run both, and an
+   * unload that makes room must be done before the load it is for.
+   */
+  function oneAtATime(step: (signal: AbortSignal) => Promise<void>, signal: AbortSignal): Promise<void> {
     const link = linkAbort([signal, closing.signal]);
-    const result = loadChain.then(() => loadSerialized(model, link.signal)).finally(() => link.unlink());
+    const result = loadChain.then(() => step(link.signal)).finally(() => link.unlink());
     loadChain = result.catch(() => undefined);
     return result;
   }
@@ -307,14 +310,6 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
     throw errorFromResponse(answer.status, answer.payload, { url: baseUrl, operation });
   }
 
-  function unloadModel(model: string, signal: AbortSignal): Promise<void> {
-    // Serialized with loads: an unload that makes room and the load after it never overlap.
-    const link = linkAbort([signal, closing.signal]);
-    const result = loadChain.then(() => unloadSerialized(model, link.signal)).finally(() => link.unlink());
-    loadChain = result.catch(() => undefined);
-    return result;
-  }
-
   async function unloadSerialized(model: string, signal: AbortSignal): Promise<void> {
     try {
       await refresh();
@@ -347,8 +342,8 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
 
   return {
     run,
-    loadModel,
-    unloadModel,
+    loadModel: (model, signal) => oneAtATime((s) => loadSerialized(model, s), signal),
+    unloadModel: (model, signal) => oneAtATime((s) => unloadSerialized(model, s), signal),
     state: () => state,
     subscribe(listener) {
       listeners.add(listener);
