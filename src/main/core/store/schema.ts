@@ -69,6 +69,18 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE jobs DROP COLUMN input;
   ALTER TABLE jobs DROP COLUMN result;
   `,
+  // The Neo4j mirror's outbox: one row per change of a job, written in the transaction of the
+  // change (by triggers the mirror installs only when it is configured), deleted once Neo4j has
+  // committed it. A row names the job; the syncer reads the job's state when it sends.
+  `
+  CREATE TABLE mirror_outbox (
+    seq INTEGER PRIMARY KEY,
+    job_seq INTEGER NOT NULL,
+    progress_only INTEGER NOT NULL DEFAULT 0,
+    at INTEGER NOT NULL
+  );
+  CREATE INDEX mirror_outbox_by_job ON mirror_outbox(job_seq, seq);
+  `,
 ];
 
 export interface MigrateOptions {
