@@ -81,6 +81,34 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX mirror_outbox_by_job ON mirror_outbox(job_seq, seq);
   `,
+  // Cron schedules (src/main/core/schedules). last_fire_at is the latest run time handled; it
+  // changes in the transaction that inserts the run's job, so no time is handled twice. The
+  // partial index serves a schedule's history (its jobs carry metadata.schedule).
+  `
+  CREATE TABLE schedules (
+    name TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    cron TEXT NOT NULL,
+    timezone TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    overlap TEXT NOT NULL,
+    catch_up TEXT NOT NULL,
+    job TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    last_fire_at INTEGER NOT NULL,
+    last_run_at INTEGER,
+    last_job_id TEXT,
+    last_error TEXT,
+    fired INTEGER NOT NULL DEFAULT 0,
+    skipped INTEGER NOT NULL DEFAULT 0,
+    missed INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    manual INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX jobs_by_schedule ON jobs(json_extract(metadata, '$.schedule'), seq)
+    WHERE json_extract(metadata, '$.schedule') IS NOT NULL;
+  `,
 ];
 
 export interface MigrateOptions {
