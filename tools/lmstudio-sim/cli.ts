@@ -21,6 +21,7 @@ const { values } = parseArgs({
     'load-seconds': { type: 'string' },
     'context-length': { type: 'string' },
     seed: { type: 'string' },
+    'api-token': { type: 'string' },
     'time-scale': { type: 'string' },
     'batch-exponent': { type: 'string' },
     'min-output-tokens': { type: 'string' },
@@ -89,6 +90,8 @@ const input: SimulatorInput = {
   evictOnSwitch: !values['no-evict'],
   faults: { errorRate: numberFlag('error-rate'), stallRate: numberFlag('stall-rate'), stallMs: numberFlag('stall-ms') },
   inject: { fail500: numberFlag('fail-next') },
+  // LM Studio's "Require Authentication" (env LMSIM_API_TOKEN keeps it out of the process list).
+  apiToken: values['api-token'] ?? process.env.LMSIM_API_TOKEN ?? undefined,
 };
 // Flags left out keep the defaults rather than overriding them with undefined.
 const defined = JSON.parse(JSON.stringify(input)) as SimulatorInput;

@@ -1,4 +1,7 @@
-/** The OpenAI-compatible inference endpoints: chat, completions (both streaming or not) and embeddings. */
+/**
+ * The inference endpoints: OpenAI-compatible chat, completions (both streaming or not) and
+ * embeddings, their REST v0 twins, and the typed-event APIs (Responses, Messages, native chat).
+ */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestFaults } from './fault-injector';
 import { clientGoneSignal, errorBody, sendJson, startEventStream, writeEvent } from './http-io';
@@ -7,8 +10,28 @@ import { InsufficientMemoryError, type Slot } from './model-host';
 import type { RequestRecord } from './sim-record';
 import { findModel, unknownModelMessage, type SimContext } from './sim-context';
 import { createRandom, embeddingVector, estimateTokens, generateTokens, hashText, pickOutputLength } from './text-generator';
+import { typedMaxTokens, typedPromptText, typedStreamWriter, type TypedEndpoint } from './typed-event-apis';
 
-export type InferenceEndpoint = '/v1/chat/completions' | '/v1/completions' | '/v1/embeddings';
+type OpenAiEndpoint = '/v1/chat/completions' | '/v1/completions' | '/v1/embeddings';
+type RestV0Endpoint = '/api/v0/chat/completions' | '/api/v0/completions' | '/api/v0/embeddings';
+export type InferenceEndpoint = OpenAiEndpoint | RestV0Endpoint | TypedEndpoint;
+
+export const INFERENCE_ENDPOINTS: readonly InferenceEndpoint[] = [
+  '/v1/chat/completions', '/v1/completions', '/v1/embeddings',
+  '/api/v0/chat/completions', '/api/v0/completions', '/api/v0/embeddings',
+  '/v1/responses', '/v1/messages', '/api/v1/chat',
+];
+
+const TYPED: ReadonlySet<string> = new Set<TypedEndpoint>(['/v1/responses', '/v1/messages', '/api/v1/chat']);
+
+function isTyped(endpoint: InferenceEndpoint): endpoint is TypedEndpoint {
+  return TYPED.has(endpoint);
+}
+
+/** REST v0 answers as the OpenAI endpoint of the same name does (plus its stats). */
+function openAiTwin(endpoint: OpenAiEndpoint | RestV0Endpoint): OpenAiEndpoint {
+  return endpoint.replace('/api/v0/', '/v1/') as OpenAiEndpoint;
+}
 
 interface Admitted {
   model: string;
@@ -46,8 +69,9 @@ export async function handleInference(
   try {
     slot = await ctx.host.acquire(admitted.model, record, gone);
     record.startedAt = Date.now();
-    if (endpoint === '/v1/embeddings') await serveEmbeddings(ctx, admitted, slot, res, body);
-    else await serveGeneration(ctx, endpoint, admitted, slot, res, body);
+    if (isTyped(endpoint)) await serveTypedGeneration(ctx, endpoint, admitted, slot, res, body);
+    else if (openAiTwin(endpoint) === '/v1/embeddings') await serveEmbeddings(ctx, admitted, slot, res, body);
+    else await serveGeneration(ctx, openAiTwin(endpoint) as '/v1/chat/completions' | '/v1/completions', admitted, slot, res, body);
   } catch (error) {
     if (error instanceof InsufficientMemoryError) {
       record.status = 400;
@@ -86,14 +110,15 @@ function admit(
   body: Record<string, unknown>,
 ): Admitted | null {
   const requested = typeof body.model === 'string' && body.model !== '' ? body.model : ctx.host.loadedModel;
-  const promptText = endpoint === '/v1/chat/completions' ? chatPromptText(body) : inputText(body, endpoint);
+  const twin = isTyped(endpoint) ? null : openAiTwin(endpoint);
+  const promptText = twin === null ? typedPromptText(endpoint as TypedEndpoint, body) : twin === '/v1/chat/completions' ? chatPromptText(body) : inputText(body, twin);
   const record = ctx.recorder.addRequest({
-    id: ctx.nextId(endpoint === '/v1/chat/completions' ? 'chatcmpl' : endpoint === '/v1/completions' ? 'cmpl' : 'emb'),
+    id: ctx.nextId(twin === null ? 'gen' : twin === '/v1/chat/completions' ? 'chatcmpl' : twin === '/v1/completions' ? 'cmpl' : 'emb'),
     clientRequestId: headerValue(req, 'x-request-id'),
     model: requested ?? '',
     endpoint,
-    stream: body.stream === true && endpoint !== '/v1/embeddings',
-    promptTokens: promptTokensOf(body, endpoint, promptText),
+    stream: body.stream === true && twin !== '/v1/embeddings',
+    promptTokens: twin === null ? estimateTokens(promptText) : promptTokensOf(body, twin, promptText),
   });
   const reject = (status: number, message: string, payload: unknown = errorBody(message)): null => {
     record.status = status;
@@ -108,7 +133,7 @@ function admit(
   }
   const model = findModel(ctx, requested);
   if (!model) return reject(400, unknownModelMessage(ctx, requested), errorBody(unknownModelMessage(ctx, requested), { param: 'model', code: 'model_not_found' }));
-  if ((endpoint === '/v1/embeddings') !== (model.type === 'embedding')) {
+  if ((twin === '/v1/embeddings') !== (model.type === 'embedding')) {
     const what = model.type === 'embedding' ? 'an embedding model' : 'not an embedding model';
     return reject(400, `Model "${requested}" is ${what} and cannot serve ${endpoint}.`);
   }
@@ -228,6 +253,45 @@ async function generate(
   }
 }
 
+/** Responses, Messages and native chat: the same generation, told in each API's own events. */
+async function serveTypedGeneration(
+  ctx: SimContext,
+  endpoint: TypedEndpoint,
+  admitted: Admitted,
+  slot: Slot,
+  res: ServerResponse,
+  body: Record<string, unknown>,
+): Promise<void> {
+  const { record, model, gone } = admitted;
+  const maxTokens = typedMaxTokens(endpoint, body);
+  const random = createRandom(hashText(`${model}\n${maxTokens}\n${admitted.promptText}`, ctx.options.seed));
+  const { count, truncated } = pickOutputLength(random, { min: ctx.options.minOutputTokens, max: ctx.options.maxOutputTokens }, maxTokens);
+  const tokens = generateTokens(random, count);
+  const generated = { id: record.id, model, promptTokens: record.promptTokens, pieces: [] as string[], truncated, startedAt: record.startedAt ?? Date.now(), firstTokenAt: null as number | null };
+  const writer = typedStreamWriter(endpoint, res, generated, body, record.stream);
+  if (record.stream) {
+    startEventStream(res);
+    writer.start();
+  }
+  await ctx.host.sleep((record.promptTokens / ctx.options.promptTokensPerSecond) * 1000, gone, slot.evicted);
+  if (admitted.faults.slowFirstTokenMs > 0) await sleepReal(admitted.faults.slowFirstTokenMs, gone, slot.evicted);
+  await generate(ctx, tokens.length, admitted.faults, [gone, slot.evicted], (index) => {
+    record.firstTokenAt ??= Date.now();
+    generated.firstTokenAt ??= record.firstTokenAt;
+    record.completionTokens = index + 1;
+    const piece = tokens[index] ?? '';
+    generated.pieces.push(piece);
+    writer.token(piece);
+  });
+  if (record.stream) {
+    writer.finish();
+    res.end();
+  } else {
+    sendJson(res, 200, writer.body());
+  }
+  record.finishedAt = Date.now();
+}
+
 async function serveEmbeddings(
   ctx: SimContext,
   admitted: Admitted,
@@ -309,7 +373,7 @@ function chatPromptText(body: Record<string, unknown>): string {
   return parts.join('\n') + tools;
 }
 
-function inputText(body: Record<string, unknown>, endpoint: InferenceEndpoint): string {
+function inputText(body: Record<string, unknown>, endpoint: OpenAiEndpoint): string {
   const value = endpoint === '/v1/completions' ? body.prompt : body.input;
   if (typeof value === 'string') return value;
   if (Array.isArray(value)) return value.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join('\n');
@@ -317,7 +381,7 @@ function inputText(body: Record<string, unknown>, endpoint: InferenceEndpoint): 
 }
 
 /** Each input of a batch is tokenized on its own, so each costs at least one token. */
-function promptTokensOf(body: Record<string, unknown>, endpoint: InferenceEndpoint, promptText: string): number {
+function promptTokensOf(body: Record<string, unknown>, endpoint: OpenAiEndpoint, promptText: string): number {
   const batch = endpoint === '/v1/completions' ? body.prompt : endpoint === '/v1/embeddings' ? body.input : null;
   if (!Array.isArray(batch)) return estimateTokens(promptText);
   return batch.reduce((sum: number, x: unknown) => sum + estimateTokens(typeof x === 'string' ? x : JSON.stringify(x)), 0);

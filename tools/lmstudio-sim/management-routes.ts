@@ -14,21 +14,34 @@ export function listOpenAiModels(ctx: SimContext, res: ServerResponse): void {
   });
 }
 
+export function getOpenAiModel(ctx: SimContext, res: ServerResponse, id: string): void {
+  const model = findModel(ctx, id);
+  if (!model) return sendJson(res, 404, errorBody(unknownModelMessage(ctx, id), { param: 'model', code: 'model_not_found' }));
+  sendJson(res, 200, { id: model.id, object: 'model', owned_by: 'organization_owner' });
+}
+
+function v0Model(ctx: SimContext, m: SimModel): Record<string, unknown> {
+  return {
+    id: m.id,
+    object: 'model',
+    type: m.type === 'embedding' ? 'embeddings' : 'llm',
+    publisher: 'lmstudio-sim',
+    arch: m.type === 'embedding' ? 'nomic-bert' : 'llama',
+    compatibility_type: 'gguf',
+    quantization: 'Q4_K_M',
+    state: ctx.host.isLoaded(m.id) ? 'loaded' : 'not-loaded',
+    max_context_length: ctx.options.contextLength,
+  };
+}
+
 export function listV0Models(ctx: SimContext, res: ServerResponse): void {
-  sendJson(res, 200, {
-    object: 'list',
-    data: ctx.models.map((m) => ({
-      id: m.id,
-      object: 'model',
-      type: m.type === 'embedding' ? 'embeddings' : 'llm',
-      publisher: 'lmstudio-sim',
-      arch: m.type === 'embedding' ? 'nomic-bert' : 'llama',
-      compatibility_type: 'gguf',
-      quantization: 'Q4_K_M',
-      state: ctx.host.isLoaded(m.id) ? 'loaded' : 'not-loaded',
-      max_context_length: ctx.options.contextLength,
-    })),
-  });
+  sendJson(res, 200, { object: 'list', data: ctx.models.map((m) => v0Model(ctx, m)) });
+}
+
+export function getV0Model(ctx: SimContext, res: ServerResponse, id: string): void {
+  const model = findModel(ctx, id);
+  if (!model) return sendJson(res, 404, errorBody(unknownModelMessage(ctx, id), { param: 'model', code: 'model_not_found' }));
+  sendJson(res, 200, v0Model(ctx, model));
 }
 
 export function listV1Models(ctx: SimContext, res: ServerResponse): void {

@@ -93,6 +93,8 @@ export interface SimulatorOptions {
   evictOnSwitch: boolean;
   faults: RandomFaults;
   inject: Injection;
+  /** LM Studio's "Require Authentication": every request needs `Authorization: Bearer <apiToken>`. null: none needed. */
+  apiToken: string | null;
 }
 
 export const DEFAULT_OPTIONS: SimulatorOptions = {
@@ -119,6 +121,7 @@ export const DEFAULT_OPTIONS: SimulatorOptions = {
   evictOnSwitch: true,
   faults: { errorRate: 0, stallRate: 0, stallMs: 60_000 },
   inject: {},
+  apiToken: null,
 };
 
 export type SimulatorInput = Partial<Omit<SimulatorOptions, 'apis' | 'faults' | 'models' | 'modelSpecs'>> & {

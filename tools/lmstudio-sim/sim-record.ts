@@ -8,6 +8,12 @@ export type SimEndpoint =
   | '/v1/chat/completions'
   | '/v1/completions'
   | '/v1/embeddings'
+  | '/api/v0/chat/completions'
+  | '/api/v0/completions'
+  | '/api/v0/embeddings'
+  | '/v1/responses'
+  | '/v1/messages'
+  | '/api/v1/chat'
   | '/api/v1/models/load'
   | '/api/v1/models/unload';
 

@@ -7,8 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { FaultInjector } from './fault-injector';
 import { BadJsonError, errorBody, readJsonBody, sendJson } from './http-io';
-import { handleInference } from './inference-routes';
-import { listOpenAiModels, listV0Models, listV1Models, loadModel, unloadModel } from './management-routes';
+import { handleInference, INFERENCE_ENDPOINTS, type InferenceEndpoint } from './inference-routes';
+import { getOpenAiModel, getV0Model, listOpenAiModels, listV0Models, listV1Models, loadModel, unloadModel } from './management-routes';
 import { ModelHost, type InstanceView } from './model-host';
 import { resolveOptions, type Injection, type SimulatorInput, type SimulatorOptions } from './options';
 import { SimRecorder, type SimRecord } from './sim-record';
@@ -125,9 +125,17 @@ async function route(ctx: SimContext, req: IncomingMessage, res: ServerResponse)
   const path = new URL(req.url ?? '/', 'http://sim').pathname.replace(/\/+$/, '') || '/';
   const key = `${method} ${path}`;
   const { apis } = ctx.options;
+  const isSimControl = path.startsWith('/__sim/');
+  if (!isSimControl && ctx.options.apiToken !== null && req.headers.authorization !== `Bearer ${ctx.options.apiToken}`) {
+    req.resume();
+    const message = req.headers.authorization === undefined ? 'This server requires an API token. Provide it in the Authorization header.' : 'Invalid API token.';
+    return sendJson(res, 401, errorBody(message, { code: 'invalid_api_key' }));
+  }
 
   if (method === 'GET' && path === '/v1/models') return listOpenAiModels(ctx, res);
+  if (method === 'GET' && path.startsWith('/v1/models/')) return getOpenAiModel(ctx, res, decodeURIComponent(path.slice('/v1/models/'.length)));
   if (method === 'GET' && path === '/api/v0/models' && apis.v0) return listV0Models(ctx, res);
+  if (method === 'GET' && path.startsWith('/api/v0/models/') && apis.v0) return getV0Model(ctx, res, decodeURIComponent(path.slice('/api/v0/models/'.length)));
   if (method === 'GET' && path === '/api/v1/models' && apis.v1) return listV1Models(ctx, res);
   if (method === 'GET' && path === '/__sim/record') return sendJson(res, 200, ctx.recorder.snapshot());
   if (method === 'DELETE' && path === '/__sim/record') {
@@ -139,10 +147,9 @@ async function route(ctx: SimContext, req: IncomingMessage, res: ServerResponse)
     return sendJson(res, 200, { pending: ctx.faults.describe() });
   }
 
+  const inference = INFERENCE_ENDPOINTS.filter((endpoint) => (endpoint.startsWith('/api/v0/') ? apis.v0 : endpoint.startsWith('/api/v1/') ? apis.v1 : true));
   const bodyRoutes = new Set([
-    'POST /v1/chat/completions',
-    'POST /v1/completions',
-    'POST /v1/embeddings',
+    ...inference.map((endpoint) => `POST ${endpoint}`),
     'POST /__sim/inject',
     ...(apis.v1 ? ['POST /api/v1/models/load', 'POST /api/v1/models/unload'] : []),
   ]);
@@ -159,11 +166,8 @@ async function route(ctx: SimContext, req: IncomingMessage, res: ServerResponse)
     if (error instanceof BadJsonError) return sendJson(res, 400, errorBody(error.message));
     throw error;
   }
+  if ((INFERENCE_ENDPOINTS as readonly string[]).includes(path)) return handleInference(ctx, path as InferenceEndpoint, req, res, body);
   switch (path) {
-    case '/v1/chat/completions':
-    case '/v1/completions':
-    case '/v1/embeddings':
-      return handleInference(ctx, path, req, res, body);
     case '/api/v1/models/load':
       return loadModel(ctx, req, res, body);
     case '/api/v1/models/unload':
