@@ -7,6 +7,7 @@ import type { BackendState } from '../../shared/backend';
 import type { ServerEvents, EventName } from '../../shared/contract';
 import type { Job, JobPage, ListJobsQuery, SubmitJobRequest } from '../../shared/job';
 import type { QueueCounts, QueueSnapshot, QueueSnapshotQuery } from '../../shared/queue';
+import type { Schedules } from './schedules/schedules';
 import type { TokenStore } from './store/token-store';
 
 export interface SubmitOptions {
@@ -62,6 +63,8 @@ export interface Engine {
   durable(): Promise<void>;
   on<E extends EventName>(event: E, listener: (payload: ServerEvents[E]) => void): () => void;
   readonly tokens: TokenStore;
+  /** Cron schedules; each run is an ordinary job made through `submit`. */
+  readonly schedules: Schedules;
   /** Stop dispatching, let running jobs finish within graceMs, requeue the rest, close the store. */
   close(options?: { graceMs?: number }): Promise<void>;
 }
