@@ -29,6 +29,7 @@ import { QueueIndex } from './scheduler/queue-index';
 import type { JobRecord } from './store/job-record';
 import { JobStore } from './store/job-store';
 import { TokenStore } from './store/token-store';
+import { Schedules } from './schedules/schedules';
 
 const DAY_MS = 86_400_000;
 /** Long prompts on big models can take minutes before the first token. */
@@ -162,8 +163,12 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   /** LM Studio's state with the memory picture only the scheduler knows. */
   const backendState = (): BackendState => ({ ...backend.state(), memory: dispatcher.room.memory() });
 
+  // Lazily bound to the engine below: a run submits as any caller does.
+  const schedules = new Schedules({ db: store.db, transaction: (fn) => store.transaction(fn), submit: (request, options) => engine.submit(request, options),
+    jobState: (id) => store.getById(id)?.state ?? null, tokens: () => engine.tokens, clock, logger });
   const engine: Engine = {
     tokens: new TokenStore(store.db),
+    schedules,
 
     submit(input, options: SubmitOptions) {
       // Validated at the edge (HTTP schema, IPC/invoke dispatcher); only the kind's own rules are checked here.
@@ -319,6 +324,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
 
     close(options = {}) {
       closing ??= (async () => {
+        schedules.stop();
         await dispatcher.stop(options.graceMs ?? 10_000);
         events.close();
         clearInterval(retentionTimer);
@@ -332,5 +338,6 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   };
   if (config.startPaused) engine.setPaused(true);
   dispatcher.wake();
+  schedules.start();
   return engine;
 }
