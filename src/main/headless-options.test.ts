@@ -1,3 +1,4 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ describe('parseHeadlessOptions', () => {
       host: '127.0.0.1',
       port: 1235,
       backendUrl: 'http://127.0.0.1:1234',
+      backendToken: null,
       dataDir: path.join(os.homedir(), '.lmqueue'),
       requireAuth: false,
       maxConcurrency: null,
@@ -23,6 +25,17 @@ describe('parseHeadlessOptions', () => {
       logFormat: null,
       help: false,
     });
+  });
+
+  it('takes LM Studio\'s API token from the flag, LMQ_BACKEND_TOKEN or a file (trimmed), the token itself first', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lmq-token-'));
+    const file = path.join(dir, 'lmstudio-token');
+    writeFileSync(file, 'sk-lm-from-file\n');
+    expect(parseHeadlessOptions(['--backend-token', 'sk-lm-flag'], {}, cwd).backendToken).toBe('sk-lm-flag');
+    expect(parseHeadlessOptions([], { LMQ_BACKEND_TOKEN: 'sk-lm-env' }, cwd).backendToken).toBe('sk-lm-env');
+    expect(parseHeadlessOptions(['--backend-token-file', file], {}, cwd).backendToken).toBe('sk-lm-from-file');
+    expect(parseHeadlessOptions([], { LMQ_BACKEND_TOKEN_FILE: file, LMQ_BACKEND_TOKEN: 'sk-lm-env' }, cwd).backendToken).toBe('sk-lm-env');
+    expect(() => parseHeadlessOptions(['--backend-token-file', path.join(dir, 'missing')], {}, cwd)).toThrow(/cannot be read/);
   });
 
   it('takes CORS origins from the flag or LMQ_CORS_ORIGINS, and refuses what is not an origin', () => {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -7,6 +7,8 @@ export interface HeadlessOptions {
   host: string;
   port: number;
   backendUrl: string;
+  /** LM Studio's API token (its "Require Authentication" setting); never logged or shown. */
+  backendToken: string | null;
   dataDir: string;
   requireAuth: boolean;
   /** null: what LM Studio reports, else 4 (the engine decides). */
@@ -40,6 +42,9 @@ export const USAGE = `Usage: npm run serve -- [options]
   --host HOST             address to bind (env LMQ_HOST; default 127.0.0.1; 0.0.0.0 for the LAN)
   --port PORT             port to listen on (env LMQ_PORT; default 1235; 0 picks a free one)
   --backend URL           LM Studio base URL (env LMQ_BACKEND_URL; default http://127.0.0.1:1234)
+  --backend-token TOKEN   LM Studio API token, for "Require Authentication" (env LMQ_BACKEND_TOKEN,
+                          which keeps it out of the process list)
+  --backend-token-file F  read that token from a file (env LMQ_BACKEND_TOKEN_FILE)
   --data-dir DIR          where the queue database lives (env LMQ_DATA_DIR; default ~/.lmqueue)
   --require-auth          loopback requests need a token too
   --max-concurrency N     requests sent to LM Studio at once (env LMQ_MAX_CONCURRENCY;
@@ -136,6 +141,21 @@ function corsOrigins(value: string | undefined): string[] {
     });
 }
 
+/** The token itself wins over a file naming it; the file's content is trimmed (editors add a newline). */
+function backendToken(given: string | undefined, file: string | undefined, cwd: string): string | null {
+  if (given !== undefined && given.trim() !== '') return given.trim();
+  if (file === undefined) return null;
+  let text: string;
+  try {
+    text = readFileSync(path.resolve(cwd, expandHome(file)), 'utf8');
+  } catch (error) {
+    throw new UsageError(`--backend-token-file ${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const token = text.trim();
+  if (token === '') throw new UsageError(`--backend-token-file ${file} is empty`);
+  return token;
+}
+
 /** An env var set to "" counts as unset (a blank line in a .env file should not break the start). */
 function fromEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const value = env[name]?.trim();
@@ -162,6 +182,8 @@ export function parseHeadlessOptions(
         host: { type: 'string' },
         port: { type: 'string' },
         backend: { type: 'string' },
+        'backend-token': { type: 'string' },
+        'backend-token-file': { type: 'string' },
         'data-dir': { type: 'string' },
         'require-auth': { type: 'boolean' },
         'max-concurrency': { type: 'string' },
@@ -192,6 +214,7 @@ export function parseHeadlessOptions(
     host,
     port: portText === undefined ? DEFAULTS.port : integer(portText, '--port', 0, 65_535),
     backendUrl: httpUrl(values.backend ?? fromEnv(env, 'LMQ_BACKEND_URL') ?? DEFAULTS.backendUrl, '--backend'),
+    backendToken: backendToken(values['backend-token'] ?? fromEnv(env, 'LMQ_BACKEND_TOKEN'), values['backend-token-file'] ?? fromEnv(env, 'LMQ_BACKEND_TOKEN_FILE'), cwd),
     dataDir: path.resolve(cwd, expandHome(dataDir)),
     requireAuth: values['require-auth'] ?? false,
     maxConcurrency: concurrencyText === undefined ? null : integer(concurrencyText, '--max-concurrency', 1, 1024),

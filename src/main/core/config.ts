@@ -12,8 +12,8 @@ export interface EngineLogger {
 export interface EngineConfig {
   /** Folder for lmqueue.db; null keeps everything in memory (tests). */
   dataDir: string | null;
-  /** LM Studio base URL (the engine creates the client), or a ready Backend (tests, simulators). */
-  backend: { url: string } | Backend;
+  /** LM Studio base URL and API token (the engine creates the client), or a ready Backend (tests, simulators). */
+  backend: { url: string; apiToken?: string | null } | Backend;
   /** Global concurrency; null/undefined: what LM Studio reports, else 4. */
   maxConcurrency?: number | null;
   /** Per-lane caps; defaults derive from the slot count (see scheduler/limits.ts). */

@@ -61,6 +61,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     'url' in config.backend
       ? (await import('./lmstudio/client')).createLmStudioClient({
           baseUrl: config.backend.url,
+          apiToken: config.backend.apiToken ?? null,
           maxConcurrency: config.maxConcurrency ?? null,
           timeouts: { ...DEFAULT_TIMEOUTS, ...config.timeouts },
           refreshIntervalMs: 10_000,

@@ -17,6 +17,7 @@ function settings(overrides: Partial<HostSettings> = {}): HostSettings {
     port: 0,
     // Nothing listens on the discard port: LM Studio is down, which the host must not mind.
     backendUrl: 'http://127.0.0.1:9',
+    backendToken: null,
     dataDir,
     requireAuth: false,
     maxConcurrency: 2,

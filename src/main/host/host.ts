@@ -16,6 +16,7 @@ export type HostSettings = Pick<
   | 'host'
   | 'port'
   | 'backendUrl'
+  | 'backendToken'
   | 'dataDir'
   | 'requireAuth'
   | 'maxConcurrency'
@@ -51,7 +52,7 @@ export interface Host {
 export function engineConfigFrom(settings: HostSettings, options: HostOptions): EngineConfig {
   return {
     dataDir: settings.dataDir,
-    backend: { url: settings.backendUrl },
+    backend: { url: settings.backendUrl, apiToken: settings.backendToken },
     maxConcurrency: settings.maxConcurrency,
     modelMemoryBytes: settings.modelMemoryBytes,
     pinnedModels: settings.pinnedModels,

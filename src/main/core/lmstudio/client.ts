@@ -24,6 +24,8 @@ const ANSWERED_IS_RESIDENT_MS = 10 * 60_000;
 export interface LmStudioClientOptions {
   /** e.g. http://127.0.0.1:1234 */
   baseUrl: string;
+  /** LM Studio's API token ("Require Authentication"), sent as a bearer token on every request; never logged. */
+  apiToken?: string | null;
   /** Slots to dispatch into; null/undefined: what LM Studio reports for the loaded model, else 4. */
   maxConcurrency?: number | null;
   timeouts: RequestTimeouts & {
@@ -57,6 +59,7 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
   const probeMs = options.timeouts.probeMs ?? 5_000;
   const loadMs = options.timeouts.loadMs ?? 600_000;
   const configuredSlots = options.maxConcurrency ?? null;
+  const authHeaders: Record<string, string> = options.apiToken ? { authorization: `Bearer ${options.apiToken}` } : {};
 
   let state: BackendState = {
     url: baseUrl,
@@ -119,9 +122,25 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
     return (Object.keys(patch) as (keyof BackendState)[]).some((key) => patch[key] !== state[key]);
   }
 
-  /** Opens the breaker: report down, and probe again after a growing, jittered delay. */
+  /**
+   * Opens the breaker: report down, and probe again after a growing, jittered delay. A refused
+   * token will not fix itself soon: it is probed at the slowest pace, never in a quick loop.
+   */
   function markDown(error: BackendError): void {
     if (closed) return;
+    if (error.code === 'unauthorized') {
+      const message = authFailureMessage(error);
+      if (state.status === 'down' && retryTimer !== null && state.lastError === message) return;
+      if (retryTimer) clearTimeout(retryTimer);
+      retryTimer = setTimeout(() => {
+        retryTimer = null;
+        void refresh();
+      }, backoff.maxMs);
+      retryTimer.unref();
+      if (state.lastError !== message) logger?.warn({ url: baseUrl, status: error.status }, message);
+      update({ status: 'down', lastError: message, retryAt: new Date(Date.now() + backoff.maxMs).toISOString() });
+      return;
+    }
     // Several requests failing together are one outage: only a failed probe lengthens the wait.
     if (state.status === 'down' && retryTimer !== null) {
       update({ lastError: error.message });
@@ -139,10 +158,17 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
     update({ status: 'down', lastError: error.message, retryAt: new Date(Date.now() + delay).toISOString() });
   }
 
+  function authFailureMessage(error: BackendError): string {
+    const how = options.apiToken
+      ? `it refused the token given with --backend-token (HTTP ${error.status ?? 401}); check it in LM Studio's Server Settings > Manage Tokens`
+      : 'start LM Queue with --backend-token, LMQ_BACKEND_TOKEN or --backend-token-file';
+    return `LM Studio requires an API token: ${how}`;
+  }
+
   /** Every failure lands here: unreachable opens the breaker, others trigger a fresh look at the models. */
   function noteFailure(error: BackendError): void {
     if (error.code === 'aborted' || closed) return;
-    if (error.code === 'unreachable') {
+    if (error.code === 'unreachable' || error.code === 'unauthorized') {
       markDown(error);
       return;
     }
@@ -176,7 +202,7 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
     try {
       const response = await doFetch(baseUrl + path, {
         method: init.method ?? 'GET',
-        headers: init.body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
+        headers: { ...authHeaders, accept: 'application/json', ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
         signal,
       });
@@ -206,6 +232,8 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
       const answer = await request(path, { timeoutMs: probeMs, operation: `model listing (${path})` });
       const snapshot = answer.status === 200 ? MODEL_PARSERS[source](answer.payload) : null;
       if (snapshot) return snapshot;
+      // Every API refuses alike without the token: no use trying the older ones.
+      if (answer.status === 401 || answer.status === 403) throw errorFromResponse(answer.status, answer.payload, { url: baseUrl, operation: `model listing (${path})` });
       // 404 or LM Studio's "Unexpected endpoint" (HTTP 200) mean an older LM Studio: try the next API.
       lastError = errorFromResponse(answer.status, answer.payload ?? 'unrecognised model listing', { url: baseUrl, operation: `model listing (${path})` });
     }
@@ -219,8 +247,8 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
         applySnapshot(await fetchSnapshot());
       } catch (error) {
         const failure = isBackendError(error) ? error : errorFromThrown(error, { url: baseUrl, operation: 'model listing' });
-        // A listing that hangs is as good as no LM Studio at all.
-        if (failure.code === 'unreachable' || failure.code === 'timeout') markDown(failure);
+        // A listing that hangs is as good as no LM Studio at all; one refused needs a token first.
+        if (failure.code === 'unreachable' || failure.code === 'timeout' || failure.code === 'unauthorized') markDown(failure);
         else if (failure.code !== 'aborted') {
           markUp();
           update({ lastError: failure.message });
@@ -239,7 +267,7 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
   }, options.refreshIntervalMs);
   refreshTimer.unref();
   void refresh();
-  const runContext: RunContext = { baseUrl, http, timeouts: options.timeouts, closing: closing.signal };
+  const runContext: RunContext = { baseUrl, http, timeouts: options.timeouts, closing: closing.signal, headers: authHeaders };
 
   async function run(backendRequest: BackendRequest, callbacks: RunCallbacks): Promise<RunOutcome> {
     if (closed) throw new BackendError('aborted', `The LM Studio client for ${baseUrl} is closed`);

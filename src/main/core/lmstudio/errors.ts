@@ -7,12 +7,14 @@ export const BACKEND_ERROR_CODES = [
   'bad_request', // 400 and other 4xx that will fail again
   'model_not_found',
   'context_length', // prompt does not fit the model's context
+  'unauthorized', // 401/403: LM Studio requires an API token (none sent, or a wrong one)
   'aborted', // our own cancel
   'protocol', // a response we could not understand
 ] as const;
 export type BackendErrorCode = (typeof BACKEND_ERROR_CODES)[number];
 
-const RETRYABLE: ReadonlySet<BackendErrorCode> = new Set(['unreachable', 'timeout', 'server_error', 'model_loading']);
+/** `unauthorized` waits for LM Studio to accept us (the client stops sending meanwhile), like `unreachable`. */
+const RETRYABLE: ReadonlySet<BackendErrorCode> = new Set(['unreachable', 'timeout', 'server_error', 'model_loading', 'unauthorized']);
 
 export class BackendError extends Error {
   readonly code: BackendErrorCode;

@@ -67,10 +67,14 @@ function codeFromStatus(status: number): BackendErrorCode {
 /** An HTTP answer (any status) that carries or implies an error. */
 export function errorFromResponse(status: number, payload: unknown, ctx: FailureContext): BackendError {
   const message = extractErrorMessage(payload) ?? (typeof payload === 'string' && payload.trim() !== '' ? payload.trim().slice(0, 500) : null);
-  const fieldCode = readErrorCodeField(payload);
-  const code = (fieldCode === null ? undefined : ERROR_CODES_BY_FIELD[fieldCode]) ?? (message ? codeFromMessage(message) : null) ?? codeFromStatus(status);
   const statusText = status === 200 ? 'an error in an HTTP 200 answer' : `HTTP ${status}`;
   const detail = message ?? 'no error message';
+  // Whatever the message says, 401/403 is LM Studio's "Require Authentication" refusing us.
+  if (status === 401 || status === 403) {
+    return new BackendError('unauthorized', `LM Studio requires an API token: LM Studio at ${ctx.url} answered ${statusText} to the ${ctx.operation}: ${detail}`, { status });
+  }
+  const fieldCode = readErrorCodeField(payload);
+  const code = (fieldCode === null ? undefined : ERROR_CODES_BY_FIELD[fieldCode]) ?? (message ? codeFromMessage(message) : null) ?? codeFromStatus(status);
   return new BackendError(code, `LM Studio at ${ctx.url} answered ${statusText} to the ${ctx.operation}: ${detail}`, { status });
 }
 

@@ -19,6 +19,8 @@ export interface RunContext {
   timeouts: RequestTimeouts;
   /** Aborts every request (the client is closing). */
   closing: AbortSignal;
+  /** Sent with every request (LM Studio's API token). */
+  headers: Record<string, string>;
 }
 
 const ENDPOINTS = { chat: '/v1/chat/completions', completion: '/v1/completions', embedding: '/v1/embeddings' } as const;
@@ -35,6 +37,7 @@ export async function runRequest(ctx: RunContext, request: BackendRequest, callb
     response = await ctx.http.send(ENDPOINTS[request.kind], {
       method: 'POST',
       headers: {
+        ...ctx.headers,
         'content-type': 'application/json',
         accept: streamKind ? 'text/event-stream' : 'application/json',
         // Lets LM Studio logs (and the simulator's record) be matched to our jobs.

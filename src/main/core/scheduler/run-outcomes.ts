@@ -53,7 +53,7 @@ export class RunOutcomes {
     const record = queue.store.getBySeq(entry.seq);
     if (!record || record.state !== 'running') return;
     const refunds = this.refunds.get(entry.seq) ?? 0;
-    const refund = (error.code === 'unreachable' || error.code === 'model_loading') && refunds < MAX_REFUNDS;
+    const refund = (error.code === 'unreachable' || error.code === 'model_loading' || error.code === 'unauthorized') && refunds < MAX_REFUNDS;
     const attemptsUsed = record.attempts - (refund ? 1 : 0);
     if (error.retryable && run.streamedToListener) {
       const message = `${error.message} (after part of the answer was streamed, so it is not retried)`;

@@ -7,7 +7,7 @@ import type { Backend, BackendRequest } from '../../core/backend';
 import type { EngineConfig } from '../../core/config';
 import { createEngine } from '../../core/engine';
 import type { Engine } from '../../core/engine-api';
-import { createLmStudioClient } from '../../core/lmstudio/client';
+import { createLmStudioClient, type LmStudioClientOptions } from '../../core/lmstudio/client';
 import type { CreateTokenInput } from '../../../shared/tokens';
 import { startServer, type RunningServer, type ServerOptions } from '../server';
 
@@ -29,13 +29,15 @@ export interface HarnessOptions {
   sim?: SimulatorInput;
   engine?: Partial<EngineConfig>;
   server?: Partial<Omit<ServerOptions, 'engine'>>;
+  /** The LM Studio client's own settings (its API token, a counting fetch, the reconnect pace). */
+  client?: Partial<Omit<LmStudioClientOptions, 'baseUrl'>>;
 }
 
 const TIMEOUTS = { firstTokenMs: 30_000, idleMs: 30_000, totalMs: 120_000 };
 
 export async function startHttpHarness(options: HarnessOptions = {}): Promise<HttpHarness> {
   const sim = await startSimulator({ port: 0, timeScale: 0.01, loadSeconds: 0.5, ...options.sim });
-  const client = createLmStudioClient({ baseUrl: sim.url, maxConcurrency: null, timeouts: TIMEOUTS, refreshIntervalMs: 10_000 });
+  const client = createLmStudioClient({ baseUrl: sim.url, maxConcurrency: null, timeouts: TIMEOUTS, refreshIntervalMs: 10_000, ...options.client });
   const forwarded: BackendRequest[] = [];
   // Delegates everything, and records what was forwarded (to check `priority` was stripped).
   const backend: Backend = {
