@@ -43,6 +43,8 @@ export const ListJobsQuerySchema = z.object({
   owner: z.string().min(1).max(128).optional(),
   model: z.string().min(1).max(256).optional(),
   search: z.string().max(200).optional(),
+  /** Jobs a schedule made (their metadata.schedule). */
+  schedule: z.string().min(1).max(64).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional(),
 });

@@ -9,6 +9,7 @@ export interface HistoryQuery {
   owner?: string | undefined;
   model?: string | undefined;
   search?: string | undefined;
+  schedule?: string | undefined;
   limit: number;
   /** Opaque: the seq of the last row of the previous page. */
   cursor?: string | undefined;
@@ -34,6 +35,11 @@ export function readHistory(db: Database.Database, query: HistoryQuery): History
   if (query.model) {
     where.push('model = ?');
     params.push(query.model);
+  }
+  if (query.schedule) {
+    // Both conditions, as in the partial index jobs_by_schedule (SQLite uses it only then).
+    where.push(`json_extract(metadata, '$.schedule') = ? AND json_extract(metadata, '$.schedule') IS NOT NULL`);
+    params.push(query.schedule);
   }
   if (query.search) {
     where.push(`(id LIKE ? ESCAPE '\\' OR owner LIKE ? ESCAPE '\\' OR model LIKE ? ESCAPE '\\')`);
