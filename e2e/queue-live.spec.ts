@@ -13,7 +13,7 @@ test('a job submitted over the LAN appears with its position and ETA, its progre
   // Without a reload: the waiting job shows its place in line and when it starts.
   await expect(queue.row(second.id)).toHaveAttribute('data-state', 'queued');
   await expect(queue.position(second.id)).toHaveText('#1');
-  await expect(queue.eta(second.id)).toHaveText(/^starts (in ~\d+ (s|min)|any moment)$/);
+  await expect(queue.eta(second.id)).toHaveText(/^starts (in ~\d+ (s|min)|any moment)(, up to \d+ (s|min))?$/);
   await expect(queue.progress(second.id)).toHaveAttribute('aria-valuenow', '0');
 
   // The running job's progress bar moves.
