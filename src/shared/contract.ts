@@ -8,11 +8,12 @@ import type { EventName, ServerEvents } from './events';
 import { combineDomains, type HandlerSpec } from './handlers/handler-spec';
 import { JOB_HANDLERS } from './handlers/job-handlers';
 import { QUEUE_HANDLERS } from './handlers/queue-handlers';
+import { SCHEDULE_HANDLERS } from './handlers/schedule-handlers';
 import { SESSION_HANDLERS } from './handlers/session-handlers';
 import { STATS_HANDLERS } from './handlers/stats-handlers';
 import { TOKEN_HANDLERS } from './handlers/token-handlers';
 
-type HandlerSpecs = typeof SESSION_HANDLERS & typeof JOB_HANDLERS & typeof QUEUE_HANDLERS & typeof TOKEN_HANDLERS & typeof STATS_HANDLERS;
+type HandlerSpecs = typeof SESSION_HANDLERS & typeof JOB_HANDLERS & typeof QUEUE_HANDLERS & typeof TOKEN_HANDLERS & typeof STATS_HANDLERS & typeof SCHEDULE_HANDLERS;
 
 /** Every handler by name. Combined at start: a name declared by two domains throws here. */
 export const HANDLERS = combineDomains<HandlerSpec>([
@@ -21,6 +22,7 @@ export const HANDLERS = combineDomains<HandlerSpec>([
   ['queue', QUEUE_HANDLERS],
   ['tokens', TOKEN_HANDLERS],
   ['stats', STATS_HANDLERS],
+  ['schedules', SCHEDULE_HANDLERS],
 ]) as HandlerSpecs;
 
 export type HandlerName = keyof HandlerSpecs;

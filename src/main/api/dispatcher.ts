@@ -8,6 +8,7 @@ import { requireAdmin, type CallerContext } from './caller';
 import type { DomainHandlers, HandlerRun } from './domain-handlers';
 import { jobHandlers } from './job-handlers';
 import { queueHandlers } from './queue-handlers';
+import { scheduleHandlers } from './schedule-handlers';
 import { sessionHandlers } from './session-handlers';
 import { statsHandlers } from './stats-handlers';
 import { tokenHandlers } from './token-handlers';
@@ -45,6 +46,7 @@ function domainsOf(engine: Engine, services: DispatcherServices = {}) {
     ['queue', queueHandlers(engine)],
     ['tokens', tokenHandlers(engine)],
     ['stats', statsHandlers(services.throughput ?? new ThroughputRecorder())],
+    ['schedules', scheduleHandlers(engine)],
   ] as const;
 }
 

@@ -42,6 +42,12 @@ describe('REST routes against the handler declarations', () => {
       'POST /api/tokens tokens.create',
       'GET /api/tokens tokens.list',
       'DELETE /api/tokens/:name tokens.revoke',
+      'POST /api/schedules schedules.create',
+      'GET /api/schedules schedules.list',
+      'GET /api/schedules/:name schedules.get',
+      'PATCH /api/schedules/:name schedules.update',
+      'DELETE /api/schedules/:name schedules.delete',
+      'POST /api/schedules/:name/run schedules.run',
     ]);
     expect(new Set(REST_ROUTES.map((r) => r.handler))).toEqual(new Set(HANDLER_NAMES));
   });
@@ -98,6 +104,13 @@ describe('answers match their documented schemas', () => {
     await expectDocumented('POST', '/api/tokens', '/api/tokens', 201, { name: 'contract-check' });
     await expectDocumented('GET', '/api/tokens', '/api/tokens', 200);
     await expectDocumented('DELETE', '/api/tokens/:name', '/api/tokens/contract-check', 200);
+    const schedule = { name: 'contract-check', cron: '0 3 * * *', timezone: 'UTC', job: SUBMIT };
+    await expectDocumented('POST', '/api/schedules', '/api/schedules', 201, schedule);
+    await expectDocumented('GET', '/api/schedules', '/api/schedules', 200);
+    await expectDocumented('GET', '/api/schedules/:name', '/api/schedules/contract-check', 200);
+    await expectDocumented('PATCH', '/api/schedules/:name', '/api/schedules/contract-check', 200, { enabled: false });
+    await expectDocumented('POST', '/api/schedules/:name/run', '/api/schedules/contract-check/run', 202);
+    await expectDocumented('DELETE', '/api/schedules/:name', '/api/schedules/contract-check', 200);
     await expectDocumented('GET', '/api/jobs/:id', '/api/jobs/job_nope', 404);
   });
 

@@ -25,6 +25,12 @@ export const REST_ROUTES: readonly RestRoute[] = [
   { method: 'POST', url: '/api/tokens', handler: 'tokens.create', argsIn: 'body', status: 201, tags: ['tokens'] },
   { method: 'GET', url: '/api/tokens', handler: 'tokens.list', wrapIn: 'tokens', tags: ['tokens'] },
   { method: 'DELETE', url: '/api/tokens/:name', handler: 'tokens.revoke', tags: ['tokens'] },
+  { method: 'POST', url: '/api/schedules', handler: 'schedules.create', argsIn: 'body', wrapIn: 'schedule', status: 201, tags: ['schedules'] },
+  { method: 'GET', url: '/api/schedules', handler: 'schedules.list', wrapIn: 'schedules', tags: ['schedules'] },
+  { method: 'GET', url: '/api/schedules/:name', handler: 'schedules.get', wrapIn: 'schedule', tags: ['schedules'] },
+  { method: 'PATCH', url: '/api/schedules/:name', handler: 'schedules.update', argsIn: 'body', wrapIn: 'schedule', tags: ['schedules'] },
+  { method: 'DELETE', url: '/api/schedules/:name', handler: 'schedules.delete', tags: ['schedules'] },
+  { method: 'POST', url: '/api/schedules/:name/run', handler: 'schedules.run', wrapIn: 'job', status: 202, tags: ['schedules'] },
 ];
 
 export interface ApiRouteOptions {
