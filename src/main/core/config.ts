@@ -9,6 +9,15 @@ export interface EngineLogger {
   debug(obj: object, msg?: string): void;
 }
 
+/** Where the job records are mirrored (see core/mirror); the password is never logged. */
+export interface Neo4jSettings {
+  uri: string;
+  user: string;
+  password: string;
+  /** Neo4j's default database when unset. */
+  database?: string | null;
+}
+
 export interface EngineConfig {
   /** Folder for lmqueue.db; null keeps everything in memory (tests). */
   dataDir: string | null;
@@ -45,6 +54,8 @@ export interface EngineConfig {
   timeouts?: { firstTokenMs?: number; idleMs?: number; totalMs?: number };
   /** better-sqlite3 addon built for the host's ABI (Electron's), when not Node's own. */
   sqliteNativeBinding?: string | null;
+  /** Mirror every job's record into Neo4j; null/undefined: nothing of Neo4j starts (not even its import). */
+  neo4j?: Neo4jSettings | null;
   clock?: Clock;
   logger?: EngineLogger;
 }
