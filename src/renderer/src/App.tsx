@@ -6,6 +6,7 @@ import { StatusBanners } from './StatusBanners';
 import { HISTORY_SEARCH_INPUT_ID, HistoryTab } from './tabs/history/HistoryTab';
 import { LmStudioTab } from './tabs/lmstudio/LmStudioTab';
 import { QUEUE_FILTER_INPUT_ID, QueueTab } from './tabs/queue/QueueTab';
+import { SchedulesTab } from './tabs/schedules/SchedulesTab';
 import { SubmitTab } from './tabs/submit/SubmitTab';
 import { TeamTab } from './tabs/team/TeamTab';
 import { Notices } from './ui/widgets';
@@ -24,6 +25,8 @@ function TabPanel({ tab }: { tab: TabId }) {
       return <TeamTab />;
     case 'history':
       return <HistoryTab />;
+    case 'schedules':
+      return <SchedulesTab />;
   }
 }
 

@@ -3,6 +3,7 @@ import type { AppBridge } from '../bridge/app-bridge';
 import { createBackendController, type BackendController } from './backend-store';
 import { createHistoryController, type HistoryController } from './history-store';
 import { createQueueController, type QueueController } from './queue-store';
+import { createScheduleController, type ScheduleController } from './schedule-store';
 import { createSessionController, type SessionController } from './session-store';
 import { createSubmitController, type SubmitController } from './submit-store';
 import { createThroughputController, type ThroughputController } from './throughput-store';
@@ -17,6 +18,7 @@ export interface AppStores {
   submit: SubmitController;
   tokens: TokenController;
   throughput: ThroughputController;
+  schedules: ScheduleController;
 }
 
 export function createAppStores(bridge: AppBridge): AppStores {
@@ -29,5 +31,6 @@ export function createAppStores(bridge: AppBridge): AppStores {
     submit: createSubmitController(bridge),
     tokens: createTokenController(bridge),
     throughput: createThroughputController(bridge),
+    schedules: createScheduleController(bridge),
   };
 }
