@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { PrioritySchema } from './priority';
 
-export const JOB_KINDS = ['chat', 'completion', 'embedding'] as const;
+/**
+ * `chat`, `completion`, `embedding`: OpenAI's /v1 endpoints; `responses`: OpenAI Responses;
+ * `messages`: Anthropic Messages; `native-chat`: LM Studio's own /api/v1/chat.
+ */
+export const JOB_KINDS = ['chat', 'completion', 'embedding', 'responses', 'messages', 'native-chat'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;

@@ -19,8 +19,8 @@ export interface BackendRequest {
 
 export interface RunCallbacks {
   signal: AbortSignal;
-  /** Raw `data:` payloads of LM Studio's SSE stream, in order, as they arrive (streaming callers). */
-  onChunk?: (data: string) => void;
+  /** Raw `data:` payloads of LM Studio's SSE stream, in order, as they arrive, with the `event:` name where the API types its events. */
+  onChunk?: (data: string, event?: string) => void;
   /** Called as generated tokens arrive (throttling is the caller's business). */
   onTokens?: (completionTokens: number) => void;
 }

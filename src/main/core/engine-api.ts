@@ -27,9 +27,9 @@ export interface SubmitOptions {
 
 export type FinishListener = (job: Job, resultJson: string | null) => void;
 
-/** Receives a running job's raw SSE `data:` payloads as LM Studio sends them. */
+/** Receives a running job's raw SSE `data:` payloads (and `event:` names, where the API has them) as LM Studio sends them. */
 export interface JobSink {
-  onChunk(data: string): void;
+  onChunk(data: string, event?: string): void;
 }
 
 export interface Engine {

@@ -20,6 +20,7 @@ import { RateLimiter } from './rate-limiter';
 import { registerApiRoutes } from './routes/api-routes';
 import { registerEventRoutes } from './routes/event-routes';
 import { registerOpenAiRoutes } from './routes/openai-routes';
+import { registerResponsesRoutes } from './routes/responses-routes';
 import { registerHealthRoute, registerMetricsRoute } from './routes/system-routes';
 import { LMQ_VERSION } from './version';
 import { registerWebUi } from './web-ui';
@@ -135,6 +136,7 @@ async function buildApp(options: ServerOptions, parts: ServerParts): Promise<Fas
     const draining = () => parts.phase() !== 'serving';
     registerMetricsRoute(scope, { metrics });
     registerOpenAiRoutes(scope, { engine, hub, connections });
+    registerResponsesRoutes(scope, { engine, hub, connections });
     registerApiRoutes(scope, { dispatcher });
     registerEventRoutes(scope, { hub, connections, dispatcher, draining, rateLimiter });
   });

@@ -1,5 +1,5 @@
 /**
- * One definition per job kind: how its OpenAI input is checked, sized for the ETA model, and
+ * One definition per job kind: how its input (OpenAI, Anthropic or LM Studio's own) is checked, sized for the ETA model, and
  * turned into the request LM Studio receives. Add a kind here (and to JOB_KINDS) to extend.
  */
 import type { JobKind } from '../../../shared/job';
@@ -85,7 +85,56 @@ const embedding: JobKindDefinition = {
   maxTokens: () => null,
 };
 
-export const JOB_KIND_DEFINITIONS: Record<JobKind, JobKindDefinition> = { chat, completion, embedding };
+/** A positive integer cap in `field`, if given. */
+function capIn(field: string): (input: Record<string, unknown>) => number | null {
+  return (input) => {
+    const value = input[field];
+    if (value === undefined || value === null) return null;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw new LmqError('bad_request', `input.${field} must be a positive integer`);
+    }
+    return value;
+  };
+}
+
+/** Responses and native chat take `input` as a string or a list of items (messages, tool results). */
+function requireInput(input: Record<string, unknown>): void {
+  const value = input.input;
+  if (typeof value !== 'string' && !(Array.isArray(value) && value.length > 0)) {
+    throw new LmqError('bad_request', 'input.input must be a string or a non-empty array');
+  }
+}
+
+const responsesCap = capIn('max_output_tokens');
+const responses: JobKindDefinition = {
+  validate(input) {
+    requireInput(input);
+    responsesCap(input);
+  },
+  promptTokens: (input) => tokensFromChars(textLength(input.instructions) + textLength(input.input)),
+  maxTokens: responsesCap,
+};
+
+const messagesCap = capIn('max_tokens');
+const messages: JobKindDefinition = {
+  validate(input) {
+    chat.validate({ messages: input.messages });
+    messagesCap(input);
+  },
+  promptTokens: (input) => tokensFromChars(textLength(input.system) + textLength(input.messages)),
+  maxTokens: messagesCap,
+};
+
+const nativeChat: JobKindDefinition = {
+  validate(input) {
+    requireInput(input);
+    responsesCap(input);
+  },
+  promptTokens: (input) => tokensFromChars(textLength(input.system_prompt) + textLength(input.input)),
+  maxTokens: responsesCap,
+};
+
+export const JOB_KIND_DEFINITIONS: Record<JobKind, JobKindDefinition> = { chat, completion, embedding, responses, messages, 'native-chat': nativeChat };
 
 /** The body LM Studio receives: the caller's request, our fields removed, the job's model. */
 export function backendBody(input: Record<string, unknown>, model: string): Record<string, unknown> {

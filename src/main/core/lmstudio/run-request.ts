@@ -5,13 +5,14 @@
  */
 import { createParser } from 'eventsource-parser';
 import type { IncomingMessage } from 'node:http';
-import type { Usage } from '../../../shared/job';
+import type { JobKind, Usage } from '../../../shared/job';
 import type { BackendRequest, RunCallbacks, RunOutcome, RunStats } from '../backend';
 import { BackendError } from './errors';
 import { errorFromResponse, extractErrorMessage, type FailureContext } from './failure-classifier';
 import { readBody, readText, type HttpTransport } from './http-transport';
 import { startWatchdog, type RequestTimeouts, type Watchdog } from './request-watchdog';
 import { createStreamAssembler, readStats, readUsage, type StreamKind, type StreamUsage } from './response-assembler';
+import { createTypedStreamAssembler, readNativeStats, readTypedUsage, type TypedStreamKind } from './typed-stream-assembler';
 
 export interface RunContext {
   baseUrl: string;
@@ -23,13 +24,41 @@ export interface RunContext {
   headers: Record<string, string>;
 }
 
-const ENDPOINTS = { chat: '/v1/chat/completions', completion: '/v1/completions', embedding: '/v1/embeddings' } as const;
+const ENDPOINTS: Record<JobKind, string> = {
+  chat: '/v1/chat/completions',
+  completion: '/v1/completions',
+  embedding: '/v1/embeddings',
+  responses: '/v1/responses',
+  messages: '/v1/messages',
+  'native-chat': '/api/v1/chat',
+};
 
-const OPERATION_NAMES = { chat: 'chat request', completion: 'completion request', embedding: 'embedding request' } as const;
+const OPERATION_NAMES: Record<JobKind, string> = {
+  chat: 'chat request',
+  completion: 'completion request',
+  embedding: 'embedding request',
+  responses: 'Responses request',
+  messages: 'Messages request',
+  'native-chat': 'native chat request',
+};
+
+/** How LM Studio's stream for each kind is read: OpenAI chunks, typed events, or no stream at all. */
+const STREAM_FORMATS: Record<JobKind, StreamKind | TypedStreamKind | null> = {
+  chat: 'chat',
+  completion: 'completion',
+  embedding: null,
+  responses: 'responses',
+  messages: 'messages',
+  'native-chat': 'native-chat',
+};
+
+function isTypedStream(format: StreamKind | TypedStreamKind): format is TypedStreamKind {
+  return format !== 'chat' && format !== 'completion';
+}
 
 export async function runRequest(ctx: RunContext, request: BackendRequest, callbacks: RunCallbacks): Promise<RunOutcome> {
   const failure: FailureContext = { url: ctx.baseUrl, operation: `${OPERATION_NAMES[request.kind]} for model "${request.model}"` };
-  const streamKind: StreamKind | null = request.kind === 'embedding' ? null : request.kind;
+  const streamKind = STREAM_FORMATS[request.kind];
   const watchdog = startWatchdog(ctx.timeouts, [callbacks.signal, ctx.closing], failure);
   const startedAt = performance.now();
   let response: IncomingMessage | null = null;
@@ -49,7 +78,11 @@ export async function runRequest(ctx: RunContext, request: BackendRequest, callb
     const status = response.statusCode ?? 0;
     if (status < 200 || status > 299) throw errorFromResponse(status, await readPayload(response), failure);
     const isEventStream = (response.headers['content-type'] ?? '').includes('text/event-stream');
-    if (streamKind && isEventStream) return await consumeStream(response, streamKind, request, callbacks, watchdog, failure, startedAt);
+    if (streamKind && isEventStream) {
+      return isTypedStream(streamKind)
+        ? await consumeTypedStream(response, streamKind, request, callbacks, watchdog, failure, startedAt)
+        : await consumeStream(response, streamKind, request, callbacks, watchdog, failure, startedAt);
+    }
 
     // Embeddings, or an answer that is not a stream (LM Studio's HTTP-200-with-error comes this way).
     const payload = await readPayload(response);
@@ -68,9 +101,11 @@ export async function runRequest(ctx: RunContext, request: BackendRequest, callb
   }
 }
 
-/** The caller's OpenAI body, pointed at the model, streaming with usage where we stream. */
+/** The caller's body, pointed at the model, streaming (with usage, for OpenAI chunks) where we stream. */
 function outgoingBody(request: BackendRequest, stream: boolean): Record<string, unknown> {
   if (!stream) return { ...request.body, model: request.model };
+  // Typed-event streams report usage in their last events without being asked.
+  if (request.kind !== 'chat' && request.kind !== 'completion') return { ...request.body, model: request.model, stream: true };
   const streamOptions = typeof request.body.stream_options === 'object' && request.body.stream_options !== null ? request.body.stream_options : {};
   return { ...request.body, model: request.model, stream: true, stream_options: { ...streamOptions, include_usage: true } };
 }
@@ -149,10 +184,77 @@ async function consumeStream(
   return { body: assembler.body(usage), usage: toUsage(stats), stats };
 }
 
+/**
+ * Typed events (Responses, Messages, native chat), each forwarded with its `event:` name as it
+ * arrives; the stream ends with the API's own last event, so there is no [DONE] to wait for.
+ */
+async function consumeTypedStream(
+  response: IncomingMessage,
+  kind: TypedStreamKind,
+  request: BackendRequest,
+  callbacks: RunCallbacks,
+  watchdog: Watchdog,
+  failure: FailureContext,
+  startedAt: number,
+): Promise<RunOutcome> {
+  const assembler = createTypedStreamAssembler(kind);
+  let tokens = 0;
+  let firstTokenAt: number | null = null;
+  let lastTokenAt: number | null = null;
+  let streamError: BackendError | null = null;
+  const parser = createParser({
+    onEvent(event) {
+      if (streamError || assembler.finished) return;
+      watchdog.progress();
+      let payload: unknown;
+      try {
+        payload = JSON.parse(event.data);
+      } catch {
+        streamError = new BackendError('protocol', `LM Studio at ${failure.url} sent a stream event that is not JSON during the ${failure.operation}`);
+        return;
+      }
+      const object = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : {};
+      const name = event.event ?? (typeof object.type === 'string' ? object.type : 'message');
+      const { tokens: added, error } = assembler.add(name, object);
+      if (error !== null) {
+        streamError = errorFromResponse(200, { error: { message: error } }, failure);
+        return;
+      }
+      callbacks.onChunk?.(event.data, name);
+      if (added > 0) {
+        const now = performance.now();
+        firstTokenAt ??= now;
+        lastTokenAt = now;
+        tokens += added;
+        callbacks.onTokens?.(tokens);
+      }
+    },
+  });
+  await readBody(response, (text) => {
+    parser.feed(text);
+    if (streamError) throw streamError;
+    return !assembler.finished;
+  });
+  const body = assembler.body();
+  if (!assembler.finished || body === null) {
+    throw new BackendError('server_error', `LM Studio at ${failure.url} ended the stream before it was complete during the ${failure.operation}`);
+  }
+  const usage = assembler.usage ?? { promptTokens: estimatePromptTokens(request.body), completionTokens: tokens };
+  const reported = assembler.stats;
+  const stats: RunStats = {
+    promptTokens: usage.promptTokens,
+    completionTokens: usage.completionTokens,
+    tokensPerSecond: reported?.tokensPerSecond ?? measuredTokensPerSecond(tokens, firstTokenAt, lastTokenAt),
+    timeToFirstTokenMs: reported?.timeToFirstTokenMs ?? (firstTokenAt === null ? null : firstTokenAt - startedAt),
+    durationMs: performance.now() - startedAt,
+  };
+  return { body, usage: toUsage(stats), stats };
+}
+
 /** A complete JSON answer (embeddings, or a server that ignored `stream`). */
 function outcomeFromBody(body: Record<string, unknown>, request: BackendRequest, startedAt: number): RunOutcome {
-  const usage = readUsage(body.usage) ?? { promptTokens: estimatePromptTokens(request.body), completionTokens: 0 };
-  const reported = readStats(body.stats);
+  const usage = readUsage(body.usage) ?? readTypedUsage(body) ?? { promptTokens: estimatePromptTokens(request.body), completionTokens: 0 };
+  const reported = request.kind === 'native-chat' ? readNativeStats(body.stats) : readStats(body.stats);
   const stats: RunStats = {
     promptTokens: usage.promptTokens,
     completionTokens: usage.completionTokens,

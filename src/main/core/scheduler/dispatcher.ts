@@ -296,10 +296,10 @@ export class Dispatcher {
         { jobId: claim.id, kind: entry.kind, model: entry.model, body: backendBody(claim.input, entry.model) },
         {
           signal: run.controller.signal,
-          onChunk: (data) => {
+          onChunk: (data, event) => {
             for (const sink of this.deps.sinks(entry.seq)) {
               run.streamedToListener = true;
-              sink.onChunk(data);
+              sink.onChunk(data, event);
             }
           },
           onTokens: (tokens) => {
