@@ -33,6 +33,9 @@ function bearerToken(request: FastifyRequest): string | undefined {
     // Not a bearer token at all: treated as a wrong token (refused unless the caller is trusted local).
     return match ? match[1] : '';
   }
+  // Anthropic clients send their key this way (Claude Code with ANTHROPIC_API_KEY): the same tokens.
+  const apiKey = request.headers['x-api-key'];
+  if (typeof apiKey === 'string') return apiKey.trim();
   if (request.routeOptions.config.queryToken) {
     const token = (request.query as Record<string, unknown> | undefined)?.token;
     if (typeof token === 'string' && token.length > 0) return token;
@@ -53,7 +56,7 @@ export function resolveCaller(request: FastifyRequest, options: AuthOptions): Ca
   const trustedLocal = !options.requireAuth && isLoopback(request.socket.remoteAddress);
   if (secret === undefined) {
     if (trustedLocal) return LOCAL_CALLER;
-    throw new LmqError('unauthorized', 'a token is required: send "Authorization: Bearer <token>"');
+    throw new LmqError('unauthorized', 'a token is required: send "Authorization: Bearer <token>" (or "x-api-key: <token>")');
   }
   const token = options.tokens.authenticate(secret);
   if (!token) {
