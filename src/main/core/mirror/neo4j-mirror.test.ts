@@ -2,8 +2,8 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import { BoltTestPeer, type BoltStatement } from '../testing/bolt-test-peer';
 import { JobStore } from '../store/job-store';
 import { newJob } from '../store/testing/store-fixtures';
-import { CONSTRAINT_STATEMENTS, UPSERT_JOBS } from './graph-statements';
-import { startNeo4jMirror, type Neo4jMirror } from './neo4j-mirror';
+import { CONSTRAINT_STATEMENTS, UPSERT_JOBS, type LiveProgress } from './graph-statements';
+import { openNeo4jMirror, type Neo4jMirror } from './neo4j-mirror';
 
 const WAIT = { timeout: 10_000, interval: 10 };
 const TUNING = { pollMs: 5, backoff: { baseMs: 10, maxMs: 100 } };
@@ -14,15 +14,16 @@ afterEach(async () => {
 
 type Row = Record<string, unknown>;
 
-async function setUp(options: { password?: string; batchSize?: number; maxOutboxRows?: number } = {}) {
+async function setUp(options: { password?: string; batchSize?: number; maxOutboxRows?: number; liveProgress?: LiveProgress } = {}) {
   const peer = await BoltTestPeer.start();
   const store = new JobStore({ path: ':memory:' });
-  const mirror: Neo4jMirror = startNeo4jMirror({
+  const mirror: Neo4jMirror = openNeo4jMirror({
     settings: { uri: peer.uri, user: 'neo4j', password: options.password ?? 'test-password', database: 'neo4j' },
     db: store.db,
     logger: { info() {}, warn() {}, error() {}, debug() {} },
     tuning: { ...TUNING, batchSize: options.batchSize, maxOutboxRows: options.maxOutboxRows },
   });
+  mirror.start({ liveProgress: options.liveProgress });
   cleanups.push(() => peer.stop());
   cleanups.push(() => store.close());
   cleanups.push(() => mirror.close());
@@ -140,14 +141,25 @@ describe('Neo4j mirror (against the Bolt test peer, real neo4j-driver)', () => {
     await peer.stop();
     const jobs = Array.from({ length: 20 }, () => store.insert(newJob()));
     store.commitPending();
-    for (const job of jobs) {
-      store.claim(job.seq, 2, 'me');
-      for (let i = 0; i < 10; i++) mirror.noteProgress(job.seq);
-    }
+    for (let i = 1; i <= 10; i++) for (const job of jobs) store.reprioritize(job.seq, i % 2 === 0 ? 8 : 3);
     await vi.waitFor(() => expect(mirror.state().lag.rows).toBeLessThanOrEqual(50), WAIT);
     await peer.restart();
     await vi.waitFor(() => expect(mirror.state().lag.rows).toBe(0), WAIT);
-    expect(jobs.every((j) => lastCommitted(peer, j.id)?.['state'] === 'running')).toBe(true);
+    expect(jobs.every((j) => lastCommitted(peer, j.id)?.['priority'] === 8)).toBe(true);
+  });
+
+  test('a running job\'s progress is mirrored (at most once a second per job)', async () => {
+    let live: ReturnType<LiveProgress> = null;
+    const { peer, store, mirror } = await setUp({ liveProgress: () => live });
+    const job = store.insert(newJob());
+    store.commitPending();
+    store.claim(job.seq, 2, 'me');
+    await vi.waitFor(() => expect(lastCommitted(peer, job.id)?.['state']).toBe('running'), WAIT);
+    const sentBefore = rowsOf(peer.committed()).filter((r) => r['id'] === job.id).length;
+    live = { fraction: 0.4, stage: 'generating' };
+    for (let i = 0; i < 5; i++) mirror.noteProgress(job.seq);
+    await vi.waitFor(() => expect(lastCommitted(peer, job.id)).toMatchObject({ state: 'running', stage: 'generating', progress: 0.4 }), WAIT);
+    expect(rowsOf(peer.committed()).filter((r) => r['id'] === job.id)).toHaveLength(sentBefore + 1);
   });
 
   test('a refused password is reported, and the changes wait', async () => {

@@ -9,9 +9,14 @@ import { MirrorOutbox } from '../store/mirror-outbox';
 import type { LiveProgress } from './graph-statements';
 import { Neo4jSyncer, type Neo4jSyncerOptions } from './neo4j-syncer';
 
+/** Progress of running jobs reaches the outbox at most this often (one transaction for all of them). */
+const PROGRESS_FLUSH_MS = 1_000;
+
 export interface Neo4jMirror {
+  /** Starts syncing; the hooks reach into parts of the engine built after the store. */
+  start(hooks?: { onStateChange?: () => void; liveProgress?: LiveProgress }): void;
   state(): Neo4jMirrorState;
-  /** A running job progressed (tokens): worth a progress-only outbox row, coalesced when Neo4j lags. */
+  /** A running job progressed (tokens): one progress-only outbox row per job per second at most. */
   noteProgress(jobSeq: number): void;
   close(): Promise<void>;
 }
@@ -20,29 +25,58 @@ export interface Neo4jMirrorOptions {
   settings: Neo4jSettings;
   db: Database.Database;
   logger: EngineLogger;
-  liveProgress?: LiveProgress;
-  onStateChange?: () => void;
   /** Tests shrink the batch, bound, poll and backoff. */
   tuning?: Pick<Neo4jSyncerOptions, 'batchSize' | 'maxOutboxRows' | 'pollMs' | 'backoff'>;
 }
 
-/** Installs the outbox triggers at once (call before any transition to be mirrored), then syncs in the background. */
-export function startNeo4jMirror(options: Neo4jMirrorOptions): Neo4jMirror {
+/** Installs the outbox triggers at once: open it before any transition that is to be mirrored. */
+export function openNeo4jMirror(options: Neo4jMirrorOptions): Neo4jMirror {
   const { db } = options;
   const outbox = new MirrorOutbox(db);
-  const syncer = new Neo4jSyncer({
-    settings: options.settings,
-    outbox,
-    storeBusy: () => db.inTransaction,
-    logger: options.logger,
-    liveProgress: options.liveProgress,
-    onStateChange: options.onStateChange,
-    ...options.tuning,
-  });
-  syncer.start();
+  let syncer: Neo4jSyncer | null = null;
+  const progressed = new Set<number>();
+  let flushTimer: NodeJS.Timeout | null = null;
+
+  const flushProgress = (): void => {
+    flushTimer = null;
+    if (!db.open) return;
+    const write = (): void => {
+      for (const seq of progressed) outbox.noteProgress(seq);
+    };
+    // Inside an open write batch the rows join it; else one transaction for them all.
+    if (db.inTransaction) write();
+    else db.transaction(write)();
+    progressed.clear();
+  };
+
   return {
-    state: () => syncer.state(),
-    noteProgress: (jobSeq) => outbox.noteProgress(jobSeq),
-    close: () => syncer.close(),
+    start(hooks = {}) {
+      syncer ??= new Neo4jSyncer({
+        settings: options.settings,
+        outbox,
+        storeBusy: () => db.inTransaction,
+        logger: options.logger,
+        ...hooks,
+        ...options.tuning,
+      });
+      syncer.start();
+    },
+    state() {
+      if (syncer) return syncer.state();
+      const { uri, database } = options.settings;
+      return { uri, database: database ?? null, connected: false, lag: { rows: 0, seconds: 0 }, lastError: null, lastSyncAt: null, mirroredChanges: 0 };
+    },
+    noteProgress(jobSeq) {
+      progressed.add(jobSeq);
+      if (!flushTimer) {
+        flushTimer = setTimeout(flushProgress, PROGRESS_FLUSH_MS);
+        flushTimer.unref();
+      }
+    },
+    async close() {
+      if (flushTimer) clearTimeout(flushTimer);
+      flushProgress();
+      await syncer?.close();
+    },
   };
 }

@@ -11,7 +11,7 @@ import neo4j from 'neo4j-driver';
 import { backoffDelayMs, type BackoffSettings } from '../../../shared/backoff';
 import type { Neo4jMirrorState } from '../../../shared/mirror';
 import type { EngineLogger, Neo4jSettings } from '../config';
-import type { MirrorOutbox } from '../store/mirror-outbox';
+import type { MirrorOutbox, OutboxLag } from '../store/mirror-outbox';
 import { CONSTRAINT_STATEMENTS, toGraphRow, UPSERT_JOBS, type LiveProgress } from './graph-statements';
 
 export interface Neo4jSyncerOptions {
@@ -68,7 +68,8 @@ export class Neo4jSyncer {
   private lastSyncAt: number | null = null;
   private lastPushAt = 0;
   private mirroredChanges = 0;
-  private lastLag = { rows: 0, seconds: 0 };
+  /** The last lag read while the store was open (state() after close reports it). */
+  private lag: OutboxLag = { rows: 0, oldestAt: null };
 
   constructor(options: Neo4jSyncerOptions) {
     this.options = {
@@ -93,12 +94,14 @@ export class Neo4jSyncer {
   }
 
   state(): Neo4jMirrorState {
-    if (!this.stopping.signal.aborted) this.lastLag = this.options.outbox.lag(Date.now());
+    // One indexed count: the outbox is empty while Neo4j keeps up, and bounded while it does not.
+    if (!this.stopping.signal.aborted) this.lag = this.options.outbox.lag();
+    const { rows, oldestAt } = this.lag;
     return {
       uri: this.options.settings.uri,
       database: this.options.settings.database ?? null,
       connected: this.connected,
-      lag: this.lastLag,
+      lag: { rows, seconds: oldestAt === null ? 0 : Math.max(0, (Date.now() - oldestAt) / 1000) },
       lastError: this.lastError,
       lastSyncAt: this.lastSyncAt === null ? null : new Date(this.lastSyncAt).toISOString(),
       mirroredChanges: this.mirroredChanges,

@@ -26,7 +26,7 @@ describe('MirrorOutbox', () => {
     store.requeue(c.seq, null, null);
     store.claim(c.seq, 6, 'me');
     store.fail(c.seq, 7, { code: 'x', message: 'y' });
-    expect(outbox.lag(Date.now()).rows).toBe(3 + 3 + 5);
+    expect(outbox.lag().rows).toBe(3 + 3 + 5);
 
     const batch = outbox.read(100);
     expect(batch.changes).toBe(11);
@@ -46,7 +46,7 @@ describe('MirrorOutbox', () => {
         throw new Error('rolled back');
       }),
     ).toThrow('rolled back');
-    expect(outbox.lag(Date.now()).rows).toBe(0);
+    expect(outbox.lag().rows).toBe(0);
   });
 
   test('deleteThrough removes what was sent, not what came after', () => {
@@ -68,7 +68,7 @@ describe('MirrorOutbox', () => {
       store.claim(job.seq, 1, 'me');
       for (let i = 0; i < 10; i++) outbox.noteProgress(job.seq);
     }
-    expect(outbox.lag(Date.now()).rows).toBe(2 + 2 + 20);
+    expect(outbox.lag().rows).toBe(2 + 2 + 20);
     expect(outbox.coalesceIfOver(100)).toBe(0);
     expect(outbox.coalesceIfOver(10)).toBe(18); // progress-only rows go first: 6 left
     expect(outbox.coalesceIfOver(5)).toBe(4); // still over: superseded state rows too
@@ -77,12 +77,27 @@ describe('MirrorOutbox', () => {
     expect(batch.jobs.map((j) => [j.id, j.state])).toEqual(jobs.map((j) => [j.id, 'running']));
   });
 
-  test('lag in seconds is the age of the oldest row', () => {
+  test('lag: the rows waiting and when the oldest was written', () => {
     const { store, outbox } = storeWithOutbox();
-    expect(outbox.lag(Date.now())).toEqual({ rows: 0, seconds: 0 });
+    expect(outbox.lag()).toEqual({ rows: 0, oldestAt: null });
+    const before = Date.now();
     store.insert(newJob());
     store.commitPending();
-    expect(outbox.lag(Date.now() + 30_000).seconds).toBeGreaterThanOrEqual(29);
+    const lag = outbox.lag();
+    expect(lag.rows).toBe(1);
+    expect(lag.oldestAt).toBeGreaterThanOrEqual(before - 1);
+    expect(lag.oldestAt).toBeLessThanOrEqual(Date.now() + 1);
+  });
+
+  test('progress rows are written only for running jobs', () => {
+    const { store, outbox } = storeWithOutbox();
+    const job = store.insert(newJob());
+    store.commitPending();
+    outbox.noteProgress(job.seq); // queued: nothing to show
+    expect(outbox.lag().rows).toBe(1);
+    store.claim(job.seq, 1, 'me');
+    outbox.noteProgress(job.seq);
+    expect(outbox.lag().rows).toBe(3);
   });
 
   test('a store without the mirror writes no outbox rows', () => {

@@ -50,8 +50,8 @@ export interface OutboxBatch {
 
 export interface OutboxLag {
   rows: number;
-  /** Age of the oldest row not yet mirrored, in seconds (0 when none). */
-  seconds: number;
+  /** When the oldest row not yet mirrored was written (epoch ms), null when none. */
+  oldestAt: number | null;
 }
 
 interface BatchRow {
@@ -85,7 +85,8 @@ export class MirrorOutbox {
           j.attempts, j.created_at, j.started_at, j.finished_at, j.error, j.metadata
         FROM mirror_outbox o LEFT JOIN jobs j ON j.seq = o.job_seq ORDER BY o.seq LIMIT ?`),
       deleteThrough: db.prepare(`DELETE FROM mirror_outbox WHERE seq <= ?`),
-      noteProgress: db.prepare(`INSERT INTO mirror_outbox (job_seq, progress_only, at) VALUES (?, 1, ${NOW_MS})`),
+      noteProgress: db.prepare(`INSERT INTO mirror_outbox (job_seq, progress_only, at)
+          SELECT seq, 1, ${NOW_MS} FROM jobs WHERE seq = ? AND state = 'running'`),
       lag: db.prepare(`SELECT count(*) AS n, min(at) AS oldest FROM mirror_outbox`),
       count: db.prepare(`SELECT count(*) AS n FROM mirror_outbox`),
       coalesceProgress: db.prepare(`DELETE FROM mirror_outbox WHERE progress_only = 1
@@ -95,7 +96,7 @@ export class MirrorOutbox {
     };
   }
 
-  /** A running job's progress changed (no stored column changes, so no trigger fires). */
+  /** A running job's progress changed (no stored column changes, so no trigger fires); ignored once it is not running. */
   noteProgress(jobSeq: number): void {
     this.statements.noteProgress.run(jobSeq);
   }
@@ -130,9 +131,9 @@ export class MirrorOutbox {
     this.statements.deleteThrough.run(seq);
   }
 
-  lag(nowMs: number): OutboxLag {
+  lag(): OutboxLag {
     const row = this.statements.lag.get() as { n: number; oldest: number | null };
-    return { rows: row.n, seconds: row.oldest === null ? 0 : Math.max(0, (nowMs - row.oldest) / 1000) };
+    return { rows: row.n, oldestAt: row.oldest };
   }
 
   /**
