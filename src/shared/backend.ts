@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Neo4jMirrorStateSchema } from './mirror';
 
 export const BACKEND_STATUSES = ['unknown', 'up', 'down'] as const;
 
@@ -58,5 +59,7 @@ export const BackendStateSchema = z.object({
   retryAt: z.string().nullable(),
   /** Filled in by the engine (the LM Studio client knows no budget). */
   memory: ModelMemorySchema.nullable().optional(),
+  /** Filled in by the engine: the Neo4j mirror of job records, null when not configured. */
+  neo4j: Neo4jMirrorStateSchema.nullable().optional(),
 });
 export type BackendState = z.infer<typeof BackendStateSchema>;

@@ -54,6 +54,8 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     onUpgrade: (from, to) =>
       logger.info({ from, to }, 'upgrading the data directory to this version; a long job history takes a while (~5 s per 100k jobs)'),
   });
+  // Opened before any transition (recovery too), so its outbox triggers see every change.
+  const neo4jMirror = config.neo4j ? (await import('./mirror/neo4j-mirror')).openNeo4jMirror({ settings: config.neo4j, db: store.db, logger }) : null;
   const recovered = store.recoverInterrupted(clock.now());
   if (recovered.requeued + recovered.failed > 0) logger.warn(recovered, 'recovered jobs left running by a previous run');
 
@@ -87,6 +89,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   };
 
   const jobChanged = (seq: number): void => {
+    neo4jMirror?.noteProgress(seq);
     views.noteChange(seq);
     events.jobChanged(seq);
   };
@@ -162,7 +165,14 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   };
   const models = (): string[] => backend.state().models.map((m) => m.id);
   /** LM Studio's state with the memory picture only the scheduler knows. */
-  const backendState = (): BackendState => ({ ...backend.state(), memory: dispatcher.room.memory() });
+  const backendState = (): BackendState => ({ ...backend.state(), memory: dispatcher.room.memory(), neo4j: neo4jMirror?.state() ?? null });
+  neo4jMirror?.start({
+    onStateChange: () => events.backendChanged(backendState()),
+    liveProgress: (id) => {
+      const record = store.getById(id);
+      return record && views.view(record).progress;
+    },
+  });
 
   // Lazily bound to the engine below: a run submits as any caller does.
   const schedules = new Schedules({ db: store.db, transaction: (fn) => store.transaction(fn), submit: (request, options) => engine.submit(request, options),
@@ -332,6 +342,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
         unsubscribeBackend();
         store.saveStats(service.takeDirty());
         await backend.close();
+        await neo4jMirror?.close();
         await store.close();
       })();
       return closing;
