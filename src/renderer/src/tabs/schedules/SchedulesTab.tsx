@@ -41,7 +41,7 @@ function ScheduleRow({ schedule, now, historyOpen }: { schedule: Schedule; now: 
     <tr data-schedule-name={schedule.name} data-enabled={String(schedule.enabled)}>
       <td className="mono">{schedule.name}</td>
       <td>
-        <code>{schedule.cron}</code>
+        <code className="cron">{schedule.cron}</code>
         <div className="muted small">{schedule.timezone}</div>
       </td>
       <td className="col--optional">
@@ -53,7 +53,7 @@ function ScheduleRow({ schedule, now, historyOpen }: { schedule: Schedule; now: 
       <td>
         <NextRuns schedule={schedule} now={now} />
       </td>
-      <td>
+      <td className="col--optional">
         {schedule.lastJobId ? <JobId id={schedule.lastJobId} /> : <span className="muted">never</span>}
         {schedule.lastError ? (
           <div className="error-text small" title={schedule.lastError.at}>
@@ -67,26 +67,28 @@ function ScheduleRow({ schedule, now, historyOpen }: { schedule: Schedule; now: 
         {runs.failed > 0 ? ` · ${runs.failed} failed` : ''}
         {runs.missed > 0 ? ` · ${runs.missed} missed` : ''}
       </td>
-      <td className="actions">
-        <button type="button" className="button button--small" onClick={() => void schedules.setEnabled(schedule.name, !schedule.enabled)}>
-          {schedule.enabled ? 'Disable' : 'Enable'}
-        </button>
-        <button type="button" className="button button--small button--primary" onClick={runNow}>
-          Run now
-        </button>
-        <button type="button" className="button button--small" aria-expanded={historyOpen} onClick={() => void schedules.showHistory(schedule.name)}>
-          History
-        </button>
-        <button
-          type="button"
-          className="button button--small button--danger"
-          aria-label={`Delete schedule ${schedule.name}`}
-          onClick={() => {
-            if (window.confirm(`Delete ${schedule.name}? The jobs it made stay.`)) void schedules.remove(schedule.name);
-          }}
-        >
-          Delete
-        </button>
+      <td>
+        <div className="schedule-actions">
+          <button type="button" className="button button--small" onClick={() => void schedules.setEnabled(schedule.name, !schedule.enabled)}>
+            {schedule.enabled ? 'Disable' : 'Enable'}
+          </button>
+          <button type="button" className="button button--small button--primary" onClick={runNow}>
+            Run now
+          </button>
+          <button type="button" className="button button--small" aria-expanded={historyOpen} onClick={() => void schedules.showHistory(schedule.name)}>
+            History
+          </button>
+          <button
+            type="button"
+            className="button button--small button--danger"
+            aria-label={`Delete schedule ${schedule.name}`}
+            onClick={() => {
+              if (window.confirm(`Delete ${schedule.name}? The jobs it made stay.`)) void schedules.remove(schedule.name);
+            }}
+          >
+            Delete
+          </button>
+        </div>
       </td>
     </tr>
   );
@@ -115,36 +117,38 @@ export function SchedulesTab() {
       ) : (
         <div className="card">
           <h2 className="card__title">Schedules</h2>
-          <table className="table" aria-label="Schedules">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>When</th>
-                <th className="col--optional">Job</th>
-                <th>Next runs</th>
-                <th>Last job</th>
-                <th>Runs</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {state.schedules.map((schedule) => {
-                const open = state.open?.name === schedule.name ? state.open : null;
-                return (
-                  <Fragment key={schedule.name}>
-                    <ScheduleRow schedule={schedule} now={now} historyOpen={open !== null} />
-                    {open ? (
-                      <tr className="schedule-history">
-                        <td colSpan={7}>
-                          <ScheduleHistory name={schedule.name} jobs={open.jobs} now={now} />
-                        </td>
-                      </tr>
-                    ) : null}
-                  </Fragment>
-                );
-              })}
-            </tbody>
-          </table>
+          <div className="schedule-table">
+            <table className="table" aria-label="Schedules">
+              <thead>
+                <tr>
+                  <th>Name</th>
+                  <th>When</th>
+                  <th className="col--optional">Job</th>
+                  <th>Next runs</th>
+                  <th className="col--optional">Last job</th>
+                  <th>Runs</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {state.schedules.map((schedule) => {
+                  const open = state.open?.name === schedule.name ? state.open : null;
+                  return (
+                    <Fragment key={schedule.name}>
+                      <ScheduleRow schedule={schedule} now={now} historyOpen={open !== null} />
+                      {open ? (
+                        <tr className="schedule-history">
+                          <td colSpan={7}>
+                            <ScheduleHistory name={schedule.name} jobs={open.jobs} now={now} />
+                          </td>
+                        </tr>
+                      ) : null}
+                    </Fragment>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
         </div>
       )}
     </section>
