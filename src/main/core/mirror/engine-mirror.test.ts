@@ -29,7 +29,7 @@ const neo4jFor = (peer: BoltTestPeer) => ({ neo4j: { uri: peer.uri, user: 'neo4j
 /** Each job's state in the last row Neo4j committed for it. */
 function committedStates(peer: BoltTestPeer): Map<string, unknown> {
   const rows = peer.committed().filter((s: BoltStatement) => s.query === UPSERT_JOBS).flatMap((s) => s.parameters['rows'] as Record<string, unknown>[]);
-  return new Map(rows.map((r) => [r['id'], r['state']]));
+  return new Map(rows.map((r) => [r['id'] as string, r['state']]));
 }
 
 /** Submits `n` jobs and steps the fake clock until all have succeeded; returns ids and the wall time it took. */
