@@ -1,6 +1,9 @@
-import { expect, test } from './fixtures';
+import { expect, FAST_SIM, test } from './fixtures';
 import { HistoryPage } from './pages/history-page';
 import { QueuePage } from './pages/queue-page';
+
+// Jobs of ~4.5 s: long enough to see the running one's progress move after the checks before it.
+test.use({ simOptions: { ...FAST_SIM, minOutputTokens: 1_800, maxOutputTokens: 1_800 } });
 
 test('a job submitted over the LAN appears with its position and ETA, its progress moves, and it finishes', async ({ api, openApp }) => {
   const page = await openApp();
