@@ -3,10 +3,16 @@ import { PrioritySchema } from './priority';
 
 /**
  * `chat`, `completion`, `embedding`: OpenAI's /v1 endpoints; `responses`: OpenAI Responses;
- * `messages`: Anthropic Messages; `native-chat`: LM Studio's own /api/v1/chat.
+ * `messages`: Anthropic Messages; `native-chat`: LM Studio's own /api/v1/chat; `v0-*`: the same
+ * three as `chat`, `completion`, `embedding`, on LM Studio's REST v0 (its answers add stats).
  */
-export const JOB_KINDS = ['chat', 'completion', 'embedding', 'responses', 'messages', 'native-chat'] as const;
+export const JOB_KINDS = ['chat', 'completion', 'embedding', 'responses', 'messages', 'native-chat', 'v0-chat', 'v0-completion', 'v0-embedding'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
+
+/** Embedding work has no generated tokens: sized and timed by its input alone. */
+export function isEmbeddingKind(kind: JobKind): boolean {
+  return kind === 'embedding' || kind === 'v0-embedding';
+}
 
 export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
 export type JobState = (typeof JOB_STATES)[number];

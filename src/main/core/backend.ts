@@ -56,5 +56,7 @@ export interface Backend {
   subscribe(listener: (state: BackendState) => void): () => void;
   /** Re-reads model state now. */
   refresh(): Promise<BackendState>;
+  /** A read-only GET of LM Studio's own API (model listings), its answer as it came. Throws BackendError when LM Studio does not answer. */
+  readThrough?(path: string): Promise<{ status: number; body: unknown }>;
   close(): Promise<void>;
 }

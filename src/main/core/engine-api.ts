@@ -52,6 +52,8 @@ export interface Engine {
   backend(): BackendState;
   /** Model ids LM Studio offers (empty when unknown). */
   models(): string[];
+  /** A read-only GET of LM Studio's own API, answered as LM Studio answered (404 where the backend cannot read through). */
+  readBackend(path: string): Promise<{ status: number; body: unknown }>;
   paused(): boolean;
   setPaused(paused: boolean): void;
   /** Resolves with the job once it is succeeded, failed or canceled. */

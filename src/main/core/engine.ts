@@ -308,6 +308,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     counts,
     backend: backendState,
     models,
+    readBackend: (path) => backend.readThrough?.(path) ?? Promise.resolve({ status: 404, body: { error: `this backend cannot read ${path}` } }),
     paused: () => paused,
 
     setPaused(value) {

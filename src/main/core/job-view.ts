@@ -1,4 +1,4 @@
-import type { Job, JobEta, JobProgress } from '../../shared/job';
+import { isEmbeddingKind, type Job, type JobEta, type JobProgress } from '../../shared/job';
 import { expectedTokens, remainingMs } from './eta/running-estimate';
 import type { Place } from './eta/forecaster';
 import type { RunningJob } from './scheduler/running-job';
@@ -28,7 +28,7 @@ function progressOf(record: JobRecord, live: LiveState, position: number | null)
     case 'running': {
       const run = live.run;
       if (!run) return { fraction: null, stage: 'running', message: null };
-      if (run.entry.kind === 'embedding') return { fraction: null, stage: 'embedding', message: null };
+      if (isEmbeddingKind(run.entry.kind)) return { fraction: null, stage: 'embedding', message: null };
       const expected = expectedTokens(run);
       const fraction = run.tokens === 0 ? 0 : Math.min(0.99, run.tokens / expected);
       return {

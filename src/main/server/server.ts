@@ -20,6 +20,7 @@ import { RateLimiter } from './rate-limiter';
 import { registerApiRoutes } from './routes/api-routes';
 import { registerEventRoutes } from './routes/event-routes';
 import { registerAnthropicRoutes } from './routes/anthropic-routes';
+import { registerLmStudioNativeRoutes } from './routes/lmstudio-native-routes';
 import { registerOpenAiRoutes } from './routes/openai-routes';
 import { registerResponsesRoutes } from './routes/responses-routes';
 import { registerHealthRoute, registerMetricsRoute } from './routes/system-routes';
@@ -139,6 +140,7 @@ async function buildApp(options: ServerOptions, parts: ServerParts): Promise<Fas
     registerOpenAiRoutes(scope, { engine, hub, connections });
     registerResponsesRoutes(scope, { engine, hub, connections });
     await registerAnthropicRoutes(scope, { engine, hub, connections });
+    await registerLmStudioNativeRoutes(scope, { engine, hub, connections });
     registerApiRoutes(scope, { dispatcher });
     registerEventRoutes(scope, { hub, connections, dispatcher, draining, rateLimiter });
   });

@@ -1,4 +1,4 @@
-import type { JobKind } from '../../../shared/job';
+import { isEmbeddingKind, type JobKind } from '../../../shared/job';
 import type { QueuedEntry } from '../store/job-record';
 
 /** Exponentially weighted moving average; the first sample sets it. */
@@ -106,7 +106,7 @@ export class ServiceModel {
       msPerOutputToken: 1000 / overall,
       msPerOutputTokenAt: this.perBucket(model, overall).map((tps) => 1000 / tps),
       typicalOutput:
-        kind === 'embedding'
+        isEmbeddingKind(kind)
           ? 0
           : Number.isFinite(typical)
             ? typical
@@ -138,7 +138,7 @@ export class ServiceModel {
   }
 
   observe(o: Observation): void {
-    if (o.kind !== 'embedding') {
+    if (!isEmbeddingKind(o.kind)) {
       this.sample(`output:${o.owner}:${o.model}:${o.kind}`, o.completionTokens);
       this.sample(`output:*:${o.model}:${o.kind}`, o.completionTokens);
     }
@@ -151,7 +151,7 @@ export class ServiceModel {
         if (o.concurrency !== undefined) this.sample(`gen_tps:${o.model}:c${concurrencyBucket(o.concurrency)}`, tps);
       }
     }
-    const promptMs = o.kind === 'embedding' ? o.durationMs : ttft;
+    const promptMs = isEmbeddingKind(o.kind) ? o.durationMs : ttft;
     if (promptMs !== null && promptMs > 0 && o.promptTokens > 0) {
       this.sample(`prompt_tps:${o.model}`, (o.promptTokens / promptMs) * 1000);
     }

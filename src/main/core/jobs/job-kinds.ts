@@ -134,7 +134,18 @@ const nativeChat: JobKindDefinition = {
   maxTokens: responsesCap,
 };
 
-export const JOB_KIND_DEFINITIONS: Record<JobKind, JobKindDefinition> = { chat, completion, embedding, responses, messages, 'native-chat': nativeChat };
+export const JOB_KIND_DEFINITIONS: Record<JobKind, JobKindDefinition> = {
+  chat,
+  completion,
+  embedding,
+  responses,
+  messages,
+  'native-chat': nativeChat,
+  // REST v0 takes the same bodies as the OpenAI endpoints.
+  'v0-chat': chat,
+  'v0-completion': completion,
+  'v0-embedding': embedding,
+};
 
 /** The body LM Studio receives: the caller's request, our fields removed, the job's model. */
 export function backendBody(input: Record<string, unknown>, model: string): Record<string, unknown> {

@@ -368,8 +368,23 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
     answeredAt.set(model, Date.now());
   }
 
+  /** Listings answered to our callers as LM Studio gave them; a refused token tells the breaker, as anywhere. */
+  async function readThrough(path: string): Promise<{ status: number; body: unknown }> {
+    const operation = `read of ${path}`;
+    try {
+      const answer = await request(path, { timeoutMs: probeMs, operation });
+      if (answer.status === 401 || answer.status === 403) noteFailure(errorFromResponse(answer.status, answer.payload, { url: baseUrl, operation }));
+      return { status: answer.status, body: answer.payload };
+    } catch (error) {
+      const failure = isBackendError(error) ? error : errorFromThrown(error, { url: baseUrl, operation });
+      noteFailure(failure);
+      throw failure;
+    }
+  }
+
   return {
     run,
+    readThrough,
     loadModel: (model, signal) => oneAtATime((s) => loadSerialized(model, s), signal),
     unloadModel: (model, signal) => oneAtATime((s) => unloadSerialized(model, s), signal),
     state: () => state,

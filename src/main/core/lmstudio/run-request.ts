@@ -31,6 +31,9 @@ const ENDPOINTS: Record<JobKind, string> = {
   responses: '/v1/responses',
   messages: '/v1/messages',
   'native-chat': '/api/v1/chat',
+  'v0-chat': '/api/v0/chat/completions',
+  'v0-completion': '/api/v0/completions',
+  'v0-embedding': '/api/v0/embeddings',
 };
 
 const OPERATION_NAMES: Record<JobKind, string> = {
@@ -40,6 +43,9 @@ const OPERATION_NAMES: Record<JobKind, string> = {
   responses: 'Responses request',
   messages: 'Messages request',
   'native-chat': 'native chat request',
+  'v0-chat': 'REST v0 chat request',
+  'v0-completion': 'REST v0 completion request',
+  'v0-embedding': 'REST v0 embedding request',
 };
 
 /** How LM Studio's stream for each kind is read: OpenAI chunks, typed events, or no stream at all. */
@@ -50,7 +56,13 @@ const STREAM_FORMATS: Record<JobKind, StreamKind | TypedStreamKind | null> = {
   responses: 'responses',
   messages: 'messages',
   'native-chat': 'native-chat',
+  'v0-chat': 'chat',
+  'v0-completion': 'completion',
+  'v0-embedding': null,
 };
+
+/** REST v0's whole answer carries stats, model_info and runtime, which chunks do not rebuild: streamed only when the caller streams. */
+const STREAMED_ONLY_FOR_STREAMING_CALLERS: ReadonlySet<JobKind> = new Set(['v0-chat', 'v0-completion']);
 
 function isTypedStream(format: StreamKind | TypedStreamKind): format is TypedStreamKind {
   return format !== 'chat' && format !== 'completion';
@@ -58,7 +70,7 @@ function isTypedStream(format: StreamKind | TypedStreamKind): format is TypedStr
 
 export async function runRequest(ctx: RunContext, request: BackendRequest, callbacks: RunCallbacks): Promise<RunOutcome> {
   const failure: FailureContext = { url: ctx.baseUrl, operation: `${OPERATION_NAMES[request.kind]} for model "${request.model}"` };
-  const streamKind = STREAM_FORMATS[request.kind];
+  const streamKind = STREAMED_ONLY_FOR_STREAMING_CALLERS.has(request.kind) && request.body.stream !== true ? null : STREAM_FORMATS[request.kind];
   const watchdog = startWatchdog(ctx.timeouts, [callbacks.signal, ctx.closing], failure);
   const startedAt = performance.now();
   let response: IncomingMessage | null = null;
@@ -105,7 +117,8 @@ export async function runRequest(ctx: RunContext, request: BackendRequest, callb
 function outgoingBody(request: BackendRequest, stream: boolean): Record<string, unknown> {
   if (!stream) return { ...request.body, model: request.model };
   // Typed-event streams report usage in their last events without being asked.
-  if (request.kind !== 'chat' && request.kind !== 'completion') return { ...request.body, model: request.model, stream: true };
+  const format = STREAM_FORMATS[request.kind];
+  if (format !== null && isTypedStream(format)) return { ...request.body, model: request.model, stream: true };
   const streamOptions = typeof request.body.stream_options === 'object' && request.body.stream_options !== null ? request.body.stream_options : {};
   return { ...request.body, model: request.model, stream: true, stream_options: { ...streamOptions, include_usage: true } };
 }

@@ -50,6 +50,7 @@ export async function startHttpHarness(options: HarnessOptions = {}): Promise<Ht
     state: () => client.state(),
     subscribe: (listener) => client.subscribe(listener),
     refresh: () => client.refresh(),
+    readThrough: (path) => client.readThrough!(path),
     close: () => client.close(),
   };
   await backend.refresh();
