@@ -63,12 +63,17 @@ export class Schedules {
     const now = this.options.clock.now();
     for (const record of this.store.all()) {
       if (!record.enabled) continue;
-      const missed = latestRunBetween(record, record.lastFireAt, now);
-      if (missed !== null) {
-        if (record.catchUp === 'once') this.runScheduled(record, missed);
-        else this.recordMissed(record.name, missed);
+      // One unreadable schedule (an expression a newer croner refuses) must not stop the engine.
+      try {
+        const missed = latestRunBetween(record, record.lastFireAt, now);
+        if (missed !== null) {
+          if (record.catchUp === 'once') this.runScheduled(record, missed);
+          else this.recordMissed(record.name, missed);
+        }
+        this.arm(record.name);
+      } catch (error) {
+        this.options.logger.error({ schedule: record.name, err: (error as Error).message }, 'schedule not started');
       }
-      this.arm(record.name);
     }
   }
 
