@@ -23,8 +23,18 @@ describe('parseHeadlessOptions', () => {
       modelMemoryBytes: null,
       pinnedModels: [],
       logFormat: null,
+      neo4j: null,
       help: false,
     });
+  });
+
+  it('turns the Neo4j mirror on with LMQ_NEO4J_* or the flags (flags first; user defaults to neo4j)', () => {
+    const env = { LMQ_NEO4J_URI: 'neo4j+s://db.example.com', LMQ_NEO4J_PASSWORD: 's3cret', LMQ_NEO4J_DATABASE: 'lmq' };
+    expect(parseHeadlessOptions([], env, cwd).neo4j).toEqual({ uri: 'neo4j+s://db.example.com', user: 'neo4j', password: 's3cret', database: 'lmq' });
+    expect(parseHeadlessOptions(['--neo4j-uri', 'bolt://127.0.0.1:7687', '--neo4j-user', 'lmq'], env, cwd).neo4j).toEqual({
+      uri: 'bolt://127.0.0.1:7687', user: 'lmq', password: 's3cret', database: 'lmq',
+    });
+    expect(parseHeadlessOptions([], { LMQ_NEO4J_URI: 'bolt://db:7687', LMQ_NEO4J_PASSWORD: ' spaced ' }, cwd).neo4j?.password).toBe(' spaced ');
   });
 
   it('takes LM Studio\'s API token from the flag, LMQ_BACKEND_TOKEN or a file (trimmed), the token itself first', () => {
@@ -116,6 +126,9 @@ describe('parseHeadlessOptions', () => {
     [['--model-memory', ''], '--model-memory must be a positive number of GB'],
     [['--pin-model'], "Option '--pin-model <value>' argument missing"],
     [['stray'], 'Unexpected argument'],
+    [['--neo4j-uri', 'http://db:7474', '--neo4j-password', 'x'], '--neo4j-uri must be a Neo4j URI'],
+    [['--neo4j-uri', 'bolt://db:7687'], '--neo4j-uri needs a password'],
+    [['--neo4j-password', 'x'], 'need --neo4j-uri'],
   ])('refuses %j', (argv, message) => {
     expect(() => parseHeadlessOptions(argv, {}, cwd)).toThrow(UsageError);
     expect(() => parseHeadlessOptions(argv, {}, cwd)).toThrow(message);

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Neo4jSettings } from './core/config';
 
 export interface HeadlessOptions {
   host: string;
@@ -26,6 +27,8 @@ export interface HeadlessOptions {
   pinnedModels: string[];
   /** null: human-readable when stderr is a terminal, else JSON. */
   logFormat: LogFormat | null;
+  /** Mirror job records into Neo4j (LMQ_NEO4J_*); null: off. The password is never logged. */
+  neo4j: Neo4jSettings | null;
   help: boolean;
 }
 
@@ -60,6 +63,11 @@ export const USAGE = `Usage: npm run serve -- [options]
   --pin-model ID          a model never unloaded to make room; repeat for more
                           (env LMQ_PIN_MODELS, comma-separated)
   --log-format FORMAT     pretty or json (env LMQ_LOG_FORMAT; default pretty on a terminal, else json)
+  --neo4j-uri URI         mirror every job's record into Neo4j, e.g. bolt://db.lan:7687 (env LMQ_NEO4J_URI;
+                          default off); with --neo4j-user (env LMQ_NEO4J_USER; default neo4j),
+                          --neo4j-password (env LMQ_NEO4J_PASSWORD, which keeps it out of the
+                          process list) and --neo4j-database (env LMQ_NEO4J_DATABASE; default
+                          the server's default database)
   --help                  show this help
 
 Env LMQ_ADMIN_TOKEN creates (or rotates) an admin token named "admin" with that secret.`;
@@ -156,6 +164,26 @@ function backendToken(given: string | undefined, file: string | undefined, cwd: 
   return token;
 }
 
+const NEO4J_SCHEMES = ['bolt:', 'bolt+s:', 'bolt+ssc:', 'neo4j:', 'neo4j+s:', 'neo4j+ssc:'];
+
+function neo4jSettings(uri: string | undefined, user: string | undefined, password: string | undefined, database: string | undefined): Neo4jSettings | null {
+  if (uri === undefined) {
+    if (password !== undefined || database !== undefined) throw new UsageError('--neo4j-password and --neo4j-database need --neo4j-uri');
+    return null;
+  }
+  let scheme: string | null = null;
+  try {
+    scheme = new URL(uri).protocol;
+  } catch {
+    // reported below
+  }
+  if (scheme === null || !NEO4J_SCHEMES.includes(scheme)) {
+    throw new UsageError(`--neo4j-uri must be a Neo4j URI such as bolt://127.0.0.1:7687 or neo4j+s://db.example.com, got "${uri}"`);
+  }
+  if (password === undefined) throw new UsageError('--neo4j-uri needs a password: set LMQ_NEO4J_PASSWORD (or --neo4j-password)');
+  return { uri, user: user ?? 'neo4j', password, database: database ?? null };
+}
+
 /** An env var set to "" counts as unset (a blank line in a .env file should not break the start). */
 function fromEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const value = env[name]?.trim();
@@ -193,6 +221,10 @@ export function parseHeadlessOptions(
         'model-memory': { type: 'string' },
         'pin-model': { type: 'string', multiple: true },
         'log-format': { type: 'string' },
+        'neo4j-uri': { type: 'string' },
+        'neo4j-user': { type: 'string' },
+        'neo4j-password': { type: 'string' },
+        'neo4j-database': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -225,6 +257,12 @@ export function parseHeadlessOptions(
     modelMemoryBytes: modelMemoryText === undefined ? null : gigabytesAsBytes(modelMemoryText, '--model-memory'),
     pinnedModels: modelIds(values['pin-model'], fromEnv(env, 'LMQ_PIN_MODELS')),
     logFormat: logFormat(values['log-format'] ?? fromEnv(env, 'LMQ_LOG_FORMAT')),
+    neo4j: neo4jSettings(
+      values['neo4j-uri'] ?? fromEnv(env, 'LMQ_NEO4J_URI'),
+      values['neo4j-user'] ?? fromEnv(env, 'LMQ_NEO4J_USER'),
+      values['neo4j-password'] ?? env['LMQ_NEO4J_PASSWORD'],
+      values['neo4j-database'] ?? fromEnv(env, 'LMQ_NEO4J_DATABASE'),
+    ),
     help: values.help ?? false,
   };
 }

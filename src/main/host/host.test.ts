@@ -26,6 +26,7 @@ function settings(overrides: Partial<HostSettings> = {}): HostSettings {
     corsOrigins: [],
     modelMemoryBytes: 24e9,
     pinnedModels: ['nomic-embed-text'],
+    neo4j: null,
     ...overrides,
   };
 }

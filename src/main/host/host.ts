@@ -25,6 +25,7 @@ export type HostSettings = Pick<
   | 'corsOrigins'
   | 'modelMemoryBytes'
   | 'pinnedModels'
+  | 'neo4j'
 >;
 
 export interface HostOptions {
@@ -56,6 +57,7 @@ export function engineConfigFrom(settings: HostSettings, options: HostOptions): 
     maxConcurrency: settings.maxConcurrency,
     modelMemoryBytes: settings.modelMemoryBytes,
     pinnedModels: settings.pinnedModels,
+    neo4j: settings.neo4j,
     logger: options.logger.child({ component: 'engine' }),
     sqliteNativeBinding: options.sqliteNativeBinding ?? null,
   };
