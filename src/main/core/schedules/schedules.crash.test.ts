@@ -124,3 +124,16 @@ test('a run months away waits in timers no longer than setTimeout takes (2^31-1 
   schedules.stop();
   void store.close();
 });
+
+test('a stored schedule that cannot be read is left out at start; the others run', () => {
+  const clock = new FakeClock(at('2026-03-01T02:59:00Z'));
+  const { store, schedules, fireTimes } = open(join(tempDataDir(), 'lmqueue.db'), clock);
+  schedules.create(scheduleRequest({ name: 'good', cron: '0 3 * * *' }), LOCAL_CREATOR);
+  schedules.create(scheduleRequest({ name: 'unreadable', cron: '0 3 * * *' }), LOCAL_CREATOR);
+  store.db.prepare(`UPDATE schedules SET cron = 'not a cron' WHERE name = 'unreadable'`).run();
+  expect(() => schedules.start()).not.toThrow();
+  clock.advanceTo(at('2026-03-01T03:00:01Z'));
+  expect(fireTimes('good')).toEqual([at('2026-03-01T03:00:00Z')]);
+  schedules.stop();
+  void store.close();
+});
