@@ -1,6 +1,7 @@
 /**
- * A kill -9 at the moment of firing, simulated on the store itself: `abandon()` drops the
- * connection the way a killed process does, leaving the open write batch uncommitted.
+ * Schedules over a bare store: a kill -9 at the moment of firing (`abandon()` drops the
+ * connection the way a killed process does, leaving the open write batch uncommitted), a write
+ * failing mid-fire, waits past setTimeout's limit, an unreadable stored schedule.
  */
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
