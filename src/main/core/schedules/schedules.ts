@@ -13,7 +13,7 @@ import type { EngineLogger } from '../config';
 import type { SubmitOptions } from '../engine-api';
 import type { TokenStore } from '../store/token-store';
 import { hostTimeZone, isoInZone, latestRunBetween, nextRunAfter, nextRunsAfter } from './cron-plan';
-import { ScheduleStore, type ScheduleRecord } from './schedule-store';
+import { ScheduleStore, type ScheduleJobTemplate, type ScheduleRecord } from './schedule-store';
 
 /** setTimeout takes at most a signed 32-bit delay; a longer wait is re-armed on waking. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -29,6 +29,14 @@ function requirePriorityAllowed(priority: number, caller: ScheduleCreator): void
       `priority ${priorityLabel(priority)} is above your highest allowed priority ${priorityLabel(caller.maxPriority)}`,
     );
   }
+}
+
+/** A schedule's job as given, with the defaults resolved: the background lane, normal priority. */
+function jobTemplate(job: CreateScheduleRequest['job'], creator: ScheduleCreator): ScheduleJobTemplate {
+  // As for a submitted job: a ceiling below normal gets its ceiling, not a 403 it never asked for.
+  const priority = job.priority ?? Math.min(DEFAULT_PRIORITY, creator.maxPriority);
+  requirePriorityAllowed(priority, creator);
+  return { kind: job.kind, model: job.model, input: job.input, priority, lane: job.lane ?? 'background', metadata: job.metadata ?? null };
 }
 
 export interface SchedulesOptions {
@@ -97,9 +105,7 @@ export class Schedules {
 
   create(request: CreateScheduleRequest, creator: ScheduleCreator): Schedule {
     if (this.store.get(request.name)) throw new LmqError('invalid_state', `a schedule named ${request.name} exists already`);
-    // As for a submitted job: a ceiling below normal gets its ceiling, not a 403 it never asked for.
-    const priority = request.job.priority ?? Math.min(DEFAULT_PRIORITY, creator.maxPriority);
-    requirePriorityAllowed(priority, creator);
+    const job = jobTemplate(request.job, creator);
     const now = this.options.clock.now();
     this.store.insert({
       name: request.name,
@@ -109,14 +115,7 @@ export class Schedules {
       enabled: request.enabled,
       overlap: request.overlap,
       catchUp: request.catchUp,
-      job: {
-        kind: request.job.kind,
-        model: request.job.model,
-        input: request.job.input,
-        priority,
-        lane: request.job.lane ?? 'background',
-        metadata: request.job.metadata ?? null,
-      },
+      job,
       createdAt: now,
       // Runs start after creation.
       lastFireAt: now,
@@ -128,7 +127,6 @@ export class Schedules {
   /** `editor`: who changes it (its priority cap applies to a new job template). */
   update(patch: UpdateScheduleRequest, editor: ScheduleCreator): Schedule {
     const record = this.mustGet(patch.name);
-    if (patch.job?.priority !== undefined) requirePriorityAllowed(patch.job.priority, editor);
     const now = this.options.clock.now();
     const next: ScheduleRecord = {
       ...record,
@@ -137,16 +135,7 @@ export class Schedules {
       enabled: patch.enabled ?? record.enabled,
       overlap: patch.overlap ?? record.overlap,
       catchUp: patch.catchUp ?? record.catchUp,
-      job: patch.job
-        ? {
-            kind: patch.job.kind,
-            model: patch.job.model,
-            input: patch.job.input,
-            priority: patch.job.priority ?? record.job.priority,
-            lane: patch.job.lane ?? 'background',
-            metadata: patch.job.metadata ?? null,
-          }
-        : record.job,
+      job: patch.job ? jobTemplate(patch.job, editor) : record.job,
       updatedAt: now,
     };
     // A new timing, or enabling again, owes nothing from before now.
