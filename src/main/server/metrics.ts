@@ -19,6 +19,35 @@ function seconds(fromIso: string | null, toIso: string | null): number | null {
   return Number.isFinite(value) && value >= 0 ? value : null;
 }
 
+/** Only when the Neo4j mirror is configured (it is, or is not, for the engine's life). */
+function registerNeo4jGauges(registry: Registry, engine: Engine): void {
+  const mirror = () => engine.backend().neo4j;
+  new Gauge({
+    name: 'lmq_neo4j_connected',
+    help: '1 while the Neo4j mirror of job records can write, else 0',
+    registers: [registry],
+    collect() {
+      this.set(mirror()?.connected ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'lmq_neo4j_lag_rows',
+    help: 'Job changes not yet committed to Neo4j (outbox rows)',
+    registers: [registry],
+    collect() {
+      this.set(mirror()?.lag.rows ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'lmq_neo4j_lag_seconds',
+    help: 'Age of the oldest job change not yet committed to Neo4j',
+    registers: [registry],
+    collect() {
+      this.set(mirror()?.lag.seconds ?? 0);
+    },
+  });
+}
+
 /**
  * Prometheus metrics in their own registry (several servers can share a process in tests).
  * Gauges read the engine at scrape time; histograms and counters follow `job.updated`.
@@ -80,6 +109,8 @@ export function createMetrics(engine: Engine, hub: EventHub): ServerMetrics {
       this.set(engine.paused() ? 1 : 0);
     },
   });
+
+  if (engine.backend().neo4j) registerNeo4jGauges(registry, engine);
 
   const waitSeconds = new Histogram({
     name: 'lmq_job_wait_seconds',

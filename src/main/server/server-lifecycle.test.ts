@@ -28,6 +28,7 @@ describe('health, metrics, docs and the web UI', () => {
       ok: true,
       version: '9.9.9',
       backend: { status: 'up', loadedModel: expect.anything() },
+      neo4j: null,
     });
   });
 
