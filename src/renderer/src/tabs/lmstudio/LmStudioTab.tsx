@@ -6,6 +6,7 @@ import { durationInWords, formatClockTime, formatCount } from '../../format/dura
 import { chartColumns, hasActivity, recentTokensPerSecond } from '../../state/throughput-store';
 import { useNow, useSlice, useStores } from '../../ui/stores-context';
 import { EmptyState } from '../../ui/widgets';
+import { Neo4jMirrorStat } from './Neo4jMirrorStat';
 import { MemoryStat, ModelsTable } from './ResidentModels';
 import { TimeSeriesChart } from './TimeSeriesChart';
 
@@ -49,6 +50,7 @@ function BackendSummary({ backend, now, history }: { backend: BackendState; now:
         <div className="stat__hint">jobs run at once</div>
       </div>
       <ThroughputStat history={history} />
+      <Neo4jMirrorStat mirror={backend.neo4j} />
     </div>
   );
 }

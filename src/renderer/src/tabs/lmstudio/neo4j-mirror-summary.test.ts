@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import type { Neo4jMirrorState } from '../../../../shared/mirror';
+import { neo4jMirrorSummary } from './neo4j-mirror-summary';
+
+const state = (overrides: Partial<Neo4jMirrorState>): Neo4jMirrorState => ({
+  uri: 'bolt://db:7687',
+  database: null,
+  connected: true,
+  lag: { rows: 0, seconds: 0 },
+  lastError: null,
+  lastSyncAt: null,
+  mirroredChanges: 0,
+  ...overrides,
+});
+
+describe('neo4jMirrorSummary', () => {
+  it('says when everything is mirrored', () => {
+    expect(neo4jMirrorSummary(state({}))).toEqual({ label: 'Connected', tone: 'ok', hint: 'all job records mirrored' });
+  });
+
+  it('says what waits, and why, while Neo4j cannot be written', () => {
+    const summary = neo4jMirrorSummary(
+      state({ connected: false, lag: { rows: 1_204, seconds: 42 }, lastError: 'Neo.ClientError.Security.Unauthorized: bad password' }),
+    );
+    expect(summary).toEqual({
+      label: 'Not connected',
+      tone: 'bad',
+      hint: '1,204 changes waiting, oldest 42 s · Neo.ClientError.Security.Unauthorized: bad password',
+    });
+    expect(neo4jMirrorSummary(state({ lag: { rows: 1, seconds: 0.2 } })).hint).toBe('1 change waiting, oldest 0 s');
+  });
+});
