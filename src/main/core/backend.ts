@@ -23,6 +23,13 @@ export interface RunCallbacks {
   onChunk?: (data: string, event?: string) => void;
   /** Called as generated tokens arrive (throttling is the caller's business). */
   onTokens?: (completionTokens: number) => void;
+  /** Before the first token, where LM Studio reports it (native chat): loading the model or reading the prompt, 0..1. */
+  onStage?: (stage: RunStage) => void;
+}
+
+export interface RunStage {
+  name: 'model_load' | 'prompt';
+  fraction: number;
 }
 
 export interface RunStats {

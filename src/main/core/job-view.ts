@@ -30,6 +30,11 @@ function progressOf(record: JobRecord, live: LiveState, position: number | null)
       if (!run) return { fraction: null, stage: 'running', message: null };
       if (isEmbeddingKind(run.entry.kind)) return { fraction: null, stage: 'embedding', message: null };
       const expected = expectedTokens(run);
+      if (run.tokens === 0 && run.stage) {
+        const percent = Math.round(run.stage.fraction * 100);
+        const stage = run.stage.name === 'model_load' ? 'loading model' : 'prompt';
+        return { fraction: 0, stage, message: `${stage === 'prompt' ? 'reading the prompt' : 'loading the model'}: ${percent}%`, tokens: 0 };
+      }
       const fraction = run.tokens === 0 ? 0 : Math.min(0.99, run.tokens / expected);
       return {
         fraction,

@@ -76,6 +76,17 @@ describe("LM Studio's own REST API through the queue", () => {
     }
   });
 
+  it("shows LM Studio's prompt progress as the job's progress before the first token", async () => {
+    h.sim.inject({ stall: { count: 1, afterTokens: 0 } });
+    const abort = new AbortController();
+    const response = await post(h, '/api/v1/chat', { ...NATIVE, stream: true }, abort.signal);
+    const id = response.headers.get('x-lmq-job-id')!;
+    await readSseUntil(response, (text) => text.includes('event: prompt_processing.end'));
+    await vi.waitFor(() => expect(h.engine.get(id).progress).toMatchObject({ stage: 'prompt', message: 'reading the prompt: 100%' }), SERVER_WAIT);
+    abort.abort();
+    await vi.waitFor(() => expect(h.engine.get(id).state).toBe('canceled'), SERVER_WAIT);
+  });
+
   it("aborts LM Studio's request when a /api/v1/chat stream is left mid-way", async () => {
     h.sim.inject({ stall: { count: 1, afterTokens: 2 } });
     const abort = new AbortController();

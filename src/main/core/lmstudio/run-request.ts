@@ -228,12 +228,13 @@ async function consumeTypedStream(
       }
       const object = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : {};
       const name = event.event ?? (typeof object.type === 'string' ? object.type : 'message');
-      const { tokens: added, error } = assembler.add(name, object);
+      const { tokens: added, error, stage } = assembler.add(name, object);
       if (error !== null) {
         streamError = errorFromResponse(200, { error: { message: error } }, failure);
         return;
       }
       callbacks.onChunk?.(event.data, name);
+      if (stage) callbacks.onStage?.(stage);
       if (added > 0) {
         const now = performance.now();
         firstTokenAt ??= now;

@@ -72,6 +72,9 @@ describe('typed stream assembler', () => {
     expect(assembler.usage).toEqual({ promptTokens: 7, completionTokens: 2 });
     expect(assembler.stats).toEqual({ tokensPerSecond: 40, timeToFirstTokenMs: 250 });
     expect(feed('native-chat', [['error', { error: { type: 'invalid_request', message: 'no such model' } }]]).errors).toEqual(['no such model']);
+    const progress = createTypedStreamAssembler('native-chat');
+    expect(progress.add('model_load.progress', { progress: 0.65 }).stage).toEqual({ name: 'model_load', fraction: 0.65 });
+    expect(progress.add('prompt_processing.progress', { progress: 0.5 }).stage).toEqual({ name: 'prompt', fraction: 0.5 });
   });
 
   it('reads usage in each API body shape', () => {

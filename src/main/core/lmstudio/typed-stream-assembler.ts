@@ -4,6 +4,7 @@
  * tokens as they arrive, the usage and stats, and the non-streaming body to store (Responses and
  * native chat end with it whole; a Message is put together from its blocks).
  */
+import type { RunStage } from '../backend';
 import type { LmStudioStats, StreamUsage } from './response-assembler';
 
 export type TypedStreamKind = 'responses' | 'messages' | 'native-chat';
@@ -11,8 +12,8 @@ export type TypedStreamKind = 'responses' | 'messages' | 'native-chat';
 type Json = Record<string, unknown>;
 
 export interface TypedStreamAssembler {
-  /** Takes one event; returns how many generated tokens it carried. Returns an error message for an error event. */
-  add(event: string, payload: Json): { tokens: number; error: string | null };
+  /** Takes one event; returns how many generated tokens it carried, an error event's message, and a stage LM Studio reported. */
+  add(event: string, payload: Json): { tokens: number; error: string | null; stage?: RunStage };
   readonly finished: boolean;
   readonly usage: StreamUsage | null;
   readonly stats: LmStudioStats | null;
@@ -149,6 +150,10 @@ function nativeChatAssembler(): TypedStreamAssembler {
   return {
     add(event, payload) {
       if (event === 'message.delta' || event === 'reasoning.delta') return { tokens: 1, error: null };
+      const fraction = asNumber(payload.progress);
+      if (fraction !== null && (event === 'prompt_processing.progress' || event === 'model_load.progress')) {
+        return { tokens: 0, error: null, stage: { name: event === 'model_load.progress' ? 'model_load' : 'prompt', fraction: Math.min(1, Math.max(0, fraction)) } };
+      }
       if (event === 'chat.end') result = asObject(payload.result);
       if (event === 'error') return { tokens: 0, error: messageOf(payload.error, 'error event') };
       return { tokens: 0, error: null };

@@ -306,6 +306,10 @@ export class Dispatcher {
             run.tokens = tokens;
             this.deps.onJobChanged(entry.seq);
           },
+          onStage: (stage) => {
+            run.stage = stage;
+            this.deps.onJobChanged(entry.seq);
+          },
         },
       );
       if (run.abortReason) throw new BackendError('aborted', 'aborted');

@@ -1,3 +1,4 @@
+import type { RunStage } from '../backend';
 import type { ServiceEstimate } from '../eta/service-model';
 import type { QueuedEntry } from '../store/job-record';
 import type { ClaimedJob } from '../store/job-store';
@@ -13,6 +14,8 @@ export interface RunningJob {
   estimate: ServiceEstimate;
   /** Generated tokens so far (streamed). */
   tokens: number;
+  /** What LM Studio said it is doing before the first token, where it says (native chat). */
+  stage?: RunStage;
   /** Output already went to a live listener: a retry would send it twice, so none happens. */
   streamedToListener: boolean;
   controller: AbortController;
