@@ -45,6 +45,8 @@ export interface Simulator {
   /** Queues faults for the next inference requests (adds to what is pending). */
   inject(injection: Injection): void;
   clearInjections(): void;
+  /** Turns "Require Authentication" on with this token (null: off), as changing LM Studio's setting does. */
+  setApiToken(token: string | null): void;
   /**
    * true: stop listening and drop every connection (clients see refused/reset);
    * false: listen again on the same port.
@@ -105,6 +107,9 @@ export async function startSimulator(input: SimulatorInput = {}): Promise<Simula
     resetRecord: () => resetRecord(ctx),
     inject: (injection) => faults.inject(injection),
     clearInjections: () => faults.clear(),
+    setApiToken: (token) => {
+      options.apiToken = token;
+    },
     async setDown(value) {
       if (closed || value === down) return;
       down = value;

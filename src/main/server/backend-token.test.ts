@@ -37,6 +37,18 @@ describe('LM Studio with "Require Authentication" on', () => {
     expect(h.sim.record.requests).toHaveLength(0);
   });
 
+  it('a token LM Studio stops accepting mid-way: the job goes back to the queue (its attempt refunded) and waits', async () => {
+    const h = await startHttpHarness({ sim: { apiToken: LM_STUDIO_TOKEN }, client: { apiToken: LM_STUDIO_TOKEN } });
+    harnesses.push(h);
+    h.engine.setPaused(true);
+    const { body } = await call(h, 'POST', '/api/jobs', { body: { kind: 'chat', model: CHAT.model, input: CHAT } });
+    h.sim.setApiToken('sk-lm-rotated');
+    h.engine.setPaused(false);
+    await vi.waitFor(() => expect(h.engine.backend().lastError).toContain('it refused the token given with --backend-token'), SERVER_WAIT);
+    await vi.waitFor(() => expect(h.engine.get(body.job.id)).toMatchObject({ state: 'queued', attempts: 0 }), SERVER_WAIT);
+    expect(h.engine.backend().status).toBe('down');
+  });
+
   it('with the backend token: every request carries it and jobs run', async () => {
     const h = await startHttpHarness({ sim: { apiToken: LM_STUDIO_TOKEN }, client: { apiToken: LM_STUDIO_TOKEN } });
     harnesses.push(h);
