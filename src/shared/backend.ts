@@ -57,6 +57,8 @@ export const BackendStateSchema = z.object({
   since: z.string(),
   /** When the next reconnect attempt happens while down (ISO), else null. */
   retryAt: z.string().nullable(),
+  /** LM Studio answers but refuses us (401/403): it requires an API token, none was given or it is wrong. */
+  tokenRequired: z.boolean().optional(),
   /** Filled in by the engine (the LM Studio client knows no budget). */
   memory: ModelMemorySchema.nullable().optional(),
   /** Filled in by the engine: the Neo4j mirror of job records, null when not configured. */

@@ -24,6 +24,7 @@ describe('LM Studio with "Require Authentication" on', () => {
       return backend;
     }, SERVER_WAIT);
     expect(state.lastError).toContain('LM Studio requires an API token');
+    expect(state.tokenRequired).toBe(true);
     expect(state.lastError).toContain('--backend-token');
     // The next probe is the slowest of the reconnect schedule (30 s), not a quick loop.
     expect(Date.parse(state.retryAt!) - Date.now()).toBeGreaterThan(20_000);
@@ -52,7 +53,7 @@ describe('LM Studio with "Require Authentication" on', () => {
   it('with the backend token: every request carries it and jobs run', async () => {
     const h = await startHttpHarness({ sim: { apiToken: LM_STUDIO_TOKEN }, client: { apiToken: LM_STUDIO_TOKEN } });
     harnesses.push(h);
-    expect(h.engine.backend().status).toBe('up');
+    expect(h.engine.backend()).toMatchObject({ status: 'up', tokenRequired: false });
     const answer = await call(h, 'POST', '/v1/chat/completions', { body: CHAT });
     expect(answer.status).toBe(200);
     expect(answer.body.object).toBe('chat.completion');

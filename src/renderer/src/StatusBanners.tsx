@@ -39,7 +39,11 @@ export function StatusBanners() {
           Ask the person running it for one (Team tab), or open the link they shared.
         </Banner>
       ) : null}
-      {backendState?.status === 'down' ? (
+      {backendState?.status === 'down' && backendState.tokenRequired ? (
+        <Banner tone="error" title="LM Studio requires an API token.">
+          {backendState.lastError?.replace(/^LM Studio requires an API token: /, '')}. {queued > 0 ? `${queued} queued job${queued === 1 ? '' : 's'} will wait.` : 'Jobs will queue and wait.'}
+        </Banner>
+      ) : backendState?.status === 'down' ? (
         <Banner tone="error" title={`LM Studio isn't reachable at ${backendState.url} — start its server.`}>
           In LM Studio: Developer → Start Server. {queued > 0 ? `${queued} queued job${queued === 1 ? '' : 's'} will wait and start` : 'Jobs will queue and start'} as
           soon as it answers.

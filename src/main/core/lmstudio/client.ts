@@ -115,7 +115,7 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
     if (retryTimer) clearTimeout(retryTimer);
     retryTimer = null;
     logger?.info({ url: baseUrl }, 'LM Studio is reachable');
-    update({ ...patch, status: 'up', retryAt: null, lastError: state.status === 'down' ? null : state.lastError });
+    update({ ...patch, status: 'up', retryAt: null, lastError: state.status === 'down' ? null : state.lastError, tokenRequired: false });
   }
 
   function changesState(patch: Partial<BackendState>): boolean {
@@ -138,12 +138,12 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
       }, backoff.maxMs);
       retryTimer.unref();
       if (state.lastError !== message) logger?.warn({ url: baseUrl, status: error.status }, message);
-      update({ status: 'down', lastError: message, retryAt: new Date(Date.now() + backoff.maxMs).toISOString() });
+      update({ status: 'down', lastError: message, retryAt: new Date(Date.now() + backoff.maxMs).toISOString(), tokenRequired: true });
       return;
     }
     // Several requests failing together are one outage: only a failed probe lengthens the wait.
     if (state.status === 'down' && retryTimer !== null) {
-      update({ lastError: error.message });
+      update({ lastError: error.message, tokenRequired: false });
       return;
     }
     failedProbes++;
@@ -155,7 +155,7 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
     }, delay);
     retryTimer.unref();
     if (state.status !== 'down') logger?.warn({ url: baseUrl, err: error.message }, 'LM Studio is down; will keep probing');
-    update({ status: 'down', lastError: error.message, retryAt: new Date(Date.now() + delay).toISOString() });
+    update({ status: 'down', tokenRequired: false, lastError: error.message, retryAt: new Date(Date.now() + delay).toISOString() });
   }
 
   function authFailureMessage(error: BackendError): string {
