@@ -2,7 +2,9 @@
  * `npm run bench -- queue`: enqueue and claim+finish throughput, and the time to compute
  * positions+ETAs for 10k/100k/1M queued jobs with the memory held. Each measurement runs in a
  * fresh process (bench/queue/worker.ts) so its RSS is its own; ratios are against baselines
- * measured in the same run (bare SQLite statements; a plain sort of the same queue).
+ * measured in the same run (bare SQLite statements; a plain sort of the same queue). The Neo4j
+ * mirror row runs the concurrency-4 throughput again with the mirror on, against the Bolt test
+ * peer in its own process, beside the mirror-off row of the same run.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -25,6 +27,8 @@ function median(values: number[]): number {
 
 export interface QueueBenchResult {
   throughput: Array<{ concurrency: number; jobs: number; enqueuePerSec: number; claimFinishPerSec: number; storeClaimFinishPerSec: number; rawInsertPerSec: number; rawClaimFinishPerSec: number }>;
+  /** Concurrency 4, the mirror off (the row above) and on; catch-up: until Neo4j holds every change once the queue is done. */
+  neo4jMirror: Array<{ mirror: string; jobs: number; enqueuePerSec: number; claimFinishPerSec: number; catchUpSeconds: number | null }>;
   forecast: Array<{ queued: number; mix: string; groups: number; forecastMedianMs: number; sortBaselineMedianMs: number; ratioToSort: number; enqueueSeconds: number; rssQueuedMb: number; peakRssMb: number }>;
 }
 
@@ -48,6 +52,15 @@ export function runQueueBench(options: { quick: boolean; log?: (line: string) =>
     throughput.push(row);
     log(`queue throughput (concurrency ${concurrency}, ${jobs} jobs): enqueue ${row.enqueuePerSec.toFixed(0)}/s, claim+finish ${row.claimFinishPerSec.toFixed(0)}/s (bare SQLite: ${row.rawClaimFinishPerSec.toFixed(0)}/s)`);
   }
+  const off = throughput.find((row) => row.concurrency === 4)!;
+  const mirrorRuns = Array.from({ length: repeats }, () => measure(['throughput', String(jobs)], { BENCH_CONCURRENCY: '4', BENCH_NEO4J: 'peer' }));
+  const pickOn = (key: string) => median(mirrorRuns.map((r) => Number(r[key])));
+  const neo4jMirror: QueueBenchResult['neo4jMirror'] = [
+    { mirror: 'off', jobs, enqueuePerSec: off.enqueuePerSec, claimFinishPerSec: off.claimFinishPerSec, catchUpSeconds: null },
+    { mirror: 'on (Bolt test peer)', jobs, enqueuePerSec: pickOn('enqueuePerSec'), claimFinishPerSec: pickOn('claimFinishPerSec'), catchUpSeconds: pickOn('mirrorCatchUpSeconds') },
+  ];
+  const on = neo4jMirror[1]!;
+  log(`Neo4j mirror on (concurrency 4): enqueue ${on.enqueuePerSec.toFixed(0)}/s, claim+finish ${on.claimFinishPerSec.toFixed(0)}/s (off: ${off.enqueuePerSec.toFixed(0)}/s, ${off.claimFinishPerSec.toFixed(0)}/s); Neo4j had every change ${on.catchUpSeconds!.toFixed(2)} s after the last job`);
   const sizes: Array<[number, string]> = options.quick
     ? [[10_000, 'team'], [100_000, 'team']]
     : [[10_000, 'team'], [100_000, 'team'], [100_000, 'spread'], [1_000_000, 'team']];
@@ -68,5 +81,5 @@ export function runQueueBench(options: { quick: boolean; log?: (line: string) =>
     forecast.push(row);
     log(`positions+ETAs for ${size} queued (${mix}, ${row.groups} groups): ${row.forecastMedianMs.toFixed(1)} ms (plain sort ${row.sortBaselineMedianMs.toFixed(1)} ms, x${row.ratioToSort.toFixed(1)}); RSS ${row.rssQueuedMb.toFixed(0)} MB, peak ${row.peakRssMb.toFixed(0)} MB`);
   }
-  return { throughput, forecast };
+  return { throughput, neo4jMirror, forecast };
 }

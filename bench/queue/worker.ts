@@ -1,10 +1,12 @@
 /**
  * One measurement in a fresh process (so RSS is this measurement's own):
- *   tsx bench/queue/worker.ts throughput <jobs>
+ *   tsx bench/queue/worker.ts throughput <jobs>   (BENCH_NEO4J=peer: with the Neo4j mirror on, against
+ *                                                  the Bolt test peer in another process)
  *   tsx bench/queue/worker.ts forecast <queued>
  * Prints one JSON line.
  */
 import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +45,20 @@ function job(i: number) {
   };
 }
 
+/** The Bolt test peer in a child process; its URI once it listens. */
+async function startBoltPeer(): Promise<{ uri: string; stop(): void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'bolt-peer-process.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const uri = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (data: Buffer) => resolve(String(data).trim()));
+    child.once('exit', (code) => reject(new Error(`the Bolt test peer exited (${code})`)));
+  });
+  return { uri, stop: () => child.kill() };
+}
+
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
 async function throughput(): Promise<object> {
   // Baseline in the same run: the same rows through a bare prepared INSERT, one commit each.
   const raw = new Database(join(dir, 'raw.db'));
@@ -63,7 +79,9 @@ async function throughput(): Promise<object> {
   raw.close();
 
   const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
-  const engine = await createEngine({ dataDir: dir, backend: instantBackend(MODELS, concurrency), maxConcurrency: concurrency });
+  const peer = process.env.BENCH_NEO4J === 'peer' ? await startBoltPeer() : null;
+  const neo4j = peer && { uri: peer.uri, user: 'neo4j', password: 'test-password' };
+  const engine = await createEngine({ dataDir: dir, backend: instantBackend(MODELS, concurrency), maxConcurrency: concurrency, neo4j });
   engine.setPaused(true);
   t0 = performance.now();
   for (let i = 0; i < size; i++) engine.submit(job(i), { owner: OWNERS[i % 8]! });
@@ -75,7 +93,15 @@ async function throughput(): Promise<object> {
     check();
   });
   const claimFinishPerSec = size / ((performance.now() - t0) / 1000);
+  // With the mirror on: how long Neo4j (the peer) still takes to hold every change once the queue is done.
+  let mirrorCatchUpSeconds: number | null = null;
+  if (peer) {
+    t0 = performance.now();
+    await until(() => engine.backend().neo4j!.lag.rows === 0);
+    mirrorCatchUpSeconds = (performance.now() - t0) / 1000;
+  }
   await engine.close({ graceMs: 0 });
+  peer?.stop();
 
   // The store alone (claim + succeed, as the dispatcher calls them) for the same jobs.
   const store = new JobStore({ path: join(dir, 'store.db') });
@@ -91,7 +117,7 @@ async function throughput(): Promise<object> {
   }
   const storeClaimFinishPerSec = size / ((performance.now() - t0) / 1000);
   store.close();
-  return { jobs: size, enqueuePerSec, claimFinishPerSec, storeClaimFinishPerSec, rawInsertPerSec, rawClaimFinishPerSec };
+  return { jobs: size, enqueuePerSec, claimFinishPerSec, storeClaimFinishPerSec, rawInsertPerSec, rawClaimFinishPerSec, mirrorCatchUpSeconds };
 }
 
 /** Fills a data directory with `size` queued jobs through the store (fast, one commit per 10k). */
