@@ -91,5 +91,10 @@ describe('Anthropic Messages (/v1/messages) through the queue', () => {
     const streamed = await call(h, 'POST', '/v1/messages', { headers, body: { ...REQUEST, stream: true } });
     expect(streamed.body).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":/);
     expect(await call(h, 'POST', '/v1/messages/count_tokens', { headers, body: REQUEST })).toMatchObject({ status: 404, body: { type: 'error', error: { type: 'not_found_error' } } });
+    const limited = { 'x-api-key': h.token({ name: 'limited', role: 'member', requestsPerMinute: 1 }) };
+    expect((await call(h, 'POST', '/v1/messages', { headers: limited, body: REQUEST })).status).toBe(200);
+    const refused = await call(h, 'POST', '/v1/messages', { headers: limited, body: REQUEST });
+    expect(refused).toMatchObject({ status: 429, body: { type: 'error', error: { type: 'rate_limit_error', message: expect.stringContaining('requests per minute') } } });
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
   });
 });

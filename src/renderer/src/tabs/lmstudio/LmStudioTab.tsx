@@ -133,7 +133,9 @@ export function LmStudioTab() {
       <div className="card">
         <h2 className="card__title">LM Studio</h2>
         <BackendSummary backend={backend} now={now} history={history} />
-        {backend.status === 'down' ? (
+        {backend.status === 'down' && backend.tokenRequired ? (
+          <p className="hint">{backend.lastError}. Queued jobs wait until LM Studio accepts LM Queue.</p>
+        ) : backend.status === 'down' ? (
           <p className="hint">
             LM Studio isn't reachable at <code>{backend.url}</code> — start its server (LM Studio → Developer → Start Server). Queued
             jobs wait and start as soon as it answers.
