@@ -109,6 +109,23 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX jobs_by_schedule ON jobs(json_extract(metadata, '$.schedule'), seq)
     WHERE json_extract(metadata, '$.schedule') IS NOT NULL;
   `,
+  // A crash of LM Queue itself is counted apart from the job's attempts (it is not the job's
+  // fault, but a job that takes the server down again and again must stop). Idempotency-Key
+  // replays: a retried submission returns the first job. Settings that outlive a restart (the
+  // admin's dispatch pause).
+  `
+  ALTER TABLE jobs ADD COLUMN crash_recoveries INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE idempotency_keys (
+    owner TEXT NOT NULL,
+    key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (owner, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at);
+  CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+  `,
 ];
 
 export interface MigrateOptions {
