@@ -126,6 +126,52 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at);
   CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
+  // OpenAI Files and Batches (src/main/core/batches). A file's bytes live under
+  // <dataDir>/files/<id>; its row here. A batch points at its parent job; its OpenAI status is
+  // kept here because validating, finalizing and expired are marks the job states do not have.
+  // request_counts is frozen at the end, so a batch outlives its purged child jobs.
+  `
+  CREATE TABLE files (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    owner TEXT NOT NULL,
+    filename TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX files_by_owner ON files(owner, seq);
+  CREATE TABLE batches (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    owner TEXT NOT NULL,
+    status TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    input_file_id TEXT NOT NULL,
+    completion_window TEXT NOT NULL,
+    metadata TEXT,
+    priority INTEGER NOT NULL,
+    parent_job_id TEXT,
+    total INTEGER NOT NULL DEFAULT 0,
+    sealed INTEGER NOT NULL DEFAULT 0,
+    errors TEXT,
+    request_counts TEXT,
+    output_file_id TEXT,
+    error_file_id TEXT,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    in_progress_at INTEGER,
+    finalizing_at INTEGER,
+    completed_at INTEGER,
+    failed_at INTEGER,
+    expired_at INTEGER,
+    cancelling_at INTEGER,
+    cancelled_at INTEGER
+  );
+  CREATE INDEX batches_by_owner ON batches(owner, seq);
+  CREATE INDEX batches_unfinished ON batches(status)
+    WHERE status IN ('validating', 'in_progress', 'finalizing', 'cancelling');
+  `,
 ];
 
 export interface MigrateOptions {
