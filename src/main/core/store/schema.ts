@@ -172,6 +172,23 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX batches_unfinished ON batches(status)
     WHERE status IN ('validating', 'in_progress', 'finalizing', 'cancelling');
   `,
+  // Parent jobs (kind batch; index next) own child jobs. A child names its parent and its place
+  // in it, unique, so adding children again after a crash adds none twice. job_parents holds
+  // what only a parent has: whether every child is added (sealed), how it is ending while its
+  // children are swept (canceled or failed, and why), and its children's counts once finished.
+  // A parent's live counts are not stored: they are counted from its children at start.
+  `
+  ALTER TABLE jobs ADD COLUMN parent_id TEXT;
+  ALTER TABLE jobs ADD COLUMN child_index INTEGER;
+  CREATE UNIQUE INDEX jobs_by_parent ON jobs(parent_id, child_index) WHERE parent_id IS NOT NULL;
+  CREATE TABLE job_parents (
+    seq INTEGER PRIMARY KEY,
+    sealed INTEGER NOT NULL DEFAULT 0,
+    ending TEXT,
+    ending_error TEXT,
+    children TEXT
+  );
+  `,
 ];
 
 export interface MigrateOptions {
