@@ -32,6 +32,8 @@ import { TokenStore } from './store/token-store';
 import { Schedules } from './schedules/schedules';
 
 const DAY_MS = 86_400_000;
+/** The latest instant a Date holds (year 275760): runAt's only upper bound. */
+const LATEST_DATE_MS = 8.64e15;
 /** Long prompts on big models can take minutes before the first token. */
 const DEFAULT_TIMEOUTS = { firstTokenMs: 300_000, idleMs: 60_000, totalMs: 3_600_000 };
 const silentLogger: EngineLogger = { info() {}, warn() {}, error() {}, debug() {} };
@@ -40,6 +42,7 @@ function parseRunAt(runAt: SubmitJobRequest['runAt']): number | null {
   if (runAt === undefined) return null;
   const ms = typeof runAt === 'number' ? runAt : Date.parse(runAt);
   if (!Number.isFinite(ms)) throw new LmqError('bad_request', 'runAt must be an ISO date-time or epoch milliseconds');
+  if (ms > LATEST_DATE_MS) throw new LmqError('bad_request', `runAt must be a date a JavaScript Date can hold (epoch milliseconds up to ${LATEST_DATE_MS})`);
   return ms;
 }
 

@@ -5,7 +5,7 @@
  */
 import type { BackendState } from '../../../shared/backend';
 import type { Backend } from '../backend';
-import type { Clock } from '../clock';
+import { MAX_TIMER_MS, type Clock } from '../clock';
 import type { EngineLogger } from '../config';
 import type { JobSink } from '../engine-api';
 import type { ServiceModel } from '../eta/service-model';
@@ -229,7 +229,8 @@ export class Dispatcher {
           this.timer = null;
           this.wake();
         },
-        Math.max(0, at - now),
+        // A far runAt is reached through several timers: each wake re-arms for what is left.
+        Math.min(Math.max(0, at - now), MAX_TIMER_MS),
       );
       this.timer = { handle, at };
     }

@@ -8,15 +8,13 @@ import { LmqError, isLmqError } from '../../../shared/errors';
 import type { Job, JobState, SubmitJobRequest } from '../../../shared/job';
 import { DEFAULT_PRIORITY, priorityLabel } from '../../../shared/priority';
 import type { CreateScheduleRequest, Schedule, UpdateScheduleRequest } from '../../../shared/schedule';
-import type { Clock } from '../clock';
+import { MAX_TIMER_MS, type Clock } from '../clock';
 import type { EngineLogger } from '../config';
 import type { SubmitOptions } from '../engine-api';
 import type { TokenStore } from '../store/token-store';
 import { hostTimeZone, isoInZone, latestRunBetween, nextRunAfter, nextRunsAfter } from './cron-plan';
 import { ScheduleStore, type ScheduleJobTemplate, type ScheduleRecord } from './schedule-store';
 
-/** setTimeout takes at most a signed 32-bit delay; a longer wait is re-armed on waking. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 const SHOWN_NEXT_RUNS = 5;
 /** The owner of work made without a token (the desktop user, unauthenticated loopback). */
 const LOCAL_OWNER = 'local';
