@@ -10,7 +10,7 @@ import { InsufficientMemoryError, type Slot } from './model-host';
 import type { RequestRecord } from './sim-record';
 import { findModel, unknownModelMessage, type SimContext } from './sim-context';
 import { createRandom, embeddingVector, estimateTokens, generateTokens, hashText, pickOutputLength } from './text-generator';
-import { typedMaxTokens, typedPromptText, typedStreamWriter, type TypedEndpoint } from './typed-event-apis';
+import { ModelLoadReport, typedMaxTokens, typedPromptText, typedStreamWriter, type TypedEndpoint } from './typed-event-apis';
 
 type OpenAiEndpoint = '/v1/chat/completions' | '/v1/completions' | '/v1/embeddings';
 type RestV0Endpoint = '/api/v0/chat/completions' | '/api/v0/completions' | '/api/v0/embeddings';
@@ -66,10 +66,11 @@ export async function handleInference(
   if (!admitted) return;
   const { record, gone } = admitted;
   let slot: Slot | null = null;
+  const load = endpoint === '/api/v1/chat' ? new ModelLoadReport(res, admitted.model, record.stream) : null;
   try {
-    slot = await ctx.host.acquire(admitted.model, record, gone);
+    slot = await ctx.host.acquire(admitted.model, record, gone, load?.onProgress);
     record.startedAt = Date.now();
-    if (isTyped(endpoint)) await serveTypedGeneration(ctx, endpoint, admitted, slot, res, body);
+    if (isTyped(endpoint)) await serveTypedGeneration(ctx, endpoint, admitted, slot, res, body, load);
     else if (openAiTwin(endpoint) === '/v1/embeddings') await serveEmbeddings(ctx, admitted, slot, res, body);
     else await serveGeneration(ctx, openAiTwin(endpoint) as '/v1/chat/completions' | '/v1/completions', admitted, slot, res, body);
   } catch (error) {
@@ -261,16 +262,17 @@ async function serveTypedGeneration(
   slot: Slot,
   res: ServerResponse,
   body: Record<string, unknown>,
+  load: ModelLoadReport | null,
 ): Promise<void> {
   const { record, model, gone } = admitted;
   const maxTokens = typedMaxTokens(endpoint, body);
   const random = createRandom(hashText(`${model}\n${maxTokens}\n${admitted.promptText}`, ctx.options.seed));
   const { count, truncated } = pickOutputLength(random, { min: ctx.options.minOutputTokens, max: ctx.options.maxOutputTokens }, maxTokens);
   const tokens = generateTokens(random, count);
-  const generated = { id: record.id, model, promptTokens: record.promptTokens, pieces: [] as string[], truncated, startedAt: record.startedAt ?? Date.now(), firstTokenAt: null as number | null };
+  const generated = { id: record.id, model, promptTokens: record.promptTokens, pieces: [] as string[], truncated, startedAt: record.startedAt ?? Date.now(), firstTokenAt: null as number | null, load };
   const writer = typedStreamWriter(endpoint, res, generated, body, record.stream);
   if (record.stream) {
-    startEventStream(res);
+    if (!load?.opened) startEventStream(res);
     writer.start();
   }
   await ctx.host.sleep((record.promptTokens / ctx.options.promptTokensPerSecond) * 1000, gone, slot.evicted);

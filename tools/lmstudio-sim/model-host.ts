@@ -45,7 +45,12 @@ interface LoadInProgress {
   model: string;
   sizeBytes: number;
   done: Promise<Instance>;
+  startedAt: number;
+  durationMs: number;
 }
+
+/** How far (0..1) the load a request waits for has come. */
+export type LoadProgressListener = (fraction: number) => void;
 
 /** A load that does not fit the memory budget (LM Studio's guardrail refusal). */
 export class InsufficientMemoryError extends Error {
@@ -129,7 +134,7 @@ export class ModelHost {
    * Waits until an instance of `model` has a free slot, loading it just in time if none is
    * loaded; beyond the slots requests wait silently, as in LM Studio.
    */
-  async acquire(model: string, request: RequestRecord, signal: AbortSignal): Promise<Slot> {
+  async acquire(model: string, request: RequestRecord, signal: AbortSignal, onLoadProgress?: LoadProgressListener): Promise<Slot> {
     this.waitingCount++;
     this.sample();
     try {
@@ -138,7 +143,7 @@ export class ModelHost {
         const instance = this.freeInstanceOf(model);
         if (instance) return this.take(instance, request);
         if (this.isLoaded(model)) await this.waitForChange(signal);
-        else await this.loadJustInTime(model, signal);
+        else await this.loadJustInTime(model, signal, onLoadProgress);
       }
     } finally {
       this.waitingCount--;
@@ -222,17 +227,40 @@ export class ModelHost {
   }
 
   /** One step towards having `model` loaded: wait for the load in progress, or start a JIT load. */
-  private async loadJustInTime(model: string, signal: AbortSignal): Promise<void> {
+  private async loadJustInTime(model: string, signal: AbortSignal, onLoadProgress?: LoadProgressListener): Promise<void> {
     const loading = this.loading;
     if (!loading) {
-      await raceAbort(this.startLoad(model, 'jit'), signal);
+      const done = this.startLoad(model, 'jit');
+      await raceAbort(this.reportLoad(this.loading, done, onLoadProgress), signal);
       return;
     }
-    if (loading.model !== model) this.recorder.addConcurrentLoad({ at: Date.now(), loading: loading.model, requested: model });
+    if (loading.model === model) {
+      await raceAbort(this.reportLoad(loading, settled(loading.done), onLoadProgress), signal);
+      return;
+    }
+    this.recorder.addConcurrentLoad({ at: Date.now(), loading: loading.model, requested: model });
     await raceAbort(settled(loading.done), signal);
     // Let the requests that wanted that model take their slots before a JIT load for another
     // model evicts it; otherwise two requests for different models would evict each other forever.
-    if (loading.model !== model) await new Promise<void>((resolve) => setImmediate(resolve));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  /**
+   * Tells a request that waits for its model's load how far the load is (LM Studio's native
+   * chat streams this as model_load.progress): 0 now, then each quarter of the load time, then 1.
+   */
+  private async reportLoad<T>(loading: LoadInProgress | null, done: Promise<T>, onLoadProgress?: LoadProgressListener): Promise<T> {
+    if (!onLoadProgress || !loading) return done;
+    const fraction = (): number => (loading.durationMs > 0 ? Math.min(0.99, (Date.now() - loading.startedAt) / loading.durationMs) : 0.99);
+    onLoadProgress(fraction());
+    const timer = setInterval(() => onLoadProgress(fraction()), Math.max(1, loading.durationMs / 4));
+    try {
+      const result = await done;
+      onLoadProgress(1);
+      return result;
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   /**
@@ -260,7 +288,8 @@ export class ModelHost {
     if (this.isLoaded(modelId)) this.recorder.addDuplicateInstance({ model: modelId, instanceId, at: Date.now() });
     const entry = this.recorder.addLoad({ model: modelId, instanceId, reason, startedAt: Date.now(), finishedAt: null });
     // A load, once started, completes even if the request that caused it goes away (as in LM Studio).
-    const done = sleepReal(this.scaled(this.options.loadSeconds * 1000), this.shutdownController.signal).then(() => {
+    const durationMs = this.scaled(this.options.loadSeconds * 1000);
+    const done = sleepReal(durationMs, this.shutdownController.signal).then(() => {
       entry.finishedAt = Date.now();
       const instance: Instance = { id: instanceId, model, loadedBy: reason, active: new Set(), lastUsedAt: Date.now() };
       this.loaded.push(instance);
@@ -271,7 +300,7 @@ export class ModelHost {
     });
     // Callers may have gone; a load cancelled by shutdown must not surface as unhandled.
     done.catch(() => undefined);
-    this.loading = { model: modelId, sizeBytes: model.sizeBytes, done };
+    this.loading = { model: modelId, sizeBytes: model.sizeBytes, done, startedAt: Date.now(), durationMs };
     this.wakeAll();
     this.sample();
     return done;

@@ -68,6 +68,28 @@ describe('typed-event APIs', () => {
     expect(last.result).toMatchObject({ model_instance_id: 'alpha', stats: { total_output_tokens: 3 }, response_id: expect.stringMatching(/^resp_/) });
   });
 
+  it('tells a native chat stream about the just-in-time load it waits for, and only then', async () => {
+    // timeScale 0.01 makes the 2 s load 20 ms: long enough for progress events between start and end.
+    const s = await sim({ models: ['alpha', 'beta'], loadSeconds: 10 });
+    const request = { model: 'beta', input: 'Hi', stream: true, max_output_tokens: 2 };
+    const loading = typedEvents((await post(`${s.url}/api/v1/chat`, request)).text);
+    const names = loading.map(([name]) => name);
+    expect(names.slice(0, 3)).toEqual(['chat.start', 'model_load.start', 'model_load.progress']);
+    const end = names.indexOf('model_load.end');
+    expect(end).toBeGreaterThan(2);
+    expect(names.indexOf('prompt_processing.start')).toBe(end + 1);
+    const fractions = loading.filter(([name]) => name === 'model_load.progress').map(([, data]) => data.progress as number);
+    expect(fractions.at(-1)).toBe(1);
+    expect([...fractions].sort((a, b) => a - b)).toEqual(fractions);
+    expect(loading[end]![1]).toMatchObject({ model_instance_id: 'beta', load_time_seconds: expect.any(Number) });
+    expect(loading.at(-1)![1].result).toMatchObject({ stats: { model_load_time_seconds: expect.any(Number) } });
+
+    const loaded = typedEvents((await post(`${s.url}/api/v1/chat`, request)).text);
+    expect(loaded.map(([name]) => name).filter((name) => name.startsWith('model_load'))).toEqual([]);
+    expect(loaded.filter(([name]) => name === 'chat.start')).toHaveLength(1);
+    expect(loaded.at(-1)![1].result).not.toHaveProperty('stats.model_load_time_seconds');
+  });
+
   it('answers REST v0 inference like its /v1 twin and records the path it was called on', async () => {
     const s = await sim();
     const { status, text } = await post(`${s.url}/api/v0/chat/completions`, { model: 'alpha', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 2 });

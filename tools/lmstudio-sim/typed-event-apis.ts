@@ -4,6 +4,7 @@
  * shapes LM Studio sends, streaming or not.
  */
 import type { ServerResponse } from 'node:http';
+import { startEventStream } from './http-io';
 
 export type TypedEndpoint = '/v1/responses' | '/v1/messages' | '/api/v1/chat';
 
@@ -17,6 +18,52 @@ export interface Generated {
   truncated: boolean;
   startedAt: number;
   firstTokenAt: number | null;
+  /** Native chat: what the just-in-time load this request waited for reported. */
+  load: ModelLoadReport | null;
+}
+
+/**
+ * Native chat's model_load.* events: a streaming request that waits for its model's
+ * just-in-time load opens its stream early and tells the load's progress (LM Studio sends
+ * chat.start first, then model_load.start, progress, end; none when the model was loaded).
+ */
+export class ModelLoadReport {
+  private startedAt: number | null = null;
+  private endedAt: number | null = null;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly model: string,
+    private readonly stream: boolean,
+  ) {}
+
+  /** Whether the stream is open and chat.start sent. */
+  get opened(): boolean {
+    return this.startedAt !== null && this.stream;
+  }
+
+  /** Seconds the load took, or null when the request did not wait for one. */
+  get seconds(): number | null {
+    return this.startedAt === null || this.endedAt === null ? null : (this.endedAt - this.startedAt) / 1000;
+  }
+
+  readonly onProgress = (fraction: number): void => {
+    if (this.endedAt !== null) return;
+    const emit = (event: string, data: Record<string, unknown> = {}): void => {
+      if (this.stream) writeTypedEvent(this.res, event, { model_instance_id: this.model, ...data });
+    };
+    if (this.startedAt === null) {
+      this.startedAt = Date.now();
+      if (this.stream) startEventStream(this.res);
+      emit('chat.start');
+      emit('model_load.start');
+    }
+    emit('model_load.progress', { progress: fraction });
+    if (fraction >= 1) {
+      this.endedAt = Date.now();
+      emit('model_load.end', { load_time_seconds: (this.endedAt - this.startedAt) / 1000 });
+    }
+  };
 }
 
 /** Writes one named SSE event. */
@@ -173,6 +220,7 @@ function nativeChatWriter(res: ServerResponse, g: Generated, body: Record<string
         reasoning_output_tokens: 0,
         tokens_per_second: g.pieces.length / generationSeconds,
         time_to_first_token_seconds: (firstTokenAt - g.startedAt) / 1000,
+        ...(g.load?.seconds != null ? { model_load_time_seconds: g.load.seconds } : {}),
       },
       // LM Studio stores chats unless told not to; the id continues the conversation.
       ...(body.store === false ? {} : { response_id: `resp_${g.id}` }),
@@ -181,7 +229,7 @@ function nativeChatWriter(res: ServerResponse, g: Generated, body: Record<string
   let started = false;
   return {
     start() {
-      emit('chat.start', { model_instance_id: g.model });
+      if (!g.load?.opened) emit('chat.start', { model_instance_id: g.model });
       emit('prompt_processing.start');
       emit('prompt_processing.progress', { progress: 0.5 });
       emit('prompt_processing.progress', { progress: 1 });
