@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkBatchFile, MAX_BATCH_REQUESTS, MAX_REPORTED_ERRORS, requestLines } from './batch-input';
+
+const dir = mkdtempSync(join(tmpdir(), 'lmq-batch-input-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let files = 0;
+function fileOf(lines: readonly string[]): string {
+  const path = join(dir, `input-${files++}.jsonl`);
+  writeFileSync(path, lines.join('\n') + '\n');
+  return path;
+}
+
+const request = (customId: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { model: 'm', messages: [{ role: 'user', content: 'hi' }] }, ...extra });
+
+describe('batch input files', () => {
+  it('passes a good file, skipping blank lines, and reads its requests back in order', async () => {
+    const path = fileOf([request('a'), '', '  ', request('b'), request('c')]);
+    expect(await checkBatchFile(path, '/v1/chat/completions')).toEqual({ total: 3, errors: [] });
+    const lines = [];
+    for await (const line of requestLines(path, '/v1/chat/completions')) lines.push(line);
+    expect(lines.map((l) => [l.index, l.customId, l.model])).toEqual([[0, 'a', 'm'], [1, 'b', 'm'], [2, 'c', 'm']]);
+    const resumed = [];
+    for await (const line of requestLines(path, '/v1/chat/completions', 2)) resumed.push(line.customId);
+    expect(resumed).toEqual(['c']);
+  });
+
+  it('names each bad line and why: bad JSON, missing or duplicate custom_id, wrong url or method, no model', async () => {
+    const path = fileOf([
+      request('ok-1'),
+      '{"custom_id": "broken", ',
+      '[1, 2]',
+      JSON.stringify({ method: 'POST', url: '/v1/chat/completions', body: { model: 'm' } }),
+      request('ok-1'),
+      request('x', { url: '/v1/embeddings' }),
+      request('y', { method: 'GET' }),
+      request('z', { body: { messages: [] } }),
+      request('w', { body: 'text' }),
+    ]);
+    const check = await checkBatchFile(path, '/v1/chat/completions');
+    expect(check.total).toBe(9);
+    expect(check.errors.map((e) => [e.line, e.code, e.param])).toEqual([
+      [2, 'invalid_json_line', null],
+      [3, 'invalid_json_line', null],
+      [4, 'missing_required_parameter', 'custom_id'],
+      [5, 'duplicate_custom_id', 'custom_id'],
+      [6, 'invalid_url', 'url'],
+      [7, 'invalid_method', 'method'],
+      [8, 'missing_required_parameter', 'body.model'],
+      [9, 'missing_required_parameter', 'body'],
+    ]);
+    expect(check.errors[3]!.message).toBe('line 5: custom_id "ok-1" appears more than once');
+    expect(check.errors[4]!.message).toContain('"/v1/chat/completions"');
+  });
+
+  it('refuses an empty file and one over 50,000 requests (naming the first line past it)', async () => {
+    expect((await checkBatchFile(fileOf(['', '']), '/v1/chat/completions')).errors).toEqual([
+      { code: 'empty_file', message: 'the input file has no requests', line: null, param: null },
+    ]);
+    const lines = Array.from({ length: MAX_BATCH_REQUESTS + 5 }, (_, i) => request(`r${i}`));
+    const check = await checkBatchFile(fileOf(lines), '/v1/chat/completions');
+    expect(check.errors).toEqual([expect.objectContaining({ code: 'too_many_requests', line: MAX_BATCH_REQUESTS + 1 })]);
+  });
+
+  it(`reports at most ${MAX_REPORTED_ERRORS} bad lines`, async () => {
+    const check = await checkBatchFile(fileOf(Array.from({ length: 300 }, () => 'nope')), '/v1/chat/completions');
+    expect(check.errors).toHaveLength(MAX_REPORTED_ERRORS);
+    expect(check.errors.at(-1)!.line).toBe(MAX_REPORTED_ERRORS);
+  });
+});
