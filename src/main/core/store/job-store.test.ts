@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
 import type { JobState } from '../../../shared/job';
-import { JobStore } from './job-store';
+import { JobStore, MAX_CRASH_RECOVERIES } from './job-store';
 import { migrate, SCHEMA_VERSION } from './schema';
 import { newJob, tempDbPath } from './testing/store-fixtures';
 
@@ -20,6 +20,27 @@ describe('JobStore', () => {
     expect(JSON.parse(store.resultTextById(job.id)!.result!)).toEqual({ answer: 42 });
     expect(store.counts).toMatchObject({ queued: 0, running: 0, succeeded: 1 });
     expect(store.countByState()).toEqual(store.counts);
+  });
+
+  test('a crash of LM Queue gives the running job its attempt back; the job fails only at MAX_CRASH_RECOVERIES crashes', () => {
+    const path = tempDbPath();
+    let store = new JobStore({ path });
+    const job = store.insert(newJob({ maxAttempts: 1 }));
+    store.commitPending();
+    for (let crash = 1; crash < MAX_CRASH_RECOVERIES; crash++) {
+      expect(store.claim(job.seq, 1, 'w')).not.toBeNull();
+      store.abandon();
+      store = new JobStore({ path });
+      expect(store.recoverInterrupted(2)).toEqual({ requeued: 1, failed: 0 });
+      expect(store.getById(job.id)).toMatchObject({ state: 'queued', attempts: 0, error: { code: 'interrupted' } });
+    }
+    expect(store.claim(job.seq, 1, 'w')).not.toBeNull();
+    store.abandon();
+    store = new JobStore({ path });
+    expect(store.recoverInterrupted(2)).toEqual({ requeued: 0, failed: 1 });
+    expect(store.getById(job.id)).toMatchObject({ state: 'failed', error: { code: 'interrupted', message: expect.stringMatching(/stopped 5 times/) } });
+    expect(store.countByState()).toEqual(store.counts);
+    store.close();
   });
 
   test('guards refuse transitions from the wrong state', () => {
@@ -165,7 +186,7 @@ describe('JobStore', () => {
         const path = tempDbPath();
         let store = new JobStore({ path });
         // The model: what each job's state must be.
-        const model = new Map<string, { seq: number; state: JobState; attempts: number; max: number }>();
+        const model = new Map<string, { seq: number; state: JobState; attempts: number; max: number; crashes: number }>();
         const pick = (state: JobState, n: number) => {
           const candidates = [...model.values()].filter((j) => j.state === state);
           return candidates.length ? candidates[n % candidates.length] : undefined;
@@ -174,7 +195,7 @@ describe('JobStore', () => {
           if (o.type === 'insert') {
             const rec = store.insert(newJob({ maxAttempts: o.attempts }));
             store.commitPending(); // what a host does before acknowledging (await durable())
-            model.set(rec.id, { seq: rec.seq, state: 'queued', attempts: 0, max: o.attempts });
+            model.set(rec.id, { seq: rec.seq, state: 'queued', attempts: 0, max: o.attempts, crashes: 0 });
           } else if (o.type === 'claim') {
             const j = pick('queued', o.pick);
             if (j) {
@@ -188,7 +209,11 @@ describe('JobStore', () => {
             store = new JobStore({ path });
             store.recoverInterrupted(2);
             for (const j of model.values()) {
-              if (j.state === 'running') j.state = j.attempts >= j.max ? 'failed' : 'queued';
+              if (j.state !== 'running') continue;
+              // Our crash is not the job's: the attempt comes back, the crash is counted apart.
+              j.crashes++;
+              if (j.crashes >= MAX_CRASH_RECOVERIES) j.state = 'failed';
+              else [j.state, j.attempts] = ['queued', j.attempts - 1];
             }
           } else {
             const from = o.type === 'cancel' ? (o.pick % 2 ? 'queued' : 'running') : 'running';

@@ -49,9 +49,12 @@ interface QueuedRow {
   run_at: number | null;
   prompt_tokens: number;
   max_tokens: number | null;
+  parent_id: string | null;
 }
 
 const BUSY_TIMEOUT_MS = 1_000;
+/** A job running at this many crashes of LM Queue in a row fails rather than run again. */
+export const MAX_CRASH_RECOVERIES = 5;
 
 function openDatabase(options: JobStoreOptions, nativeBinding: { nativeBinding?: string }): Database.Database {
   const db = new Database(options.path, { timeout: options.busyTimeoutMs ?? BUSY_TIMEOUT_MS, ...nativeBinding });
@@ -167,7 +170,72 @@ export class JobStore {
       metadata: job.metadata,
       error: null,
       usage: null,
+      parentId: null,
+      childIndex: null,
     };
+  }
+
+  /**
+   * A parent's child at `childIndex`, queued; null if that child is there already (added again
+   * after a crash: nothing is added twice). Joins the caller's transaction or the write batch.
+   */
+  insertChild(job: NewJob, parentId: string, childIndex: number): JobRecord | null {
+    this.batch.join();
+    const id = newJobId();
+    const info = this.statements.insertChild.run({
+      id,
+      kind: job.kind,
+      model: job.model,
+      owner: job.owner,
+      priority: job.priority,
+      lane: job.lane,
+      maxAttempts: job.maxAttempts,
+      createdAt: job.createdAt,
+      runAt: job.runAt,
+      promptTokens: job.promptTokens,
+      maxTokens: job.maxTokens,
+      metadata: job.metadata === null ? null : JSON.stringify(job.metadata),
+      parentId,
+      childIndex,
+    });
+    if (info.changes === 0) return null;
+    const seq = Number(info.lastInsertRowid);
+    this.statements.insertInput.run(seq, JSON.stringify(job.input));
+    this.counts.queued++;
+    return {
+      seq,
+      id,
+      kind: job.kind,
+      model: job.model,
+      owner: job.owner,
+      priority: job.priority,
+      lane: job.lane,
+      state: 'queued',
+      attempts: 0,
+      maxAttempts: job.maxAttempts,
+      createdAt: job.createdAt,
+      runAt: job.runAt,
+      startedAt: null,
+      finishedAt: null,
+      promptTokens: job.promptTokens,
+      maxTokens: job.maxTokens,
+      metadata: job.metadata,
+      error: null,
+      usage: null,
+      parentId,
+      childIndex,
+    };
+  }
+
+  /** A parent job's first child started: the parent is running (it holds no slot itself). */
+  startParent(seq: number, now: number): boolean {
+    return this.moved('queued', 'running', this.statements.startParent.run(now, seq).changes === 1);
+  }
+
+  /** A parent job ends (its children are all finished); false if it was not `from`. */
+  finishParent(seq: number, now: number, state: 'succeeded' | 'failed' | 'canceled', error: JobError | null, from: 'queued' | 'running'): boolean {
+    const info = this.statements.finishParent.run(state, now, error && JSON.stringify(error), seq, from);
+    return this.moved(from, state, info.changes === 1);
   }
 
   /** Runs `fn` in one transaction (one commit for a burst of inserts). */
@@ -246,25 +314,25 @@ export class JobStore {
   }
 
   /**
-   * Jobs a dead process left running go back to the queue; their attempt was counted at claim.
-   * A job that has used all its attempts fails instead of looping on a crash it causes.
+   * Jobs a dead process left running go back to the queue. The crash was ours, not the job's:
+   * the attempt counted at claim is given back and the crash counted apart, so a crash loop
+   * cannot use up innocent jobs' attempts; a job that was running at MAX_CRASH_RECOVERIES crashes
+   * may be what takes the server down, and fails instead of looping.
    */
   recoverInterrupted(now: number): { requeued: number; failed: number } {
     return this.transaction(() => {
-      const rows = this.statements.interrupted.all() as { seq: number; attempts: number; max_attempts: number }[];
+      const rows = this.statements.interrupted.all() as { seq: number; crash_recoveries: number }[];
       let requeued = 0;
       let failed = 0;
-      const error: JobError = {
-        code: 'interrupted',
-        message: 'LM Queue stopped while this job was running',
-        retryable: true,
-      };
+      const error: JobError = { code: 'interrupted', message: 'LM Queue stopped while this job was running', retryable: true };
       for (const row of rows) {
-        if (row.attempts >= row.max_attempts) {
-          this.fail(row.seq, now, { ...error, message: `${error.message}; no attempts left` });
+        const crashes = row.crash_recoveries + 1;
+        if (crashes >= MAX_CRASH_RECOVERIES) {
+          const message = `LM Queue stopped ${crashes} times while this job was running; it is not run again in case it is the cause`;
+          this.fail(row.seq, now, { ...error, message, retryable: false });
           failed++;
         } else {
-          this.requeue(row.seq, null, error);
+          this.moved('running', 'queued', this.statements.requeueAfterCrash.run(JSON.stringify(error), row.seq).changes === 1);
           requeued++;
         }
       }
@@ -287,6 +355,7 @@ export class JobStore {
         runAt: row.run_at ?? 0,
         promptTokens: row.prompt_tokens,
         maxTokens: row.max_tokens,
+        parentId: row.parent_id,
       };
     }
   }
@@ -313,10 +382,23 @@ export class JobStore {
       for (const row of this.statements.purgeCounts.all(before) as { state: JobState; n: number }[]) {
         this.counts[row.state] -= row.n;
       }
+      this.purgeChildrenOfExpired(before);
       this.statements.purgeInputs.run(before);
       this.statements.purgeResults.run(before);
       return this.statements.purge.run(before).changes;
     });
+  }
+
+  /** An expired parent's children go with it (they are never purged on their own). */
+  private purgeChildrenOfExpired(before: number): void {
+    const { statements } = this;
+    for (const { id } of statements.expiredParents.all(before) as { id: string }[]) {
+      for (const row of statements.purgeChildCounts.all(id) as { state: JobState; n: number }[]) this.counts[row.state] -= row.n;
+      statements.purgeChildInputs.run(id);
+      statements.purgeChildResults.run(id);
+      statements.purgeChildren.run(id);
+    }
+    statements.purgeParentMarks.run(before);
   }
 
   loadStats(): { key: string; value: number; samples: number }[] {
