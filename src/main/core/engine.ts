@@ -28,10 +28,12 @@ import { JobQueue } from './scheduler/job-queue';
 import { QueueIndex } from './scheduler/queue-index';
 import type { JobRecord } from './store/job-record';
 import { JobStore } from './store/job-store';
+import { SettingsStore } from './store/settings-store';
 import { TokenStore } from './store/token-store';
 import { Schedules } from './schedules/schedules';
 
 const DAY_MS = 86_400_000;
+const DISPATCH_PAUSED_SETTING = 'dispatchPaused';
 /** The latest instant a Date holds (year 275760): runAt's only upper bound. */
 const LATEST_DATE_MS = 8.64e15;
 /** Long prompts on big models can take minutes before the first token. */
@@ -99,7 +101,9 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
 
   const sinks = new Map<number, Set<JobSink>>();
   const waiters = new Map<number, FinishListener[]>();
-  let paused = false;
+  const settings = new SettingsStore(store.db);
+  // An admin's pause holds across restarts; `startPaused` (tests, tools) is for this run only.
+  let paused = settings.get<boolean>(DISPATCH_PAUSED_SETTING) === true;
   let closing: Promise<void> | null = null;
 
   const dispatcher: Dispatcher = new Dispatcher({
@@ -152,6 +156,12 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     dispatcher.backendChanged(state);
     events.backendChanged(backendState());
   });
+
+  function applyPaused(value: boolean): void {
+    paused = value;
+    dispatcher.setPaused(value);
+    events.queueChanged();
+  }
 
   const purge = (): void => {
     const removed = store.purgeFinished(clock.now() - (config.retentionDays ?? 7) * DAY_MS);
@@ -315,9 +325,8 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     paused: () => paused,
 
     setPaused(value) {
-      paused = value;
-      dispatcher.setPaused(value);
-      events.queueChanged();
+      store.transaction(() => settings.set(DISPATCH_PAUSED_SETTING, value));
+      applyPaused(value);
     },
 
 
@@ -352,7 +361,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       return closing;
     },
   };
-  if (config.startPaused) engine.setPaused(true);
+  if (config.startPaused || paused) applyPaused(true);
   dispatcher.wake();
   schedules.start();
   return engine;
