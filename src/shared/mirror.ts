@@ -13,5 +13,22 @@ export const Neo4jMirrorStateSchema = z.object({
   lastSyncAt: z.string().nullable(),
   /** Changes committed to Neo4j since start. */
   mirroredChanges: z.number().int().nonnegative(),
+  /**
+   * Jobs the outbox never saw, sent in chunks: `all` when the mirror is first configured for this
+   * Neo4j (the jobs already in the database), `changed` for jobs that changed while LM Queue ran
+   * without the mirror. Null until the mirror has started.
+   */
+  backfill: z
+    .object({
+      state: z.enum(['running', 'done']),
+      scope: z.enum(['all', 'changed']),
+      /** Jobs sent to Neo4j by this backfill so far. */
+      jobs: z.number().int().nonnegative(),
+      /** How far through the job history it is, 0 to 1. */
+      fraction: z.number().min(0).max(1),
+      startedAt: z.string(),
+      finishedAt: z.string().nullable(),
+    })
+    .nullable(),
 });
 export type Neo4jMirrorState = z.infer<typeof Neo4jMirrorStateSchema>;

@@ -60,7 +60,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       logger.info({ from, to }, 'upgrading the data directory to this version; a long job history takes a while (~5 s per 100k jobs)'),
   });
   // Opened before any transition (recovery too), so its outbox triggers see every change.
-  const neo4jMirror = config.neo4j ? (await import('./mirror/neo4j-mirror')).openNeo4jMirror({ settings: config.neo4j, db: store.db, logger }) : null;
+  const neo4jMirror = config.neo4j ? (await import('./mirror/neo4j-mirror')).openNeo4jMirror({ settings: config.neo4j, db: store.db, logger, now: () => clock.now() }) : null;
   const recovered = store.recoverInterrupted(clock.now());
   if (recovered.requeued + recovered.failed > 0) logger.warn(recovered, 'recovered jobs left running by a previous run');
 

@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { Neo4jMirrorState } from '../../../shared/mirror';
 import type { EngineLogger, Neo4jSettings } from '../config';
+import { MirrorBackfill } from '../store/mirror-backfill';
 import { MirrorOutbox } from '../store/mirror-outbox';
 import type { LiveProgress } from './graph-statements';
 import { Neo4jSyncer, type Neo4jSyncerOptions } from './neo4j-syncer';
@@ -25,6 +26,8 @@ export interface Neo4jMirrorOptions {
   settings: Neo4jSettings;
   db: Database.Database;
   logger: EngineLogger;
+  /** The engine's clock: the backfill compares it with the jobs' timestamps. */
+  now?: () => number;
   /** Tests shrink the batch, bound, poll and backoff. */
   tuning?: Pick<Neo4jSyncerOptions, 'batchSize' | 'maxOutboxRows' | 'pollMs' | 'backoff'>;
 }
@@ -33,6 +36,10 @@ export interface Neo4jMirrorOptions {
 export function openNeo4jMirror(options: Neo4jMirrorOptions): Neo4jMirror {
   const { db } = options;
   const outbox = new MirrorOutbox(db);
+  const now = options.now ?? Date.now;
+  // What the outbox never saw is fixed now, before this start's first transition.
+  const backfill = new MirrorBackfill(db, `${options.settings.uri} ${options.settings.database ?? ''}`.trim());
+  const pass = backfill.begin(now());
   let syncer: Neo4jSyncer | null = null;
   const progressed = new Set<number>();
   let flushTimer: NodeJS.Timeout | null = null;
@@ -54,7 +61,10 @@ export function openNeo4jMirror(options: Neo4jMirrorOptions): Neo4jMirror {
       syncer ??= new Neo4jSyncer({
         settings: options.settings,
         outbox,
+        backfill: { store: backfill, pass },
+        now,
         storeBusy: () => db.inTransaction,
+        storeOpen: () => db.open,
         logger: options.logger,
         ...hooks,
         ...options.tuning,
@@ -64,7 +74,7 @@ export function openNeo4jMirror(options: Neo4jMirrorOptions): Neo4jMirror {
     state() {
       if (syncer) return syncer.state();
       const { uri, database } = options.settings;
-      return { uri, database: database ?? null, connected: false, lag: { rows: 0, seconds: 0 }, lastError: null, lastSyncAt: null, mirroredChanges: 0 };
+      return { uri, database: database ?? null, connected: false, lag: { rows: 0, seconds: 0 }, lastError: null, lastSyncAt: null, mirroredChanges: 0, backfill: null };
     },
     noteProgress(jobSeq) {
       progressed.add(jobSeq);

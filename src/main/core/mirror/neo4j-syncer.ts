@@ -11,14 +11,21 @@ import neo4j from 'neo4j-driver';
 import { backoffDelayMs, type BackoffSettings } from '../../../shared/backoff';
 import type { Neo4jMirrorState } from '../../../shared/mirror';
 import type { EngineLogger, Neo4jSettings } from '../config';
-import type { MirrorOutbox, OutboxLag } from '../store/mirror-outbox';
+import type { BackfillPass, MirrorBackfill } from '../store/mirror-backfill';
+import type { MirrorOutbox, OutboxJob, OutboxLag } from '../store/mirror-outbox';
 import { CONSTRAINT_STATEMENTS, toGraphRow, UPSERT_JOBS, type LiveProgress } from './graph-statements';
 
 export interface Neo4jSyncerOptions {
   settings: Neo4jSettings;
   outbox: MirrorOutbox;
+  /** Jobs the outbox never saw, and the pass this start owes (MirrorBackfill.begin). */
+  backfill?: { store: MirrorBackfill; pass: BackfillPass };
+  /** The engine's clock (job timestamps are on it). */
+  now?: () => number;
   /** True while the store has a write transaction open (its rows are not committed yet). */
   storeBusy: () => boolean;
+  /** False once the store is closed (nothing more may be written to it). */
+  storeOpen: () => boolean;
   logger: EngineLogger;
   liveProgress?: LiveProgress;
   /** Connected or last error changed, or a batch committed (at most once a second). */
@@ -33,6 +40,8 @@ export interface Neo4jSyncerOptions {
 }
 
 const DEFAULTS = { batchSize: 2_000, maxOutboxRows: 100_000, pollMs: 100, backoff: { baseMs: 500, maxMs: 30_000 } };
+/** How often the backfill's record says the mirror is still running (well inside SEEN_MARGIN_MS). */
+const SEEN_INTERVAL_MS = 30_000;
 /** close() waits this long for a batch in flight before dropping the connection (it is replayed next start). */
 const CLOSE_WAIT_MS = 2_000;
 const STATE_PUSH_INTERVAL_MS = 1_000;
@@ -70,6 +79,8 @@ export class Neo4jSyncer {
   private mirroredChanges = 0;
   /** The last lag read while the store was open (state() after close reports it). */
   private lag: OutboxLag = { rows: 0, oldestAt: null };
+  private backfillPass: BackfillPass | null;
+  private lastSeenAt: number;
 
   constructor(options: Neo4jSyncerOptions) {
     this.options = {
@@ -79,6 +90,8 @@ export class Neo4jSyncer {
       pollMs: options.pollMs ?? DEFAULTS.pollMs,
       backoff: options.backoff ?? DEFAULTS.backoff,
     };
+    this.backfillPass = options.backfill?.pass ?? null;
+    this.lastSeenAt = this.now();
     const { uri, user, password } = options.settings;
     this.driver = neo4j.driver(uri, neo4j.auth.basic(user, password), {
       // Our loop retries with its own backoff; the driver's retries would hold a batch for 30 s.
@@ -105,6 +118,25 @@ export class Neo4jSyncer {
       lastError: this.lastError,
       lastSyncAt: this.lastSyncAt === null ? null : new Date(this.lastSyncAt).toISOString(),
       mirroredChanges: this.mirroredChanges,
+      backfill: this.backfillState(),
+    };
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  private backfillState(): Neo4jMirrorState['backfill'] {
+    const pass = this.backfillPass;
+    if (!pass) return null;
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    return {
+      state: pass.finishedAt === null ? 'running' : 'done',
+      scope: pass.since === null ? 'all' : 'changed',
+      jobs: pass.jobs,
+      fraction: pass.finishedAt !== null || pass.uptoSeq === 0 ? 1 : Math.min(1, pass.throughSeq / pass.uptoSeq),
+      startedAt: iso(pass.startedAt)!,
+      finishedAt: iso(pass.finishedAt),
     };
   }
 
@@ -114,6 +146,7 @@ export class Neo4jSyncer {
     const wait = new AbortController();
     await Promise.race([this.loop, delay(CLOSE_WAIT_MS, wait.signal)]);
     wait.abort();
+    this.noteSeen(true);
     await this.driver.close().catch(() => undefined);
   }
 
@@ -121,9 +154,12 @@ export class Neo4jSyncer {
     const { signal } = this.stopping;
     while (!signal.aborted) {
       try {
+        this.noteSeen(false);
         if (!this.constraintsReady) await this.createConstraints();
         const sent = await this.sendBatch();
-        if (sent === 0) await delay(this.options.pollMs, signal);
+        // Live changes first; then one chunk of the backfill, so neither waits long for the other.
+        const backfilled = await this.sendBackfillChunk();
+        if (sent === 0 && !backfilled) await delay(this.options.pollMs, signal);
       } catch (error) {
         if (signal.aborted) break;
         this.failed(error);
@@ -156,21 +192,58 @@ export class Neo4jSyncer {
     const batch = outbox.read(batchSize);
     if (batch.changes === 0) return 0;
     if (batch.changes === batchSize) outbox.coalesceIfOver(this.options.maxOutboxRows);
-    if (batch.jobs.length > 0) {
-      const rows = batch.jobs.map((job) => toGraphRow(job, this.options.liveProgress));
-      const session = this.session();
-      try {
-        await session.executeWrite((tx) => tx.run(UPSERT_JOBS, { rows }));
-      } finally {
-        await session.close();
-      }
-    }
+    await this.upsert(batch.jobs);
     // The cursor moves only now that Neo4j has committed.
     outbox.deleteThrough(batch.throughSeq);
     this.mirroredChanges += batch.changes;
     this.lastSyncAt = Date.now();
     this.succeeded();
     return batch.changes;
+  }
+
+  /**
+   * One chunk of the job history (a bounded range of seq), sent as the outbox's batches are;
+   * the pass moves on only once Neo4j has committed it. False when no backfill is owed.
+   */
+  private async sendBackfillChunk(): Promise<boolean> {
+    const pass = this.backfillPass;
+    const backfill = this.options.backfill?.store;
+    if (!pass || !backfill || pass.finishedAt !== null) return false;
+    while (this.options.storeBusy()) await nextTurn();
+    const chunk = backfill.next(pass, this.options.batchSize);
+    await this.upsert(chunk.jobs);
+    if (!this.options.storeOpen()) return true;
+    this.backfillPass = backfill.advance(pass, chunk.throughSeq, chunk.jobs.length, this.now());
+    this.lastSeenAt = this.now();
+    if (this.backfillPass.finishedAt !== null) {
+      this.options.logger.info({ jobs: this.backfillPass.jobs }, 'Neo4j backfill done');
+      this.push(true);
+    } else {
+      this.push(false);
+    }
+    return true;
+  }
+
+  private async upsert(jobs: OutboxJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const rows = jobs.map((job) => toGraphRow(job, this.options.liveProgress));
+    const session = this.session();
+    try {
+      await session.executeWrite((tx) => tx.run(UPSERT_JOBS, { rows }));
+    } finally {
+      await session.close();
+    }
+  }
+
+  /** Says in the backfill's record that the mirror still runs; `force` at close. */
+  private noteSeen(force: boolean): void {
+    const pass = this.backfillPass;
+    const backfill = this.options.backfill?.store;
+    const now = this.now();
+    if (!pass || !backfill || !this.options.storeOpen()) return;
+    if (!force && now - this.lastSeenAt < SEEN_INTERVAL_MS) return;
+    this.lastSeenAt = now;
+    this.backfillPass = backfill.seen(pass, now);
   }
 
   private succeeded(): void {
