@@ -180,9 +180,12 @@ export class FileStore {
     return this.pathOf(id);
   }
 
-  /** Row first: a crash after it leaves bytes that the next start removes, never a row without bytes. */
-  delete(id: string): void {
+  /** Removes the row; call `removeBytes` once that is on disk (a crash between leaves bytes the next start removes). */
+  forget(id: string): void {
     this.statements.remove.run(id);
+  }
+
+  removeBytes(id: string): void {
     rmSync(this.pathOf(id), { force: true });
   }
 }
