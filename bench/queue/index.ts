@@ -4,7 +4,9 @@
  * fresh process (bench/queue/worker.ts) so its RSS is its own; ratios are against baselines
  * measured in the same run (bare SQLite statements; a plain sort of the same queue). The Neo4j
  * mirror row runs the concurrency-4 throughput again with the mirror on, against the Bolt test
- * peer in its own process, beside the mirror-off row of the same run.
+ * peer in its own process, beside the mirror-off row of the same run. The durability rows run
+ * concurrency 4 with --durability normal and full, one after the other in the same run, and
+ * add submissions acknowledged one at a time (each awaits its own commit: with full, an fsync).
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -29,6 +31,8 @@ export interface QueueBenchResult {
   throughput: Array<{ concurrency: number; jobs: number; enqueuePerSec: number; claimFinishPerSec: number; storeClaimFinishPerSec: number; rawInsertPerSec: number; rawClaimFinishPerSec: number }>;
   /** Concurrency 4, the mirror off (the row above) and on; catch-up: until Neo4j holds every change once the queue is done. */
   neo4jMirror: Array<{ mirror: string; jobs: number; enqueuePerSec: number; claimFinishPerSec: number; catchUpSeconds: number | null }>;
+  /** --durability normal vs full, same run, concurrency 4; ratios are full / normal. */
+  durability?: Array<{ durability: string; jobs: number; enqueuePerSec: number; claimFinishPerSec: number; acknowledgedPerSec: number; ratioToNormal: { enqueue: number; claimFinish: number; acknowledged: number } }>;
   forecast: Array<{ queued: number; mix: string; groups: number; forecastMedianMs: number; sortBaselineMedianMs: number; ratioToSort: number; enqueueSeconds: number; rssQueuedMb: number; peakRssMb: number }>;
 }
 
@@ -61,6 +65,22 @@ export function runQueueBench(options: { quick: boolean; log?: (line: string) =>
   ];
   const on = neo4jMirror[1]!;
   log(`Neo4j mirror on (concurrency 4): enqueue ${on.enqueuePerSec.toFixed(0)}/s, claim+finish ${on.claimFinishPerSec.toFixed(0)}/s (off: ${off.enqueuePerSec.toFixed(0)}/s, ${off.claimFinishPerSec.toFixed(0)}/s); Neo4j had every change ${on.catchUpSeconds!.toFixed(2)} s after the last job`);
+  const durability: NonNullable<QueueBenchResult['durability']> = [];
+  for (const mode of ['normal', 'full'] as const) {
+    const runs = Array.from({ length: repeats }, () => measure(['throughput', String(jobs)], { BENCH_CONCURRENCY: '4', BENCH_DURABILITY: mode }));
+    const pick = (key: string) => median(runs.map((r) => Number(r[key])));
+    const base = durability[0];
+    const row = { durability: mode, jobs, enqueuePerSec: pick('enqueuePerSec'), claimFinishPerSec: pick('claimFinishPerSec'), acknowledgedPerSec: pick('acknowledgedPerSec') };
+    durability.push({
+      ...row,
+      ratioToNormal: {
+        enqueue: base ? row.enqueuePerSec / base.enqueuePerSec : 1,
+        claimFinish: base ? row.claimFinishPerSec / base.claimFinishPerSec : 1,
+        acknowledged: base ? row.acknowledgedPerSec / base.acknowledgedPerSec : 1,
+      },
+    });
+    log(`durability ${mode} (concurrency 4): enqueue ${row.enqueuePerSec.toFixed(0)}/s, claim+finish ${row.claimFinishPerSec.toFixed(0)}/s, one submission per commit ${row.acknowledgedPerSec.toFixed(0)}/s`);
+  }
   const sizes: Array<[number, string]> = options.quick
     ? [[10_000, 'team'], [100_000, 'team']]
     : [[10_000, 'team'], [100_000, 'team'], [100_000, 'spread'], [1_000_000, 'team']];
@@ -81,5 +101,5 @@ export function runQueueBench(options: { quick: boolean; log?: (line: string) =>
     forecast.push(row);
     log(`positions+ETAs for ${size} queued (${mix}, ${row.groups} groups): ${row.forecastMedianMs.toFixed(1)} ms (plain sort ${row.sortBaselineMedianMs.toFixed(1)} ms, x${row.ratioToSort.toFixed(1)}); RSS ${row.rssQueuedMb.toFixed(0)} MB, peak ${row.peakRssMb.toFixed(0)} MB`);
   }
-  return { throughput, neo4jMirror, forecast };
+  return { throughput, neo4jMirror, durability, forecast };
 }

@@ -2,6 +2,8 @@
  * One measurement in a fresh process (so RSS is this measurement's own):
  *   tsx bench/queue/worker.ts throughput <jobs>   (BENCH_NEO4J=peer: with the Neo4j mirror on, against
  *                                                  the Bolt test peer in another process)
+ *                                                  BENCH_DURABILITY=normal|full: that durability, and
+ *                                                  also one submission per commit, each awaited)
  *   tsx bench/queue/worker.ts forecast <queued>
  * Prints one JSON line.
  */
@@ -81,15 +83,31 @@ async function throughput(): Promise<object> {
   const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
   const peer = process.env.BENCH_NEO4J === 'peer' ? await startBoltPeer() : null;
   const neo4j = peer && { uri: peer.uri, user: 'neo4j', password: 'test-password' };
-  const engine = await createEngine({ dataDir: dir, backend: instantBackend(MODELS, concurrency), maxConcurrency: concurrency, neo4j });
+  const durability = process.env.BENCH_DURABILITY as 'normal' | 'full' | undefined;
+  const engine = await createEngine({ dataDir: dir, backend: instantBackend(MODELS, concurrency), maxConcurrency: concurrency, neo4j, durability });
   engine.setPaused(true);
+  // What a client waits for: one submission, acknowledged once its commit is done (with full, its fsync).
+  let acknowledgedPerSec: number | null = null;
+  if (durability) {
+    const acknowledged = Math.min(2_000, size);
+    t0 = performance.now();
+    for (let i = 0; i < acknowledged; i++) {
+      engine.submit(job(i), { owner: OWNERS[i % 8]! });
+      await engine.durable();
+    }
+    acknowledgedPerSec = acknowledged / ((performance.now() - t0) / 1000);
+    engine.setPaused(false);
+    await until(() => engine.counts().queued === 0 && engine.counts().running === 0);
+    engine.setPaused(true);
+  }
+  const before = engine.counts().succeeded;
   t0 = performance.now();
   for (let i = 0; i < size; i++) engine.submit(job(i), { owner: OWNERS[i % 8]! });
   const enqueuePerSec = size / ((performance.now() - t0) / 1000);
   t0 = performance.now();
   engine.setPaused(false);
   await new Promise<void>((resolve) => {
-    const check = () => (engine.counts().succeeded >= size ? resolve() : setImmediate(check));
+    const check = () => (engine.counts().succeeded - before >= size ? resolve() : setImmediate(check));
     check();
   });
   const claimFinishPerSec = size / ((performance.now() - t0) / 1000);
@@ -117,7 +135,7 @@ async function throughput(): Promise<object> {
   }
   const storeClaimFinishPerSec = size / ((performance.now() - t0) / 1000);
   store.close();
-  return { jobs: size, enqueuePerSec, claimFinishPerSec, storeClaimFinishPerSec, rawInsertPerSec, rawClaimFinishPerSec, mirrorCatchUpSeconds };
+  return { jobs: size, enqueuePerSec, claimFinishPerSec, storeClaimFinishPerSec, rawInsertPerSec, rawClaimFinishPerSec, mirrorCatchUpSeconds, acknowledgedPerSec };
 }
 
 /** Fills a data directory with `size` queued jobs through the store (fast, one commit per 10k). */

@@ -24,8 +24,16 @@ describe('parseHeadlessOptions', () => {
       pinnedModels: [],
       logFormat: null,
       neo4j: null,
+      durability: 'normal',
       help: false,
     });
+  });
+
+  it('takes the durability from the flag or LMQ_DURABILITY, and refuses any other', () => {
+    expect(parseHeadlessOptions(['--durability', 'full'], {}, cwd).durability).toBe('full');
+    expect(parseHeadlessOptions([], { LMQ_DURABILITY: 'FULL' }, cwd).durability).toBe('full');
+    expect(parseHeadlessOptions(['--durability', 'normal'], { LMQ_DURABILITY: 'full' }, cwd).durability).toBe('normal');
+    expect(() => parseHeadlessOptions(['--durability', 'paranoid'], {}, cwd)).toThrow('--durability must be normal or full, got "paranoid"');
   });
 
   it('turns the Neo4j mirror on with LMQ_NEO4J_* or the flags (flags first; user defaults to neo4j)', () => {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Neo4jSettings } from './core/config';
+import type { Durability, Neo4jSettings } from './core/config';
 
 export interface HeadlessOptions {
   host: string;
@@ -29,10 +29,13 @@ export interface HeadlessOptions {
   logFormat: LogFormat | null;
   /** Mirror job records into Neo4j (LMQ_NEO4J_*); null: off. The password is never logged. */
   neo4j: Neo4jSettings | null;
+  /** normal: a killed process loses nothing, a power loss or failing disk the last commits; full: an fsync per commit. */
+  durability: Durability;
   help: boolean;
 }
 
 export const LOG_FORMATS = ['pretty', 'json'] as const;
+export const DURABILITIES = ['normal', 'full'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** Bad flags or env values: the host prints the message and the usage, and exits 2. */
@@ -68,6 +71,9 @@ export const USAGE = `Usage: npm run serve -- [options]
                           --neo4j-password (env LMQ_NEO4J_PASSWORD, which keeps it out of the
                           process list) and --neo4j-database (env LMQ_NEO4J_DATABASE; default
                           the server's default database)
+  --durability MODE       normal or full (env LMQ_DURABILITY; default normal): normal survives
+                          a killed LM Queue; full also the last commits before a power loss or
+                          a failing disk, at an fsync per commit
   --help                  show this help
 
 Env LMQ_ADMIN_TOKEN creates (or rotates) an admin token named "admin" with that secret.`;
@@ -110,6 +116,13 @@ function gigabytesAsBytes(value: string, name: string): number {
     throw new UsageError(`${name} must be a positive number of GB such as 24 or 7.5, got "${value}"`);
   }
   return Math.round(gigabytes * BYTES_PER_GB);
+}
+
+function durability(value: string | undefined): Durability {
+  if (value === undefined) return 'normal';
+  const mode = value.trim().toLowerCase();
+  if (!(DURABILITIES as readonly string[]).includes(mode)) throw new UsageError(`--durability must be ${DURABILITIES.join(' or ')}, got "${value}"`);
+  return mode as Durability;
 }
 
 function logFormat(value: string | undefined): LogFormat | null {
@@ -225,6 +238,7 @@ export function parseHeadlessOptions(
         'neo4j-user': { type: 'string' },
         'neo4j-password': { type: 'string' },
         'neo4j-database': { type: 'string' },
+        durability: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -257,6 +271,7 @@ export function parseHeadlessOptions(
     modelMemoryBytes: modelMemoryText === undefined ? null : gigabytesAsBytes(modelMemoryText, '--model-memory'),
     pinnedModels: modelIds(values['pin-model'], fromEnv(env, 'LMQ_PIN_MODELS')),
     logFormat: logFormat(values['log-format'] ?? fromEnv(env, 'LMQ_LOG_FORMAT')),
+    durability: durability(values.durability ?? fromEnv(env, 'LMQ_DURABILITY')),
     neo4j: neo4jSettings(
       values['neo4j-uri'] ?? fromEnv(env, 'LMQ_NEO4J_URI'),
       values['neo4j-user'] ?? fromEnv(env, 'LMQ_NEO4J_USER'),

@@ -18,6 +18,13 @@ export interface Neo4jSettings {
   database?: string | null;
 }
 
+/**
+ * How hard a commit is pushed to disk. normal (SQLite synchronous=NORMAL in WAL mode): a killed
+ * process loses nothing, but a power loss or a disk that fails may lose the last commits. full
+ * (synchronous=FULL): an fsync per commit, so an acknowledged job survives those too.
+ */
+export type Durability = 'normal' | 'full';
+
 export interface EngineConfig {
   /** Folder for lmqueue.db; null keeps everything in memory (tests). */
   dataDir: string | null;
@@ -52,6 +59,8 @@ export interface EngineConfig {
   retentionDays?: number;
   /** LM Studio client timeouts. */
   timeouts?: { firstTokenMs?: number; idleMs?: number; totalMs?: number };
+  /** Default normal. */
+  durability?: Durability;
   /** better-sqlite3 addon built for the host's ABI (Electron's), when not Node's own. */
   sqliteNativeBinding?: string | null;
   /** Mirror every job's record into Neo4j; null/undefined: nothing of Neo4j starts (not even its import). */

@@ -55,6 +55,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   const store = new JobStore({
     path: config.dataDir === null ? ':memory:' : join(config.dataDir, 'lmqueue.db'),
     nativeBinding: config.sqliteNativeBinding ?? null,
+    synchronous: config.durability === 'full' ? 'FULL' : 'NORMAL',
     onCheckpointFailure: (error) => logger.warn({ err: error.message }, 'background checkpoints stopped; SQLite checkpoints inline'),
     onUpgrade: (from, to) =>
       logger.info({ from, to }, 'upgrading the data directory to this version; a long job history takes a while (~5 s per 100k jobs)'),

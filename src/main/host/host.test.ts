@@ -27,6 +27,7 @@ function settings(overrides: Partial<HostSettings> = {}): HostSettings {
     modelMemoryBytes: 24e9,
     pinnedModels: ['nomic-embed-text'],
     neo4j: null,
+    durability: 'normal',
     ...overrides,
   };
 }
@@ -63,6 +64,7 @@ describe('host', () => {
       pinnedModels: ['nomic-embed-text'],
       sqliteNativeBinding: null,
     });
+    expect(engineConfigFrom(settings({ durability: 'full' }), { logger }).durability).toBe('full');
   });
 
   it('serves until stop(), which closes the engine and the server', async () => {

@@ -26,6 +26,7 @@ export type HostSettings = Pick<
   | 'modelMemoryBytes'
   | 'pinnedModels'
   | 'neo4j'
+  | 'durability'
 >;
 
 export interface HostOptions {
@@ -58,6 +59,7 @@ export function engineConfigFrom(settings: HostSettings, options: HostOptions): 
     modelMemoryBytes: settings.modelMemoryBytes,
     pinnedModels: settings.pinnedModels,
     neo4j: settings.neo4j,
+    durability: settings.durability,
     logger: options.logger.child({ component: 'engine' }),
     sqliteNativeBinding: options.sqliteNativeBinding ?? null,
   };

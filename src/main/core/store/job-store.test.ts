@@ -43,6 +43,14 @@ describe('JobStore', () => {
     store.close();
   });
 
+  test('synchronous NORMAL by default, FULL when asked (the --durability setting)', () => {
+    const normal = new JobStore({ path: tempDbPath() });
+    const full = new JobStore({ path: tempDbPath(), synchronous: 'FULL' });
+    expect([normal.db.pragma('synchronous', { simple: true }), full.db.pragma('synchronous', { simple: true })]).toEqual([1, 2]);
+    normal.close();
+    full.close();
+  });
+
   test('guards refuse transitions from the wrong state', () => {
     const store = new JobStore({ path: ':memory:' });
     const job = store.insert(newJob());
