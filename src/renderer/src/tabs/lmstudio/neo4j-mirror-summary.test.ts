@@ -10,6 +10,7 @@ const state = (overrides: Partial<Neo4jMirrorState>): Neo4jMirrorState => ({
   lastError: null,
   lastSyncAt: null,
   mirroredChanges: 0,
+  backfill: null,
   ...overrides,
 });
 
@@ -28,5 +29,11 @@ describe('neo4jMirrorSummary', () => {
       hint: '1,204 changes waiting, oldest 42 s · Neo.ClientError.Security.Unauthorized: bad password',
     });
     expect(neo4jMirrorSummary(state({ lag: { rows: 1, seconds: 0.2 } })).hint).toBe('1 change waiting, oldest 0 s');
+  });
+
+  it('shows a running backfill\'s progress', () => {
+    const backfill = { state: 'running', scope: 'all', jobs: 12_500, fraction: 0.257, startedAt: '2026-03-01T00:00:00.000Z', finishedAt: null } as const;
+    expect(neo4jMirrorSummary(state({ backfill })).hint).toBe('all job records mirrored · backfilling the jobs already here: 25% (12,500 sent)');
+    expect(neo4jMirrorSummary(state({ backfill: { ...backfill, state: 'done', fraction: 1 } })).hint).toBe('all job records mirrored');
   });
 });
