@@ -46,6 +46,14 @@ function registerNeo4jGauges(registry: Registry, engine: Engine): void {
       this.set(mirror()?.lag.seconds ?? 0);
     },
   });
+  new Gauge({
+    name: 'lmq_neo4j_backfill_fraction',
+    help: 'How far the backfill of jobs the outbox never saw is through the job history (1: done)',
+    registers: [registry],
+    collect() {
+      this.set(mirror()?.backfill?.fraction ?? 1);
+    },
+  });
 }
 
 /**

@@ -24,12 +24,17 @@ describe('the Neo4j mirror in /api/health and /metrics', () => {
     await vi.waitFor(() => expect(h.engine.get(job.id).state).toBe('succeeded'), WAIT);
     await vi.waitFor(async () => {
       const health = (await call(h, 'GET', '/api/health')).body;
-      expect(health.neo4j).toEqual({ connected: true, lag: { rows: 0, seconds: 0 }, lastError: null, lastSyncAt: expect.any(String) });
+      expect(health.neo4j).toEqual({
+        connected: true, lag: { rows: 0, seconds: 0 }, lastError: null, lastSyncAt: expect.any(String),
+        // A new database: nothing from before the mirror, so the backfill is done at once.
+        backfill: { state: 'done', scope: 'all', jobs: 0, fraction: 1, startedAt: expect.any(String), finishedAt: expect.any(String) },
+      });
     }, WAIT);
     expect(peer.committed().some((s) => JSON.stringify(s.parameters).includes(job.id))).toBe(true);
     const metrics = (await call(h, 'GET', '/metrics')).body as string;
     expect(metrics).toMatch(/^lmq_neo4j_connected 1$/m);
     expect(metrics).toMatch(/^lmq_neo4j_lag_rows 0$/m);
+    expect(metrics).toMatch(/^lmq_neo4j_backfill_fraction 1$/m);
   });
 
   it('reports a refused password, and the changes waiting', async () => {

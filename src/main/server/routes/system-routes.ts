@@ -10,7 +10,7 @@ const HealthSchema = z.object({
   version: z.string(),
   backend: z.object({ status: z.enum(BACKEND_STATUSES), loadedModel: z.string().nullable() }),
   /** The Neo4j mirror of job records (null when not configured); where it is, is not public. */
-  neo4j: Neo4jMirrorStateSchema.pick({ connected: true, lag: true, lastError: true, lastSyncAt: true }).nullable(),
+  neo4j: Neo4jMirrorStateSchema.pick({ connected: true, lag: true, lastError: true, lastSyncAt: true, backfill: true }).nullable(),
 });
 
 export interface SystemRouteOptions {
@@ -31,7 +31,7 @@ export function registerHealthRoute(app: FastifyInstance, { engine, version }: O
         ok: true,
         version,
         backend: { status: backend.status, loadedModel: backend.loadedModel },
-        neo4j: neo4j && { connected: neo4j.connected, lag: neo4j.lag, lastError: neo4j.lastError, lastSyncAt: neo4j.lastSyncAt },
+        neo4j: neo4j && { connected: neo4j.connected, lag: neo4j.lag, lastError: neo4j.lastError, lastSyncAt: neo4j.lastSyncAt, backfill: neo4j.backfill },
       };
     },
   );
