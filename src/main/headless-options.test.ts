@@ -20,6 +20,7 @@ describe('parseHeadlessOptions', () => {
       graceMs: 10_000,
       adminToken: null,
       corsOrigins: [],
+      maxFileBytes: 200_000_000,
       modelMemoryBytes: null,
       pinnedModels: [],
       logFormat: null,
@@ -27,6 +28,12 @@ describe('parseHeadlessOptions', () => {
       durability: 'normal',
       help: false,
     });
+  });
+
+  it('takes the Files API upload limit in MB from --max-file-mb or LMQ_MAX_FILE_MB', () => {
+    expect(parseHeadlessOptions(['--max-file-mb', '5'], { LMQ_MAX_FILE_MB: '9' }, cwd).maxFileBytes).toBe(5_000_000);
+    expect(parseHeadlessOptions([], { LMQ_MAX_FILE_MB: '9' }, cwd).maxFileBytes).toBe(9_000_000);
+    expect(() => parseHeadlessOptions(['--max-file-mb', '0'], {}, cwd)).toThrow('--max-file-mb must be an integer from 1 to 100000, got "0"');
   });
 
   it('takes the durability from the flag or LMQ_DURABILITY, and refuses any other', () => {

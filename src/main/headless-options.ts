@@ -21,6 +21,8 @@ export interface HeadlessOptions {
   adminToken: string | null;
   /** Browser origins allowed to call the API (CORS); empty: none. */
   corsOrigins: string[];
+  /** Largest file POST /v1/files takes, in bytes (OpenAI's 200 MB by default). */
+  maxFileBytes: number;
   /** Memory LM Studio may use for loaded models, in bytes; null: the engine's default budget. */
   modelMemoryBytes: number | null;
   /** Models never unloaded to make room for another. */
@@ -60,6 +62,8 @@ export const USAGE = `Usage: npm run serve -- [options]
   --grace-ms MS           on SIGTERM/SIGINT, how long running jobs may finish (default 10000)
   --cors-origin ORIGINS   web pages (comma-separated origins, or *) allowed to call the API from
                           a browser (env LMQ_CORS_ORIGINS; default none)
+  --max-file-mb MB        largest file the Files API (POST /v1/files) takes, in MB of 10^6 bytes
+                          (env LMQ_MAX_FILE_MB; default 200)
   --model-memory GB       memory LM Studio may fill with loaded models, in GB of 10^9 bytes
                           (env LMQ_MODEL_MEMORY_GB; default: what is loaded at start, at least
                           the largest model)
@@ -83,6 +87,7 @@ const DEFAULTS = {
   port: 1235,
   backendUrl: 'http://127.0.0.1:1234',
   graceMs: 10_000,
+  maxFileMegabytes: 200,
 };
 
 function integer(value: string, name: string, min: number, max: number): number {
@@ -232,6 +237,7 @@ export function parseHeadlessOptions(
         'grace-ms': { type: 'string' },
         'cors-origin': { type: 'string' },
         'model-memory': { type: 'string' },
+        'max-file-mb': { type: 'string' },
         'pin-model': { type: 'string', multiple: true },
         'log-format': { type: 'string' },
         'neo4j-uri': { type: 'string' },
@@ -251,6 +257,7 @@ export function parseHeadlessOptions(
   const portText = values.port ?? fromEnv(env, 'LMQ_PORT');
   const concurrencyText = values['max-concurrency'] ?? fromEnv(env, 'LMQ_MAX_CONCURRENCY');
   const modelMemoryText = values['model-memory'] ?? fromEnv(env, 'LMQ_MODEL_MEMORY_GB');
+  const maxFileText = values['max-file-mb'] ?? fromEnv(env, 'LMQ_MAX_FILE_MB');
   const dataDir = values['data-dir'] ?? fromEnv(env, 'LMQ_DATA_DIR') ?? path.join(os.homedir(), '.lmqueue');
   const defaultWebRoot = path.join(cwd, 'dist-web');
   const webRoot = values['web-root'] ?? (existsSync(path.join(defaultWebRoot, 'index.html')) ? defaultWebRoot : null);
@@ -268,6 +275,7 @@ export function parseHeadlessOptions(
     graceMs: values['grace-ms'] === undefined ? DEFAULTS.graceMs : integer(values['grace-ms'], '--grace-ms', 0, 3_600_000),
     adminToken: fromEnv(env, 'LMQ_ADMIN_TOKEN') ?? null,
     corsOrigins: corsOrigins(values['cors-origin'] ?? fromEnv(env, 'LMQ_CORS_ORIGINS')),
+    maxFileBytes: (maxFileText === undefined ? DEFAULTS.maxFileMegabytes : integer(maxFileText, '--max-file-mb', 1, 100_000)) * 1_000_000,
     modelMemoryBytes: modelMemoryText === undefined ? null : gigabytesAsBytes(modelMemoryText, '--model-memory'),
     pinnedModels: modelIds(values['pin-model'], fromEnv(env, 'LMQ_PIN_MODELS')),
     logFormat: logFormat(values['log-format'] ?? fromEnv(env, 'LMQ_LOG_FORMAT')),
