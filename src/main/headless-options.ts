@@ -21,6 +21,10 @@ export interface HeadlessOptions {
   adminToken: string | null;
   /** Browser origins allowed to call the API (CORS); empty: none. */
   corsOrigins: string[];
+  /** Names besides this machine's own that the server answers to (the Host header); `*`: any. */
+  allowedHosts: string[];
+  /** Largest request body, in bytes (4 MiB by default). */
+  maxBodyBytes: number;
   /** Largest file POST /v1/files takes, in bytes (OpenAI's 200 MB by default). */
   maxFileBytes: number;
   /** Memory LM Studio may use for loaded models, in bytes; null: the engine's default budget. */
@@ -62,6 +66,10 @@ export const USAGE = `Usage: npm run serve -- [options]
   --grace-ms MS           on SIGTERM/SIGINT, how long running jobs may finish (default 10000)
   --cors-origin ORIGINS   web pages (comma-separated origins, or *) allowed to call the API from
                           a browser (env LMQ_CORS_ORIGINS; default none)
+  --allowed-host NAMES    names this server answers to besides localhost, its own addresses and
+                          the machine's name, e.g. a reverse proxy's (comma-separated, or *;
+                          env LMQ_ALLOWED_HOSTS); requests with any other Host get 403
+  --max-body-mb MB        largest request body, in MiB (env LMQ_MAX_BODY_MB; default 4)
   --max-file-mb MB        largest file the Files API (POST /v1/files) takes, in MB of 10^6 bytes
                           (env LMQ_MAX_FILE_MB; default 200)
   --model-memory GB       memory LM Studio may fill with loaded models, in GB of 10^9 bytes
@@ -87,6 +95,7 @@ const DEFAULTS = {
   port: 1235,
   backendUrl: 'http://127.0.0.1:1234',
   graceMs: 10_000,
+  maxBodyMebibytes: 4,
   maxFileMegabytes: 200,
 };
 
@@ -167,6 +176,23 @@ function corsOrigins(value: string | undefined): string[] {
     });
 }
 
+/** Host names or addresses (IPv6 with or without brackets), or `*`; a port or a path is a mistake. */
+function allowedHosts(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  return value
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '')
+    .map((name) => {
+      if (name === '*') return name;
+      const bare = name.replace(/^\[(.*)\]$/, '$1');
+      if (!/^[a-z0-9.-]+$/.test(bare) && !/^[0-9a-f:.]+$/.test(bare)) {
+        throw new UsageError(`--allowed-host takes names or addresses such as lmq.example.com or 192.168.1.5 (no port), or *, got "${name}"`);
+      }
+      return bare;
+    });
+}
+
 /** The token itself wins over a file naming it; the file's content is trimmed (editors add a newline). */
 function backendToken(given: string | undefined, file: string | undefined, cwd: string): string | null {
   if (given !== undefined && given.trim() !== '') return given.trim();
@@ -236,6 +262,8 @@ export function parseHeadlessOptions(
         'web-root': { type: 'string' },
         'grace-ms': { type: 'string' },
         'cors-origin': { type: 'string' },
+        'allowed-host': { type: 'string' },
+        'max-body-mb': { type: 'string' },
         'model-memory': { type: 'string' },
         'max-file-mb': { type: 'string' },
         'pin-model': { type: 'string', multiple: true },
@@ -275,6 +303,8 @@ export function parseHeadlessOptions(
     graceMs: values['grace-ms'] === undefined ? DEFAULTS.graceMs : integer(values['grace-ms'], '--grace-ms', 0, 3_600_000),
     adminToken: fromEnv(env, 'LMQ_ADMIN_TOKEN') ?? null,
     corsOrigins: corsOrigins(values['cors-origin'] ?? fromEnv(env, 'LMQ_CORS_ORIGINS')),
+    allowedHosts: allowedHosts(values['allowed-host'] ?? fromEnv(env, 'LMQ_ALLOWED_HOSTS')),
+    maxBodyBytes: integer(values['max-body-mb'] ?? fromEnv(env, 'LMQ_MAX_BODY_MB') ?? String(DEFAULTS.maxBodyMebibytes), '--max-body-mb', 1, 1024) * 1024 * 1024,
     maxFileBytes: (maxFileText === undefined ? DEFAULTS.maxFileMegabytes : integer(maxFileText, '--max-file-mb', 1, 100_000)) * 1_000_000,
     modelMemoryBytes: modelMemoryText === undefined ? null : gigabytesAsBytes(modelMemoryText, '--model-memory'),
     pinnedModels: modelIds(values['pin-model'], fromEnv(env, 'LMQ_PIN_MODELS')),

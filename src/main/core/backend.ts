@@ -7,11 +7,11 @@
  * never has two loads or unloads under way at once, and never exceeds `state().slots` concurrent runs.
  */
 import type { BackendState } from '../../shared/backend';
-import type { JobKind, Usage } from '../../shared/job';
+import type { RequestKind, Usage } from '../../shared/job';
 
 export interface BackendRequest {
   jobId: string;
-  kind: JobKind;
+  kind: RequestKind;
   model: string;
   /** The OpenAI request body as the client sent it (minus our own fields such as `priority`). */
   body: Record<string, unknown>;
@@ -63,6 +63,8 @@ export interface Backend {
   subscribe(listener: (state: BackendState) => void): () => void;
   /** Re-reads model state now. */
   refresh(): Promise<BackendState>;
+  /** Whether jobs are due and waiting for LM Studio; while it is down, a backend may probe sooner then. */
+  noteWorkWaiting?(waiting: boolean): void;
   /** A read-only GET of LM Studio's own API (model listings), its answer as it came. Throws BackendError when LM Studio does not answer. */
   readThrough?(path: string): Promise<{ status: number; body: unknown }>;
   close(): Promise<void>;

@@ -18,6 +18,8 @@ import { runRequest, type RunContext } from './run-request';
 export const DEFAULT_SLOTS = 4;
 /** Probes while LM Studio does not answer: from half a second, doubling to 30 s. */
 const DEFAULT_RECONNECT_BACKOFF: BackoffSettings = { baseMs: 500, maxMs: 30_000 };
+/** While jobs wait, a probe at least this often: LM Studio back should mean work sent within a second or so. */
+const DEFAULT_PROBE_WHILE_WAITING_MS = 1_000;
 /** Where only the OpenAI listing answers: how long a model that answered counts as loaded. */
 const ANSWERED_IS_RESIDENT_MS = 10 * 60_000;
 
@@ -39,8 +41,8 @@ export interface LmStudioClientOptions {
   /** For model listings and loads; inference requests go over node:http (see http-transport.ts). */
   fetch?: typeof fetch;
   logger?: Pick<EngineLogger, 'info' | 'warn' | 'debug'>;
-  /** Reconnect schedule while down (default 0.5 s doubling to 30 s, with jitter). */
-  reconnect?: Partial<BackoffSettings>;
+  /** Reconnect schedule while down (default 0.5 s doubling to 30 s, with jitter; while jobs wait, at most `whileWaitingMs`, default 1 s). */
+  reconnect?: Partial<BackoffSettings> & { whileWaitingMs?: number };
   /** Jitter source; tests pass a fixed one. */
   random?: () => number;
 }
@@ -56,6 +58,10 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
   const http = createHttpTransport(baseUrl);
   const logger = options.logger;
   const backoff: BackoffSettings = { ...DEFAULT_RECONNECT_BACKOFF, ...options.reconnect };
+  const probeWhileWaitingMs = options.reconnect?.whileWaitingMs ?? DEFAULT_PROBE_WHILE_WAITING_MS;
+  /** Jobs are waiting for LM Studio (the dispatcher says so): probe quickly instead of backing off. */
+  let workWaiting = false;
+  let nextProbeAt = 0;
   const probeMs = options.timeouts.probeMs ?? 5_000;
   const loadMs = options.timeouts.loadMs ?? 600_000;
   const configuredSlots = options.maxConcurrency ?? null;
@@ -147,15 +153,30 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
       return;
     }
     failedProbes++;
-    const delay = backoffDelayMs(failedProbes, backoff, options.random);
+    const backedOff = backoffDelayMs(failedProbes, backoff, options.random);
+    const delay = workWaiting ? Math.min(backedOff, probeWhileWaitingMs) : backedOff;
+    scheduleProbe(delay);
+    if (state.status !== 'down') logger?.warn({ url: baseUrl, err: error.message }, 'LM Studio is down; will keep probing');
+    update({ status: 'down', tokenRequired: false, lastError: error.message, retryAt: new Date(Date.now() + delay).toISOString() });
+  }
+
+  function scheduleProbe(delay: number): void {
     if (retryTimer) clearTimeout(retryTimer);
+    nextProbeAt = Date.now() + delay;
     retryTimer = setTimeout(() => {
       retryTimer = null;
       void refresh();
     }, delay);
     retryTimer.unref();
-    if (state.status !== 'down') logger?.warn({ url: baseUrl, err: error.message }, 'LM Studio is down; will keep probing');
-    update({ status: 'down', tokenRequired: false, lastError: error.message, retryAt: new Date(Date.now() + delay).toISOString() });
+  }
+
+  /** Work arrived while the next probe is far off (the backoff had grown): probe sooner. */
+  function noteWorkWaiting(waiting: boolean): void {
+    workWaiting = waiting;
+    if (!waiting || closed || state.status !== 'down' || state.tokenRequired || retryTimer === null) return;
+    if (nextProbeAt - Date.now() <= probeWhileWaitingMs) return;
+    scheduleProbe(probeWhileWaitingMs);
+    update({ retryAt: new Date(nextProbeAt).toISOString() });
   }
 
   function authFailureMessage(error: BackendError): string {
@@ -393,6 +414,7 @@ export function createLmStudioClient(options: LmStudioClientOptions): Backend {
       return () => listeners.delete(listener);
     },
     refresh,
+    noteWorkWaiting,
     async close() {
       if (closed) return;
       closing.abort();

@@ -59,6 +59,7 @@ export class Dispatcher {
   private scheduled = false;
   private timer: { handle: unknown; at: number } | null = null;
   private closed = false;
+  private workWaiting = false;
   /** Outcomes of finished requests, applied together (one commit) at the next tick. */
   private readonly completions: (() => QueuedEntry)[] = [];
 
@@ -141,6 +142,7 @@ export class Dispatcher {
     const { store } = queue;
     const now = clock.now();
     queue.index.promoteDue(now);
+    this.noteWorkWaiting(queue.index.size > queue.index.delayedNodes().length);
     const launches: RunningJob[] = [];
     const finished: QueuedEntry[] = [];
     // One transaction per pass (group commit): finished jobs and new claims commit together,
@@ -161,6 +163,12 @@ export class Dispatcher {
     for (const entry of finished) this.deps.onJobChanged(entry.seq);
     for (const run of launches) this.launch(run);
     if (!this.stopping) this.armTimer(now);
+  }
+
+  private noteWorkWaiting(waiting: boolean): void {
+    if (waiting === this.workWaiting) return;
+    this.workWaiting = waiting;
+    this.deps.backend.noteWorkWaiting?.(waiting);
   }
 
   private dispatchReady(now: number, launches: RunningJob[]): void {
