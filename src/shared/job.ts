@@ -6,8 +6,20 @@ import { PrioritySchema } from './priority';
  * `messages`: Anthropic Messages; `native-chat`: LM Studio's own /api/v1/chat; `v0-*`: the same
  * three as `chat`, `completion`, `embedding`, on LM Studio's REST v0 (its answers add stats).
  */
-export const JOB_KINDS = ['chat', 'completion', 'embedding', 'responses', 'messages', 'native-chat', 'v0-chat', 'v0-completion', 'v0-embedding'] as const;
+export const REQUEST_KINDS = ['chat', 'completion', 'embedding', 'responses', 'messages', 'native-chat', 'v0-chat', 'v0-completion', 'v0-embedding'] as const;
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+/**
+ * A parent job owns child request jobs (a batch's lines) and holds no LM Studio slot: its state,
+ * progress and ETA come from its children. `index` (a document folder) joins these.
+ */
+export const PARENT_KINDS = ['batch'] as const;
+export type ParentKind = (typeof PARENT_KINDS)[number];
+export const JOB_KINDS = [...REQUEST_KINDS, ...PARENT_KINDS] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
+
+export function isParentKind(kind: JobKind): kind is ParentKind {
+  return (PARENT_KINDS as readonly string[]).includes(kind);
+}
 
 /** Embedding work has no generated tokens: sized and timed by its input alone. */
 export function isEmbeddingKind(kind: JobKind): boolean {
@@ -23,6 +35,8 @@ export const LANES = ['interactive', 'batch', 'background'] as const;
 export type Lane = (typeof LANES)[number];
 
 export const JobKindSchema = z.enum(JOB_KINDS);
+/** What may be submitted as a job of its own: a parent is made by its owner (the Batch API), never submitted. */
+export const RequestKindSchema = z.enum(REQUEST_KINDS);
 export const JobStateSchema = z.enum(JOB_STATES);
 export const LaneSchema = z.enum(LANES);
 
@@ -30,7 +44,7 @@ const MAX_METADATA_KEYS = 64;
 
 export const SubmitJobSchema = z
   .object({
-    kind: JobKindSchema,
+    kind: RequestKindSchema,
     model: z.string().trim().min(1, 'model is required').max(256),
     input: z.record(z.string(), z.unknown()),
     priority: PrioritySchema.optional(),
@@ -55,6 +69,8 @@ export const ListJobsQuerySchema = z.object({
   search: z.string().max(200).optional(),
   /** Jobs a schedule made (their metadata.schedule). */
   schedule: z.string().min(1).max(64).optional(),
+  /** A parent job's children, in their order (`cursor` is then the last child index seen). Without it, children are left out. */
+  parent: z.string().min(1).max(128).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional(),
 });
@@ -96,6 +112,17 @@ export const UsageSchema = z.object({
 });
 export type Usage = z.infer<typeof UsageSchema>;
 
+/** A parent job's children by state; `total` is every child added so far. */
+export const ChildCountsSchema = z.object({
+  total: z.number().int().nonnegative(),
+  queued: z.number().int().nonnegative(),
+  running: z.number().int().nonnegative(),
+  succeeded: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  canceled: z.number().int().nonnegative(),
+});
+export type ChildCounts = z.infer<typeof ChildCountsSchema>;
+
 /** A job as every API shows it. Timestamps are ISO strings. */
 export const JobSchema = z.object({
   id: z.string(),
@@ -117,6 +144,11 @@ export const JobSchema = z.object({
   error: JobErrorSchema.nullable(),
   usage: UsageSchema.nullable(),
   metadata: z.record(z.string(), z.unknown()).nullable(),
+  /** A child job's parent, and its 0-based place among the parent's children. */
+  parentId: z.string().nullable(),
+  childIndex: z.number().int().nonnegative().nullable(),
+  /** A parent job's children by state (null for any other job). */
+  children: ChildCountsSchema.nullable(),
 });
 export type Job = z.infer<typeof JobSchema>;
 

@@ -21,10 +21,14 @@ export const QueueSnapshotQuerySchema = z.object({
 });
 export type QueueSnapshotQuery = z.input<typeof QueueSnapshotQuerySchema>;
 
-/** `queued` is a page of the queue in dispatch order, starting at `offset`. */
+/**
+ * `queued` is a page of the queue in dispatch order, starting at `offset`, without parent jobs'
+ * children: each unfinished parent is one entry of `parents` (its children: jobs.list with `parent`).
+ */
 export const QueueSnapshotSchema = z.object({
   running: z.array(JobSchema),
   queued: z.array(JobSchema),
+  parents: z.array(JobSchema),
   offset: z.number().int().nonnegative(),
   counts: QueueCountsSchema,
   backend: BackendStateSchema,

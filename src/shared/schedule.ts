@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
-import { JobKindSchema, LaneSchema, SubmitJobSchema } from './job';
+import { LaneSchema, RequestKindSchema, SubmitJobSchema } from './job';
 
 export const OVERLAP_POLICIES = ['skip', 'queue'] as const;
 export const CATCH_UP_POLICIES = ['none', 'once'] as const;
@@ -94,7 +94,7 @@ export const ScheduleSchema = z.object({
   overlap: z.enum(OVERLAP_POLICIES),
   catchUp: z.enum(CATCH_UP_POLICIES),
   job: z.object({
-    kind: JobKindSchema,
+    kind: RequestKindSchema,
     model: z.string(),
     input: z.record(z.string(), z.unknown()),
     priority: z.number().int(),

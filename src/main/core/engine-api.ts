@@ -5,7 +5,7 @@
  */
 import type { BackendState } from '../../shared/backend';
 import type { ServerEvents, EventName } from '../../shared/contract';
-import type { Job, JobPage, ListJobsQuery, SubmitJobRequest } from '../../shared/job';
+import type { Job, JobError, JobPage, Lane, ListJobsQuery, ParentKind, RequestKind, SubmitJobRequest } from '../../shared/job';
 import type { QueueCounts, QueueSnapshot, QueueSnapshotQuery } from '../../shared/queue';
 import type { Schedules } from './schedules/schedules';
 import type { TokenStore } from './store/token-store';
@@ -23,9 +23,46 @@ export interface SubmitOptions {
    * job while it waits, unlike `waitForFinish`.
    */
   onFinish?: FinishListener;
+  /**
+   * The caller waits for this job over a connection (a synchronous or streaming request): the job
+   * lives only as long as the caller can receive its answer. If LM Queue shuts down before the job
+   * has run, the engine cancels it and calls this instead of `onFinish`, so the caller can be told
+   * to send the request again (the retry after the restart is the only copy that runs).
+   */
+  onShutdown?: () => void;
 }
 
 export type FinishListener = (job: Job, resultJson: string | null) => void;
+
+/** A parent job: it owns child jobs and holds no slot (see jobs/parent-jobs.ts). */
+export interface NewParent {
+  kind: ParentKind;
+  owner: string;
+  /** Its children's priority (default normal). */
+  priority?: number;
+  /** Its children's lane (default batch). */
+  lane?: Lane;
+  /** Shown on the parent; its children name their own. */
+  model?: string;
+  metadata?: Record<string, unknown> | null;
+}
+
+/** A parent's child: an ordinary request job at the parent's owner, priority and lane. */
+export interface NewChild {
+  kind: RequestKind;
+  model: string;
+  input: Record<string, unknown>;
+  maxAttempts?: number;
+  metadata?: Record<string, unknown> | null;
+}
+
+export interface ChildPageEntry {
+  /** The child's 0-based place among its parent's children. */
+  index: number;
+  job: Job;
+  /** A succeeded child's stored result text, else null. */
+  resultJson: string | null;
+}
 
 /** Receives a running job's raw SSE `data:` payloads (and `event:` names, where the API has them) as LM Studio sends them. */
 export interface JobSink {
@@ -42,8 +79,29 @@ export interface Engine {
   /** The same body as the JSON text stored, for a transport that sends it on unparsed. */
   resultJson(id: string): string;
   list(query: ListJobsQuery): JobPage;
-  /** Queued: removed from the queue. Running: the LM Studio request is aborted. Finished: 409. */
+  /**
+   * Queued: removed from the queue. Running: the LM Studio request is aborted. Finished: 409.
+   * A parent: its queued children are canceled and its running ones aborted; it is canceled
+   * once none runs.
+   */
   cancel(id: string, reason?: string): Job;
+  /** A parent job, queued and open for children (not sealed). */
+  createParent(request: NewParent): Job;
+  /**
+   * Adds children at `firstIndex`, `firstIndex + 1`, ... (at most 5,000 a call; one transaction).
+   * Idempotent: a child index already there is skipped, so a caller that crashed mid-way calls
+   * again with the same indexes. A child whose request would be refused (bad input, unknown
+   * model) is added failed with that error. The owner's max-queued limit is not applied per child.
+   */
+  addChildren(parentId: string, firstIndex: number, children: readonly NewChild[]): { added: number };
+  /** Every child is added: the parent succeeds once every child has ended (whatever each came to). */
+  sealParent(parentId: string): Job;
+  /** The parent fails with `error`; its children are canceled as by `cancel`. */
+  failParent(parentId: string, error: JobError): Job;
+  /** Children after `afterIndex` (-1: from the first), in order, with their stored results. */
+  childPage(parentId: string, afterIndex: number, limit: number): ChildPageEntry[];
+  /** Told once when each parent job ends (succeeded, failed or canceled). */
+  onParentFinished(listener: (job: Job) => void): () => void;
   reprioritize(id: string, priority: number): Job;
   /** Queues a finished (failed/canceled/succeeded) job again as a new job with the same input. */
   retry(id: string, owner: string): Job;

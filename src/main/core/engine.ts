@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { BackendState } from '../../shared/backend';
 import type { EventName, ServerEvents } from '../../shared/contract';
 import { LmqError } from '../../shared/errors';
-import { FINISHED_STATES, ListJobsQuerySchema, type Job, type SubmitJobRequest } from '../../shared/job';
+import { FINISHED_STATES, isParentKind, ListJobsQuerySchema, type Job, type SubmitJobRequest } from '../../shared/job';
 import { parseOrThrow } from '../../shared/validation';
 import { DEFAULT_PRIORITY } from '../../shared/priority';
 import { QueueSnapshotQuerySchema, type QueueCounts, type QueueSnapshot, type QueueSnapshotQuery } from '../../shared/queue';
@@ -20,6 +20,8 @@ import type { Engine, FinishListener, JobSink, SubmitOptions } from './engine-ap
 import { ServiceModel } from './eta/service-model';
 import { LiveJobViews } from './live-job-views';
 import { JOB_KIND_DEFINITIONS } from './jobs/job-kinds';
+import { parentEngineMethods } from './jobs/parent-api';
+import { ParentJobs } from './jobs/parent-jobs';
 import { Dispatcher } from './scheduler/dispatcher';
 import { FairShare } from './scheduler/fair-share';
 import { laneCaps } from './scheduler/limits';
@@ -98,10 +100,13 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     neo4jMirror?.noteProgress(seq);
     views.noteChange(seq);
     events.jobChanged(seq);
+    parents.noteJobChanged(seq);
   };
 
   const sinks = new Map<number, Set<JobSink>>();
   const waiters = new Map<number, FinishListener[]>();
+  /** Jobs whose caller waits over a connection (see SubmitOptions.onShutdown). */
+  const attached = new Map<number, () => void>();
   const settings = new SettingsStore(store.db);
   // An admin's pause holds across restarts; `startPaused` (tests, tools) is for this run only.
   let paused = settings.get<boolean>(DISPATCH_PAUSED_SETTING) === true;
@@ -131,12 +136,27 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   const view = (record: JobRecord): Job => views.view(record);
   const viewFresh = (record: JobRecord, budgeted = false): Job => views.viewFresh(record, budgeted);
 
+  /** At shutdown: a queued job whose caller waits on a connection is canceled, and the caller told. */
+  function sendAwayAttached(): void {
+    for (const [seq, onShutdown] of [...attached]) {
+      const record = store.getBySeq(seq);
+      if (record?.state !== 'queued') continue;
+      attached.delete(seq);
+      waiters.delete(seq);
+      sinks.delete(seq);
+      queue.cancel(record, clock.now(), 'LM Queue shut down before this job ran; its caller was told to send it again');
+      jobChanged(seq);
+      onShutdown();
+    }
+  }
+
   function settleWaiters(seq: number): void {
     const found = store.getBySeqWithResult(seq);
     if (!found || !FINISHED_STATES.includes(found.record.state)) return;
     const list = waiters.get(seq) ?? [];
     waiters.delete(seq);
     sinks.delete(seq);
+    attached.delete(seq);
     const job = view(found.record);
     const resultJson = found.record.state === 'succeeded' ? (found.resultJson ?? 'null') : null;
     for (const listener of list) listener(job, resultJson);
@@ -178,6 +198,31 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     return record;
   };
   const models = (): string[] => backend.state().models.map((m) => m.id);
+  const parents = new ParentJobs({
+    store,
+    queue,
+    forecaster,
+    running: dispatcher.running,
+    clock,
+    logger,
+    models,
+    maxQueued: config.maxQueued ?? 1_000_000,
+    defaultMaxAttempts: config.defaultMaxAttempts ?? 3,
+    jobChanged,
+    parentFinished: (seq) => {
+      jobChanged(seq);
+      settleWaiters(seq);
+    },
+    queueChanged: () => events.queueChanged(),
+    backlogged: (owner, hadQueued) => {
+      if (!hadQueued) fair.onBacklogged(owner, index.owners());
+    },
+    abort: (seq) => dispatcher.abort(seq),
+    wake: () => dispatcher.wake(),
+  });
+  views.parentView = (record, job) => parents.decorate(record, job);
+  parents.finishedView = view;
+  parents.restore();
   /** LM Studio's state with the memory picture only the scheduler knows. */
   const backendState = (): BackendState => ({ ...backend.state(), memory: dispatcher.room.memory(), neo4j: neo4jMirror?.state() ?? null });
   neo4jMirror?.start({
@@ -236,6 +281,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       if (queuedForOwner === 0) fair.onBacklogged(options.owner, index.owners());
       if (options.sink) sinks.set(record.seq, new Set([options.sink]));
       if (options.onFinish) waiters.set(record.seq, [options.onFinish]);
+      if (options.onShutdown) attached.set(record.seq, options.onShutdown);
       jobChanged(record.seq);
       events.inserted(record);
       dispatcher.wake();
@@ -266,6 +312,11 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       const record = mustGet(id);
       const now = clock.now();
       if (record.state !== 'queued' && record.state !== 'running') throw new LmqError('invalid_state', `job ${id} is already ${record.state}`);
+      if (parents.isParent(record)) {
+        parents.cancel(id, reason);
+        dispatcher.wake();
+        return view(mustGet(id));
+      }
       queue.cancel(record, now, reason);
       if (record.state === 'running') dispatcher.abort(record.seq);
       jobChanged(record.seq);
@@ -277,6 +328,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     reprioritize(id, priority) {
       const record = mustGet(id);
       if (record.state !== 'queued') throw new LmqError('invalid_state', `job ${id} is ${record.state}; only queued jobs can be reprioritized`);
+      if (parents.isParent(record)) throw new LmqError('invalid_state', `job ${id} is a parent job; its priority is set when it is made`);
       queue.reprioritize(record.seq, priority, clock.now());
       jobChanged(record.seq);
       dispatcher.wake();
@@ -286,6 +338,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     retry(id, owner) {
       const record = mustGet(id);
       if (!FINISHED_STATES.includes(record.state)) throw new LmqError('invalid_state', `job ${id} is still ${record.state}`);
+      if (isParentKind(record.kind)) throw new LmqError('invalid_state', `job ${id} is a parent job; make a new one to run its children again`);
       return engine.submit(
         {
           kind: record.kind,
@@ -302,7 +355,8 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
 
     snapshot(query?: QueueSnapshotQuery): QueueSnapshot {
       const { offset, limit } = parseOrThrow(QueueSnapshotQuerySchema, query ?? {});
-      const page = forecaster.current().order.slice(offset, offset + limit);
+      // A parent's children stay behind it (the parents list, then jobs.list with `parent`).
+      const page = parents.withoutChildren(forecaster.current()).slice(offset, offset + limit);
       const records = page.map((n) => store.getBySeq(n.seq)).filter((r): r is JobRecord => r !== null);
       const running = [...dispatcher.running.keys()]
         .map((seq) => store.getBySeq(seq))
@@ -310,6 +364,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       return {
         running: running.map((r) => view(r)),
         queued: records.map((r) => view(r)),
+        parents: parents.unfinishedIds().map((id) => view(mustGet(id))),
         offset,
         counts: counts(),
         backend: backendState(),
@@ -347,10 +402,16 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       return events.on(event, listener);
     },
 
+    ...parentEngineMethods(parents, { view, mustGet }),
+
     close(options = {}) {
       closing ??= (async () => {
         schedules.stop();
+        parents.close();
+        // Queued now means never started in this run; after the grace period, requeued.
+        sendAwayAttached();
         await dispatcher.stop(options.graceMs ?? 10_000);
+        sendAwayAttached();
         events.close();
         clearInterval(retentionTimer);
         unsubscribeBackend();

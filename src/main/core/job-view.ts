@@ -102,5 +102,8 @@ export function toJobView(record: JobRecord, live: LiveState): Job {
     error: record.error,
     usage: record.usage,
     metadata: record.metadata,
+    parentId: record.parentId,
+    childIndex: record.childIndex,
+    children: null,
   };
 }

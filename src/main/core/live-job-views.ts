@@ -3,7 +3,7 @@
  * forecast (position, ETA and range), and progress while it runs. Owns the forecaster and the
  * ETA calibration, which learns from each job's first prediction and its actual start.
  */
-import type { Job } from '../../shared/job';
+import { isParentKind, type Job } from '../../shared/job';
 import { EtaCalibration } from './eta/eta-calibration';
 import { Forecaster, type ForecasterDeps } from './eta/forecaster';
 import { toJobView } from './job-view';
@@ -15,6 +15,8 @@ export type LiveJobViewsDeps = Omit<ForecasterDeps, 'calibration'>;
 export class LiveJobViews {
   readonly calibration = new EtaCalibration();
   readonly forecaster: Forecaster;
+  /** Fills in a parent job's view from its children (set by the engine; jobs/parent-jobs.ts). */
+  parentView: ((record: JobRecord, job: Job) => Job) | null = null;
 
   constructor(private readonly deps: LiveJobViewsDeps) {
     this.forecaster = new Forecaster({ ...deps, calibration: this.calibration });
@@ -31,7 +33,8 @@ export class LiveJobViews {
     if (record.state === 'queued' && place && record.attempts === 0 && (record.runAt === null || record.runAt <= record.createdAt)) {
       this.calibration.predicted(record.seq, record.lane, record.priority, record.createdAt, place.rawStartAt - record.createdAt);
     }
-    return toJobView(record, { place, run: dispatcher.running.get(record.seq), provisionalPosition, provisionalStartAt, now: clock.now() });
+    const job = toJobView(record, { place, run: dispatcher.running.get(record.seq), provisionalPosition, provisionalStartAt, now: clock.now() });
+    return this.parentView ? this.parentView(record, job) : job;
   }
 
   /**
@@ -39,7 +42,9 @@ export class LiveJobViews {
    * (`budgeted`): under a burst, new jobs show a provisional place until the next forecast.
    */
   viewFresh(record: JobRecord, budgeted = false): Job {
-    if (record.state === 'queued' && (budgeted ? this.forecaster.affordable() : this.forecaster.cheap)) this.forecaster.current();
+    // A running parent's ETA is its queued children's.
+    const placed = record.state === 'queued' || (record.state === 'running' && isParentKind(record.kind));
+    if (placed && (budgeted ? this.forecaster.affordable() : this.forecaster.cheap)) this.forecaster.current();
     return this.view(record);
   }
 

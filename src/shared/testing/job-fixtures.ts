@@ -23,6 +23,9 @@ export function makeJob(id: string, extra: Partial<Job> = {}): Job {
     error: null,
     usage: null,
     metadata: null,
+    parentId: null,
+    childIndex: null,
+    children: null,
     ...extra,
   };
 }

@@ -63,6 +63,11 @@ export class Forecaster {
     return this.result;
   }
 
+  /** The latest forecast as it is (no recompute). */
+  get latest(): Forecast {
+    return this.result;
+  }
+
   /** A queued node's place and times in the latest forecast, or null if it was not placed. */
   placeOf(node: QueueNode): Place | null {
     const { order, startAt, finishAt } = this.result;

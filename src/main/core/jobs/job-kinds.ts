@@ -2,7 +2,7 @@
  * One definition per job kind: how its input (OpenAI, Anthropic or LM Studio's own) is checked, sized for the ETA model, and
  * turned into the request LM Studio receives. Add a kind here (and to JOB_KINDS) to extend.
  */
-import type { JobKind } from '../../../shared/job';
+import type { RequestKind } from '../../../shared/job';
 import { LmqError } from '../../../shared/errors';
 
 export interface JobKindDefinition {
@@ -134,7 +134,7 @@ const nativeChat: JobKindDefinition = {
   maxTokens: responsesCap,
 };
 
-export const JOB_KIND_DEFINITIONS: Record<JobKind, JobKindDefinition> = {
+export const JOB_KIND_DEFINITIONS: Record<RequestKind, JobKindDefinition> = {
   chat,
   completion,
   embedding,

@@ -5,7 +5,7 @@
  */
 import { createParser } from 'eventsource-parser';
 import type { IncomingMessage } from 'node:http';
-import type { JobKind, Usage } from '../../../shared/job';
+import type { RequestKind, Usage } from '../../../shared/job';
 import type { BackendRequest, RunCallbacks, RunOutcome, RunStats } from '../backend';
 import { BackendError } from './errors';
 import { errorFromResponse, extractErrorMessage, type FailureContext } from './failure-classifier';
@@ -24,7 +24,7 @@ export interface RunContext {
   headers: Record<string, string>;
 }
 
-const ENDPOINTS: Record<JobKind, string> = {
+const ENDPOINTS: Record<RequestKind, string> = {
   chat: '/v1/chat/completions',
   completion: '/v1/completions',
   embedding: '/v1/embeddings',
@@ -36,7 +36,7 @@ const ENDPOINTS: Record<JobKind, string> = {
   'v0-embedding': '/api/v0/embeddings',
 };
 
-const OPERATION_NAMES: Record<JobKind, string> = {
+const OPERATION_NAMES: Record<RequestKind, string> = {
   chat: 'chat request',
   completion: 'completion request',
   embedding: 'embedding request',
@@ -49,7 +49,7 @@ const OPERATION_NAMES: Record<JobKind, string> = {
 };
 
 /** How LM Studio's stream for each kind is read: OpenAI chunks, typed events, or no stream at all. */
-const STREAM_FORMATS: Record<JobKind, StreamKind | TypedStreamKind | null> = {
+const STREAM_FORMATS: Record<RequestKind, StreamKind | TypedStreamKind | null> = {
   chat: 'chat',
   completion: 'completion',
   embedding: null,
@@ -62,7 +62,7 @@ const STREAM_FORMATS: Record<JobKind, StreamKind | TypedStreamKind | null> = {
 };
 
 /** REST v0's whole answer carries stats, model_info and runtime, which chunks do not rebuild: streamed only when the caller streams. */
-const STREAMED_ONLY_FOR_STREAMING_CALLERS: ReadonlySet<JobKind> = new Set(['v0-chat', 'v0-completion']);
+const STREAMED_ONLY_FOR_STREAMING_CALLERS: ReadonlySet<RequestKind> = new Set(['v0-chat', 'v0-completion']);
 
 function isTypedStream(format: StreamKind | TypedStreamKind): format is TypedStreamKind {
   return format !== 'chat' && format !== 'completion';

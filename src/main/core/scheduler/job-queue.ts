@@ -1,9 +1,10 @@
 /**
- * The one owner of queue state. The store (durable truth) and the queue index (what the policy
- * reads) must agree on which jobs are queued and how; every transition that touches both goes
- * through here, so no caller keeps them in step by hand.
+ * The one owner of queue state. The store (durable truth), the queue index (what the policy
+ * reads) and the parents' child counts must agree on which jobs are queued and how; every
+ * transition that touches them goes through here, so no caller keeps them in step by hand.
  */
 import type { JobError, Usage } from '../../../shared/job';
+import { ParentLedger } from '../jobs/parent-ledger';
 import { toQueuedEntry, type JobRecord, type NewJob, type QueuedEntry } from '../store/job-record';
 import type { ClaimedJob, JobStore } from '../store/job-store';
 import type { QueueIndex } from './queue-index';
@@ -12,6 +13,7 @@ export class JobQueue {
   constructor(
     readonly store: JobStore,
     readonly index: QueueIndex,
+    readonly parents: ParentLedger = new ParentLedger(),
   ) {}
 
   /** At start: the queued jobs on disk enter the index. */
@@ -25,16 +27,32 @@ export class JobQueue {
     return record;
   }
 
-  /** Leaves the queue for a run; the claim is recorded before anything is sent. */
+  /** A parent's child at `childIndex`; null if it was added before (see JobStore.insertChild). */
+  enqueueChild(job: NewJob, parentId: string, childIndex: number): JobRecord | null {
+    const record = this.store.insertChild(job, parentId, childIndex);
+    if (!record) return null;
+    this.index.add(toQueuedEntry(record), job.createdAt);
+    this.parents.added(parentId, record.seq);
+    return record;
+  }
+
+  /**
+   * Leaves the queue for a run; the claim is recorded before anything is sent. A child of a
+   * parent being canceled only leaves the index: the parent's sweep cancels it in the store.
+   */
   claim(entry: QueuedEntry, now: number, claimedBy: string): ClaimedJob | null {
     this.index.remove(entry.seq);
-    return this.store.claim(entry.seq, now, claimedBy);
+    if (entry.parentId && this.parents.isEnding(entry.parentId)) return null;
+    const claim = this.store.claim(entry.seq, now, claimedBy);
+    if (claim && entry.parentId) this.parents.moved(entry.seq, entry.parentId, 'queued', 'running');
+    return claim;
   }
 
   /** Cancels a queued or running job in the store; a queued one leaves the index too. */
   cancel(record: JobRecord, now: number, reason: string): void {
-    if (record.state === 'queued') this.index.remove(record.seq);
-    this.store.cancel(record.seq, now, reason, record.state === 'queued' ? 'queued' : 'running');
+    const from = record.state === 'queued' ? 'queued' : 'running';
+    if (from === 'queued') this.index.remove(record.seq);
+    if (this.store.cancel(record.seq, now, reason, from) && record.parentId) this.parents.moved(record.seq, record.parentId, from, 'canceled');
   }
 
   reprioritize(seq: number, priority: number, now: number): void {
@@ -45,20 +63,29 @@ export class JobQueue {
 
   /** A failed run goes back to the queue, due at `runAt`. */
   retryLater(entry: QueuedEntry, runAt: number, error: JobError, refundAttempt: boolean, now: number): void {
-    if (this.store.requeue(entry.seq, runAt, error, refundAttempt)) this.index.add({ ...entry, runAt }, now);
+    if (this.store.requeue(entry.seq, runAt, error, refundAttempt)) {
+      this.index.add({ ...entry, runAt }, now);
+      this.parents.moved(entry.seq, undefined, 'running', 'queued');
+    }
   }
 
   /** A run cut short by our own shutdown: queued on disk again, for the next start to pick up. */
   requeueAfterShutdown(seq: number): void {
-    this.store.requeue(seq, null, { code: 'interrupted', message: 'LM Queue shut down' }, true);
+    if (this.store.requeue(seq, null, { code: 'interrupted', message: 'LM Queue shut down' }, true)) this.parents.moved(seq, undefined, 'running', 'queued');
   }
 
   succeed(seq: number, now: number, result: unknown, usage: Usage): void {
-    this.store.succeed(seq, now, result, usage);
+    if (this.store.succeed(seq, now, result, usage)) this.parents.moved(seq, undefined, 'running', 'succeeded');
   }
 
   failRunning(seq: number, now: number, error: JobError): void {
-    this.store.fail(seq, now, error);
+    if (this.store.fail(seq, now, error)) this.parents.moved(seq, undefined, 'running', 'failed');
+  }
+
+  /** Fails a queued child at once (its request was refused as it was added). */
+  failQueued(seq: number, parentId: string, now: number, error: JobError): void {
+    this.index.remove(seq);
+    if (this.store.fail(seq, now, error, 'queued')) this.parents.moved(seq, parentId, 'queued', 'failed');
   }
 
   /** Fails every queued job of `model` (LM Studio cannot load it); returns them. */
@@ -67,7 +94,7 @@ export class JobQueue {
     this.store.transaction(() => {
       for (const entry of doomed) {
         this.index.remove(entry.seq);
-        this.store.fail(entry.seq, now, error, 'queued');
+        if (this.store.fail(entry.seq, now, error, 'queued') && entry.parentId) this.parents.moved(entry.seq, entry.parentId, 'queued', 'failed');
       }
     });
     return doomed;

@@ -204,6 +204,7 @@ export class QueueIndex {
       runAt: entry.runAt,
       promptTokens: entry.promptTokens,
       maxTokens: entry.maxTokens,
+      parentId: entry.parentId ?? null,
       alive: true,
       bucket: null,
       position: 0,

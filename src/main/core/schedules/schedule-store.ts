@@ -1,10 +1,10 @@
 import type Database from 'better-sqlite3';
-import type { JobKind, Lane } from '../../../shared/job';
+import type { RequestKind, Lane } from '../../../shared/job';
 import type { CATCH_UP_POLICIES, OVERLAP_POLICIES } from '../../../shared/schedule';
 
 /** What each run submits, with the priority and lane resolved at creation. */
 export interface ScheduleJobTemplate {
-  kind: JobKind;
+  kind: RequestKind;
   model: string;
   input: Record<string, unknown>;
   priority: number;

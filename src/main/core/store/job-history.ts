@@ -10,6 +10,8 @@ export interface HistoryQuery {
   model?: string | undefined;
   search?: string | undefined;
   schedule?: string | undefined;
+  /** A parent's children, in child order (the cursor is then the last child index seen). */
+  parent?: string | undefined;
   limit: number;
   /** Opaque: the seq of the last row of the previous page. */
   cursor?: string | undefined;
@@ -46,17 +48,26 @@ export function readHistory(db: Database.Database, query: HistoryQuery): History
     const pattern = `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     params.push(pattern, pattern, pattern);
   }
-  if (query.cursor !== undefined) {
-    const before = Number(query.cursor);
-    if (!Number.isSafeInteger(before)) throw new RangeError('cursor is not valid');
-    where.push('seq < ?');
-    params.push(before);
+  const cursor = query.cursor === undefined ? undefined : Number(query.cursor);
+  if (cursor !== undefined && !Number.isSafeInteger(cursor)) throw new RangeError('cursor is not valid');
+  if (query.parent !== undefined) {
+    // Children in their order; the index jobs_by_parent serves it.
+    where.push('parent_id = ?', 'child_index > ?');
+    params.push(query.parent, cursor ?? -1);
+  } else {
+    // A search finds a child by its id; otherwise children stay behind their parent.
+    if (!query.search) where.push('parent_id IS NULL');
+    if (cursor !== undefined) {
+      where.push('seq < ?');
+      params.push(cursor);
+    }
   }
-  const sql = `SELECT ${RECORD_COLUMNS} FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-    ORDER BY seq DESC LIMIT ?`;
+  const order = query.parent !== undefined ? 'child_index ASC' : 'seq DESC';
+  const sql = `SELECT ${RECORD_COLUMNS} FROM jobs WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`;
   const rows = db.prepare(sql).all(...params, query.limit + 1) as JobRow[];
   const more = rows.length > query.limit;
   const records = rows.slice(0, query.limit).map(rowToRecord);
   const last = records.at(-1);
-  return { records, nextCursor: more && last ? String(last.seq) : null };
+  const next = last && (query.parent !== undefined ? last.childIndex : last.seq);
+  return { records, nextCursor: more && next !== undefined && next !== null ? String(next) : null };
 }

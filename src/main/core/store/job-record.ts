@@ -1,4 +1,4 @@
-import type { JobError, JobKind, JobState, Lane, Usage } from '../../../shared/job';
+import type { JobError, JobKind, JobState, Lane, RequestKind, Usage } from '../../../shared/job';
 
 /**
  * A job as the store holds it (timestamps in epoch ms), without its input: nothing that reads a
@@ -25,13 +25,17 @@ export interface JobRecord {
   metadata: Record<string, unknown> | null;
   error: JobError | null;
   usage: Usage | null;
+  /** A child job's parent (its id) and its 0-based place among the parent's children. */
+  parentId: string | null;
+  childIndex: number | null;
 }
 
 /** What the scheduler keeps in memory per queued job: small, no payload. */
 export interface QueuedEntry {
   /** The job's row; its public id is read from the store when needed (saves memory per job). */
   seq: number;
-  kind: JobKind;
+  /** Only request jobs are queued: a parent's children are, the parent never is. */
+  kind: RequestKind;
   model: string;
   owner: string;
   lane: Lane;
@@ -41,6 +45,8 @@ export interface QueuedEntry {
   runAt: number;
   promptTokens: number;
   maxTokens: number | null;
+  /** A child job's parent id (absent or null for any other job). */
+  parentId?: string | null;
 }
 
 export interface NewJob {
@@ -61,7 +67,7 @@ export interface NewJob {
 export function toQueuedEntry(record: JobRecord): QueuedEntry {
   return {
     seq: record.seq,
-    kind: record.kind,
+    kind: record.kind as RequestKind,
     model: record.model,
     owner: record.owner,
     lane: record.lane,
@@ -70,5 +76,6 @@ export function toQueuedEntry(record: JobRecord): QueuedEntry {
     runAt: record.runAt ?? 0,
     promptTokens: record.promptTokens,
     maxTokens: record.maxTokens,
+    parentId: record.parentId,
   };
 }

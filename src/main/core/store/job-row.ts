@@ -22,10 +22,12 @@ export interface JobRow {
   metadata: string | null;
   error: string | null;
   usage: string | null;
+  parent_id: string | null;
+  child_index: number | null;
 }
 
 export const RECORD_COLUMNS = `seq, id, kind, model, owner, priority, lane, state, attempts, max_attempts, created_at,
-  run_at, started_at, finished_at, prompt_tokens, max_tokens, metadata, error, usage`;
+  run_at, started_at, finished_at, prompt_tokens, max_tokens, metadata, error, usage, parent_id, child_index`;
 
 function parseJson<T>(text: string | null): T | null {
   return text === null ? null : (JSON.parse(text) as T);
@@ -52,5 +54,7 @@ export function rowToRecord(row: JobRow): JobRecord {
     metadata: parseJson(row.metadata),
     error: parseJson<JobError>(row.error),
     usage: parseJson<Usage>(row.usage),
+    parentId: row.parent_id,
+    childIndex: row.child_index,
   };
 }

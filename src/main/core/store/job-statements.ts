@@ -50,7 +50,7 @@ const JOB_SQL = {
       FROM jobs WHERE state = 'queued' AND ${NOT_SUCCEEDED} AND ${NOT_PARENT} ORDER BY seq`,
   countByState: `SELECT state, count(*) AS n FROM jobs WHERE ${NOT_SUCCEEDED} GROUP BY state`,
   countAll: `SELECT count(*) AS n FROM jobs`,
-  interrupted: `SELECT seq, crash_recoveries FROM jobs WHERE state = 'running' AND ${NOT_SUCCEEDED}`,
+  interrupted: `SELECT seq, crash_recoveries FROM jobs WHERE state = 'running' AND ${NOT_SUCCEEDED} AND ${NOT_PARENT}`,
   requeueAfterCrash: `UPDATE jobs SET state = 'queued', run_at = NULL, error = ?, claimed_by = NULL,
       attempts = max(0, attempts - 1), crash_recoveries = crash_recoveries + 1 WHERE seq = ? AND state = 'running'`,
   purge: `DELETE FROM jobs WHERE ${EXPIRED}`,

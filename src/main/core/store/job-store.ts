@@ -229,13 +229,21 @@ export class JobStore {
 
   /** A parent job's first child started: the parent is running (it holds no slot itself). */
   startParent(seq: number, now: number): boolean {
+    this.batch.join();
     return this.moved('queued', 'running', this.statements.startParent.run(now, seq).changes === 1);
   }
 
-  /** A parent job ends (its children are all finished); false if it was not `from`. */
-  finishParent(seq: number, now: number, state: 'succeeded' | 'failed' | 'canceled', error: JobError | null, from: 'queued' | 'running'): boolean {
-    const info = this.statements.finishParent.run(state, now, error && JSON.stringify(error), seq, from);
-    return this.moved(from, state, info.changes === 1);
+  /** A parent job ends once its children have; its result is what they came to. False if it was not `from`. */
+  finishParent(
+    seq: number,
+    now: number,
+    end: { state: 'succeeded' | 'failed' | 'canceled'; error: JobError | null; result: unknown },
+    from: 'queued' | 'running',
+  ): boolean {
+    this.batch.join();
+    const info = this.statements.finishParent.run(end.state, now, end.error && JSON.stringify(end.error), seq, from);
+    if (info.changes === 1) this.statements.saveResult.run(seq, JSON.stringify(end.result));
+    return this.moved(from, end.state, info.changes === 1);
   }
 
   /** Runs `fn` in one transaction (one commit for a burst of inserts). */

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { badRequestFromZod } from '../../api/api-errors';
-import { LaneSchema, SubmitJobSchema, type JobKind, type SubmitJobRequest } from '../../../shared/job';
+import { LaneSchema, SubmitJobSchema, type RequestKind, type SubmitJobRequest } from '../../../shared/job';
 import { LmqError } from '../../../shared/errors';
 import { PrioritySchema } from '../../../shared/priority';
 import { callerOf } from '../auth';
@@ -10,14 +10,14 @@ import { answerWhenFinished, relayStream, type RelayOptions, type StreamDialect 
 
 export type OpenAiRouteOptions = RelayOptions;
 
-const ENDPOINTS: ReadonlyArray<{ url: string; kind: JobKind; summary: string }> = [
+const ENDPOINTS: ReadonlyArray<{ url: string; kind: RequestKind; summary: string }> = [
   { url: '/v1/chat/completions', kind: 'chat', summary: 'Chat completion, queued (streams when stream: true)' },
   { url: '/v1/completions', kind: 'completion', summary: 'Text completion, queued (streams when stream: true)' },
   { url: '/v1/embeddings', kind: 'embedding', summary: 'Embeddings, queued' },
 ];
 
 /** Embeddings never stream, whatever the body says. */
-const STREAMING_KINDS: ReadonlySet<JobKind> = new Set(['chat', 'completion']);
+const STREAMING_KINDS: ReadonlySet<RequestKind> = new Set(['chat', 'completion']);
 
 /**
  * OpenAI bodies have many fields and LM Studio reads them, so the body stays loose: only what
@@ -37,7 +37,7 @@ const PriorityArgSchema = z.object({ priority: PrioritySchema.optional() });
 export function jobRequestFrom(
   body: z.output<typeof OpenAiBodySchema>,
   headers: z.output<typeof QueueHeadersSchema>,
-  kind: JobKind,
+  kind: RequestKind,
 ): SubmitJobRequest {
   const { priority: bodyPriority, ...input } = body;
   const priority = PriorityArgSchema.safeParse({ priority: headers['x-lmq-priority'] ?? bodyPriority });
@@ -58,7 +58,7 @@ export const OPENAI_STREAM: StreamDialect = {
 
 export interface QueuedEndpoint {
   url: string;
-  kind: JobKind;
+  kind: RequestKind;
   summary: string;
   tags: string[];
   /** How this API streams; null: never streams (embeddings). */

@@ -20,6 +20,7 @@ function fakeQueue(queued: number) {
   const snapshot = ({ offset = 0, limit = 100 }: QueueSnapshotQuery): QueueSnapshot => ({
     running: state.running,
     queued: state.queued.slice(Number(offset), Number(offset) + Number(limit)),
+    parents: [],
     offset: Number(offset),
     counts: makeCounts(state.queued.length, state.running.length),
     backend: { url: 'u', status: 'up', loadedModel: null, resident: [], canLoadAlongside: true, slots: 1, models: [], lastError: null, since: '', retryAt: null } as BackendState,
