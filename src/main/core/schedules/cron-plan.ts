@@ -32,33 +32,8 @@ export function latestRunBetween(spec: CronSpec, after: number, upTo: number): n
   return latest !== undefined && latest > after ? latest : null;
 }
 
-const offsetFormats = new Map<string, Intl.DateTimeFormat>();
-
-function offsetFormat(timezone: string): Intl.DateTimeFormat {
-  let format = offsetFormats.get(timezone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      timeZoneName: 'longOffset',
-    });
-    offsetFormats.set(timezone, format);
-  }
-  return format;
-}
-
-/** `2026-03-29T03:00:00+02:00`: the wall time in `timezone` with its offset at that instant. */
-export function isoInZone(ms: number, timezone: string): string {
-  const parts = Object.fromEntries(offsetFormat(timezone).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
-  const offset = /GMT([+-]\d\d:\d\d)/.exec(parts.timeZoneName ?? '')?.[1] ?? '+00:00';
-  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}${offset}`;
-}
+/** One formatting of zoned times for the engine and the Schedules form's preview. */
+export { isoInZone } from '../../../shared/schedule-preview';
 
 /** The zone this host runs in, for schedules created without one. */
 export function hostTimeZone(): string {

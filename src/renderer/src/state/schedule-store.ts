@@ -2,7 +2,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Bridge } from '../../../shared/contract';
 import type { Job } from '../../../shared/job';
-import type { Schedule } from '../../../shared/schedule';
+import type { CreateScheduleInput, Schedule } from '../../../shared/schedule';
 import { toBridgeError } from '../bridge/bridge-error';
 
 export interface ScheduleState {
@@ -16,6 +16,8 @@ export interface ScheduleState {
 export interface ScheduleController {
   readonly store: StoreApi<ScheduleState>;
   load(): Promise<void>;
+  /** Creates a schedule, or changes one (`edit`: its name); resolves with why it was refused, null when saved. */
+  save(input: CreateScheduleInput, edit: string | null): Promise<string | null>;
   setEnabled(name: string, enabled: boolean): Promise<void>;
   runNow(name: string): Promise<Job | null>;
   remove(name: string): Promise<void>;
@@ -55,6 +57,16 @@ export function createScheduleController(bridge: Pick<Bridge, 'invoke'>): Schedu
   return {
     store,
     load: () => attempt(load).then(() => undefined),
+    save: async (input, edit) => {
+      try {
+        if (edit === null) await bridge.invoke('schedules.create', input);
+        else await bridge.invoke('schedules.update', { ...input, name: edit });
+      } catch (reason) {
+        return toBridgeError(reason).message;
+      }
+      await attempt(load);
+      return null;
+    },
     setEnabled: (name, enabled) =>
       attempt(async () => {
         await bridge.invoke('schedules.update', { name, enabled });

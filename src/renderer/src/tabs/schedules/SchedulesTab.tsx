@@ -1,11 +1,12 @@
-/** Schedules: each with its next runs, last run and counts; enable/disable, run now, its history of runs. */
-import { Fragment, useEffect } from 'react';
+/** Schedules: each with its next runs, last run and counts; create, edit, enable/disable, run now, delete, its history of runs. */
+import { Fragment, useEffect, useState } from 'react';
 import type { Schedule } from '../../../../shared/schedule';
 import { durationInWords } from '../../format/durations';
 import { JobId } from '../../ui/JobId';
 import { notify } from '../../ui/notices';
 import { useNow, useSlice, useStores } from '../../ui/stores-context';
 import { Banner, EmptyState } from '../../ui/widgets';
+import { ScheduleForm } from './ScheduleForm';
 import { ScheduleHistory } from './ScheduleHistory';
 
 /** Schedules change by time alone (next runs, counts), with no pushed event: read them this often while shown. */
@@ -31,7 +32,7 @@ function NextRuns({ schedule, now }: { schedule: Schedule; now: number }) {
   );
 }
 
-function ScheduleRow({ schedule, now, historyOpen }: { schedule: Schedule; now: number; historyOpen: boolean }) {
+function ScheduleRow({ schedule, now, historyOpen, onEdit }: { schedule: Schedule; now: number; historyOpen: boolean; onEdit: () => void }) {
   const { schedules } = useStores();
   const { runs } = schedule;
   const runNow = (): void => {
@@ -78,6 +79,9 @@ function ScheduleRow({ schedule, now, historyOpen }: { schedule: Schedule; now: 
           <button type="button" className="button button--small" aria-expanded={historyOpen} onClick={() => void schedules.showHistory(schedule.name)}>
             History
           </button>
+          <button type="button" className="button button--small" onClick={onEdit}>
+            Edit
+          </button>
           <button
             type="button"
             className="button button--small button--danger"
@@ -98,6 +102,9 @@ export function SchedulesTab() {
   const { schedules } = useStores();
   const state = useSlice(schedules.store, (s) => s);
   const now = useNow(1_000);
+  /** The form shown: a new schedule, or the name of the one being edited. */
+  const [form, setForm] = useState<{ edit: string | null } | null>(null);
+  const editing = form?.edit ? (state.schedules.find((s) => s.name === form.edit) ?? null) : null;
 
   useEffect(() => {
     void schedules.load();
@@ -108,15 +115,25 @@ export function SchedulesTab() {
   return (
     <section className="tab tab--schedules" aria-label="Schedules">
       {state.error ? <Banner tone="error" title="Schedule action failed.">{state.error}</Banner> : null}
+      {form && (form.edit === null || editing) ? (
+        // Keyed so that switching to another schedule starts from its own fields.
+        <ScheduleForm key={form.edit ?? '(new)'} editing={editing} onDone={() => setForm(null)} />
+      ) : null}
       {state.loaded && state.schedules.length === 0 ? (
         <EmptyState title="No schedules yet">
-          Create one with <code>POST /api/schedules</code>, e.g.{' '}
-          <code>{'{"name": "nightly", "cron": "0 3 * * *", "job": {"kind": "chat", "model": "…", "input": {…}}}'}</code>. Each run queues an
-          ordinary job in the background lane.
+          <button type="button" className="button button--primary" onClick={() => setForm({ edit: null })} disabled={form !== null}>
+            New schedule
+          </button>{' '}
+          or <code>POST /api/schedules</code>. Each run queues an ordinary job, in the background lane unless the schedule says otherwise.
         </EmptyState>
       ) : (
         <div className="card">
-          <h2 className="card__title">Schedules</h2>
+          <div className="card__head">
+            <h2 className="card__title">Schedules</h2>
+            <button type="button" className="button button--small button--primary" onClick={() => setForm({ edit: null })} disabled={form !== null}>
+              New schedule
+            </button>
+          </div>
           <div className="schedule-table">
             <table className="table" aria-label="Schedules">
               <thead>
@@ -135,7 +152,7 @@ export function SchedulesTab() {
                   const open = state.open?.name === schedule.name ? state.open : null;
                   return (
                     <Fragment key={schedule.name}>
-                      <ScheduleRow schedule={schedule} now={now} historyOpen={open !== null} />
+                      <ScheduleRow schedule={schedule} now={now} historyOpen={open !== null} onEdit={() => setForm({ edit: schedule.name })} />
                       {open ? (
                         <tr className="schedule-history">
                           <td colSpan={7}>
