@@ -13,7 +13,7 @@ export function submitJob(
   engine: Engine,
   request: SubmitJobRequest,
   caller: CallerContext,
-  listeners: Pick<SubmitOptions, 'sink' | 'onFinish'> = {},
+  listeners: Pick<SubmitOptions, 'sink' | 'onFinish' | 'onShutdown'> = {},
 ): Job {
   // A caller whose ceiling is below normal gets its ceiling, not a 403 for a priority it never asked for.
   const priority = request.priority ?? Math.min(DEFAULT_PRIORITY, caller.maxPriority);
@@ -22,6 +22,7 @@ export function submitJob(
     owner: caller.owner,
     maxQueuedForOwner: caller.maxQueued ?? null,
     sink: listeners.sink,
+    onShutdown: listeners.onShutdown,
     onFinish: listeners.onFinish,
   });
 }

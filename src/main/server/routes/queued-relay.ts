@@ -90,18 +90,17 @@ function finishSignal(): { onFinish: FinishListener; finished: Promise<Finished>
 export async function answerWhenFinished(reply: FastifyReply, jobRequest: SubmitJobRequest, caller: CallerContext, options: RelayOptions): Promise<unknown> {
   const { engine, connections } = options;
   const { onFinish, finished } = finishSignal();
-  const job = submitJob(engine, jobRequest, caller, { onFinish });
-  reply.header('x-lmq-job-id', job.id);
   let endedByServer = false;
-  let removeConnection = () => {};
+  let sendAway: () => void = () => {};
   const serverShutdown = new Promise<'shutdown'>((resolve) => {
-    removeConnection = connections.add({
-      shutdown: () => {
-        endedByServer = true;
-        resolve('shutdown');
-      },
-    });
+    sendAway = () => {
+      endedByServer = true;
+      resolve('shutdown');
+    };
   });
+  const job = submitJob(engine, jobRequest, caller, { onFinish, onShutdown: () => sendAway() });
+  reply.header('x-lmq-job-id', job.id);
+  const removeConnection = connections.add({ shutdown: () => sendAway() });
   let clientGone = false;
   reply.raw.on('close', () => {
     if (reply.raw.writableFinished || endedByServer) return;
@@ -111,7 +110,8 @@ export async function answerWhenFinished(reply: FastifyReply, jobRequest: Submit
   });
   const outcome = await Promise.race([finished, serverShutdown]);
   removeConnection();
-  // The job stays queued across a restart; its id (in the header) fetches the result later.
+  // The engine canceled the job (nobody would read its answer after the restart): the client's
+  // retry, once LM Queue is back, is the one copy that runs.
   if (outcome === 'shutdown') throw shuttingDown();
   if (clientGone || reply.raw.destroyed) {
     reply.hijack();
@@ -142,7 +142,15 @@ export async function relayStream(
   let deliver: (data: string, event: string | undefined) => void = (data, event) => void early.push([data, event]);
   const sink: JobSink = { onChunk: (data, event) => deliver(data, event) };
   const { onFinish, finished } = finishSignal();
-  const submitted = submitJob(engine, jobRequest, caller, { sink, onFinish });
+  let endedByServer = false;
+  let sendAway: () => void = () => {};
+  const serverShutdown = new Promise<'shutdown'>((resolve) => {
+    sendAway = () => {
+      endedByServer = true;
+      resolve('shutdown');
+    };
+  });
+  const submitted = submitJob(engine, jobRequest, caller, { sink, onFinish, onShutdown: () => sendAway() });
   const id = submitted.id;
   const stream = new SseStream(reply, { 'x-lmq-job-id': id });
   for (const [data, event] of early) dialect.forward(stream, data, event);
@@ -150,7 +158,6 @@ export async function relayStream(
 
   let running = submitted.state !== 'queued';
   let lastPosition = '';
-  let endedByServer = false;
   const sendPosition = (force: boolean, given?: Job) => {
     if (running) return;
     const job = given ?? engine.get(id);
@@ -169,14 +176,9 @@ export async function relayStream(
       dialect.waiting(stream, 'running', job);
     }
   });
-  let resolveShutdown = () => {};
-  const serverShutdown = new Promise<'shutdown'>((resolve) => (resolveShutdown = () => resolve('shutdown')));
   const removeConnection = connections.add({
     heartbeat: () => (running ? dialect.waiting(stream, 'keepalive', null) : sendPosition(true)),
-    shutdown: () => {
-      endedByServer = true;
-      resolveShutdown();
-    },
+    shutdown: () => sendAway(),
   });
   stream.onClientClose(() => {
     if (!endedByServer) cancelQuietly(engine, id);
