@@ -7,13 +7,21 @@ export const ERROR_STATUS = {
   priority_not_allowed: 403,
   not_found: 404,
   invalid_state: 409,
+  /** An Idempotency-Key whose first request is a stream that has not finished. */
+  idempotency_key_in_use: 409,
   payload_too_large: 413,
+  /** An Idempotency-Key seen within a day with a different request. */
+  idempotency_key_reused: 422,
   rate_limited: 429,
   too_many_queued: 429,
   internal: 500,
   backend_error: 502,
   queue_full: 503,
   shutting_down: 503,
+  /** The data directory's disk is full, or it turned read-only: no new work until writes succeed. */
+  storage_full: 503,
+  storage_read_only: 503,
+  storage_failed: 503,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
