@@ -70,10 +70,7 @@ function textField(metadata: Record<string, unknown> | null, key: string): strin
   return typeof value === 'string' && value !== '' ? value : null;
 }
 
-/**
- * `metadata.schedule` (set by schedules) links the job to its schedule; `metadata.parentId`
- * to its parent job: the hook for parent jobs (batches, indexes) to fill in.
- */
+/** `metadata.schedule` (set by schedules) links the job to its schedule; `parentId` a child job to its parent. */
 export function toGraphRow(job: OutboxJob, liveProgress?: LiveProgress): GraphJobRow {
   const metadata = job.metadata === null ? null : (JSON.parse(job.metadata) as Record<string, unknown>);
   const live = job.state === 'running' ? (liveProgress?.(job.id) ?? null) : null;
@@ -94,6 +91,6 @@ export function toGraphRow(job: OutboxJob, liveProgress?: LiveProgress): GraphJo
     finishedAt: iso(job.finishedAt),
     error: job.error === null ? null : (JSON.parse(job.error) as JobError).message,
     schedule: textField(metadata, 'schedule'),
-    parentId: textField(metadata, 'parentId'),
+    parentId: job.parentId,
   };
 }

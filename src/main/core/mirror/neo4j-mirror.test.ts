@@ -40,7 +40,8 @@ describe('Neo4j mirror (against the Bolt test peer, real neo4j-driver)', () => {
     const { peer, store, mirror } = await setUp();
     await vi.waitFor(() => expect(peer.committed().map((s) => s.query)).toEqual([...CONSTRAINT_STATEMENTS]), WAIT);
 
-    const job = store.insert(newJob({ owner: 'bob', model: 'qwen', priority: 7, metadata: { schedule: 'nightly', parentId: 'job_parent' } }));
+    // A scheduled child of a parent job (a batch's line, say): both links.
+    const job = store.insertChild(newJob({ owner: 'bob', model: 'qwen', priority: 7, metadata: { schedule: 'nightly' } }), 'job_parent', 0)!;
     await vi.waitFor(() => expect(lastCommitted(peer, job.id)?.['state']).toBe('queued'), WAIT);
     expect(lastCommitted(peer, job.id)).toEqual({
       id: job.id, kind: 'chat', model: 'qwen', owner: 'bob', state: 'queued', priority: 7, lane: 'interactive',

@@ -50,7 +50,7 @@ describe.skipIf(!settings)('Neo4j mirror against a real Neo4j (set NEO4J_URI, NE
     const constraints = await read('SHOW CONSTRAINTS YIELD name RETURN collect(name) AS names');
     expect(constraints[0]!['names']).toEqual(expect.arrayContaining(['lmq_job_id', 'lmq_owner_name', 'lmq_model_id', 'lmq_schedule_name']));
 
-    const job = store.insert(newJob({ owner, model: 'lmq-test-model', metadata: { schedule: `${owner}-nightly`, parentId: `${owner}-parent` } }));
+    const job = store.insertChild(newJob({ owner, model: 'lmq-test-model', metadata: { schedule: `${owner}-nightly` } }), `${owner}-parent`, 0)!;
     store.commitPending();
     store.claim(job.seq, 2_000, 'me');
     store.succeed(job.seq, 3_000, null, null);

@@ -28,7 +28,7 @@ export interface BackfillPass {
 export const SEEN_MARGIN_MS = 120_000;
 
 const JOB_COLUMNS = `id, kind, model, owner, priority, lane, state, attempts, created_at AS createdAt,
-  started_at AS startedAt, finished_at AS finishedAt, error, metadata`;
+  started_at AS startedAt, finished_at AS finishedAt, error, metadata, parent_id AS parentId`;
 
 export class MirrorBackfill {
   private readonly statements;

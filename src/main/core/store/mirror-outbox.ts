@@ -35,8 +35,10 @@ export interface OutboxJob {
   finishedAt: number | null;
   /** The stored error JSON, if any. */
   error: string | null;
-  /** The stored metadata JSON, if any (schedule name, parent id). */
+  /** The stored metadata JSON, if any (the schedule's name). */
   metadata: string | null;
+  /** A child job's parent. */
+  parentId: string | null;
 }
 
 export interface OutboxBatch {
@@ -69,6 +71,7 @@ interface BatchRow {
   finished_at: number | null;
   error: string | null;
   metadata: string | null;
+  parent_id: string | null;
 }
 
 /**
@@ -82,7 +85,7 @@ export class MirrorOutbox {
     for (const sql of TRIGGERS) db.exec(sql);
     this.statements = {
       read: db.prepare(`SELECT o.seq AS outbox_seq, j.id, j.kind, j.model, j.owner, j.priority, j.lane, j.state,
-          j.attempts, j.created_at, j.started_at, j.finished_at, j.error, j.metadata
+          j.attempts, j.created_at, j.started_at, j.finished_at, j.error, j.metadata, j.parent_id
         FROM mirror_outbox o LEFT JOIN jobs j ON j.seq = o.job_seq ORDER BY o.seq LIMIT ?`),
       deleteThrough: db.prepare(`DELETE FROM mirror_outbox WHERE seq <= ?`),
       noteProgress: db.prepare(`INSERT INTO mirror_outbox (job_seq, progress_only, at)
@@ -122,6 +125,7 @@ export class MirrorOutbox {
         finishedAt: row.finished_at,
         error: row.error,
         metadata: row.metadata,
+        parentId: row.parent_id,
       });
     }
     return { throughSeq: rows.at(-1)?.outbox_seq ?? 0, changes: rows.length, jobs: [...latest.values()] };
