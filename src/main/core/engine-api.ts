@@ -7,6 +7,7 @@ import type { BackendState } from '../../shared/backend';
 import type { ServerEvents, EventName } from '../../shared/contract';
 import type { Job, JobError, JobPage, Lane, ListJobsQuery, ParentKind, RequestKind, SubmitJobRequest } from '../../shared/job';
 import type { QueueCounts, QueueSnapshot, QueueSnapshotQuery } from '../../shared/queue';
+import type { Batches } from './batches/batches';
 import type { Schedules } from './schedules/schedules';
 import type { TokenStore } from './store/token-store';
 
@@ -125,6 +126,8 @@ export interface Engine {
   readonly tokens: TokenStore;
   /** Cron schedules; each run is an ordinary job made through `submit`. */
   readonly schedules: Schedules;
+  /** OpenAI Files and Batches; each batch is a parent job made through `createParent`. */
+  readonly batches: Batches;
   /** Stop dispatching, let running jobs finish within graceMs, requeue the rest, close the store. */
   close(options?: { graceMs?: number }): Promise<void>;
 }

@@ -2,7 +2,8 @@
  * Composition root: wires store, queue index, policy, dispatcher, forecaster, events and the
  * LM Studio client into the `Engine` both hosts (Electron main, headless) run.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { BackendState } from '../../shared/backend';
@@ -33,6 +34,7 @@ import { JobStore } from './store/job-store';
 import { SettingsStore } from './store/settings-store';
 import { TokenStore } from './store/token-store';
 import { Schedules } from './schedules/schedules';
+import { Batches } from './batches/batches';
 
 const DAY_MS = 86_400_000;
 const DISPATCH_PAUSED_SETTING = 'dispatchPaused';
@@ -236,9 +238,13 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   // Lazily bound to the engine below: a run submits as any caller does.
   const schedules = new Schedules({ db: store.db, transaction: (fn) => store.transaction(fn), submit: (request, options) => engine.submit(request, options),
     jobState: (id) => store.getById(id)?.state ?? null, tokens: () => engine.tokens, clock, logger });
+  // In memory (tests), files still need a folder: a temporary one, removed at close.
+  const filesDir = config.dataDir === null ? mkdtempSync(join(tmpdir(), 'lmq-files-')) : join(config.dataDir, 'files');
+  const batches = new Batches({ db: store.db, transaction: (fn) => store.transaction(fn), parents: () => engine, filesDir, clock, logger });
   const engine: Engine = {
     tokens: new TokenStore(store.db),
     schedules,
+    batches,
 
     submit(input, options: SubmitOptions) {
       // Validated at the edge (HTTP schema, IPC/invoke dispatcher); only the kind's own rules are checked here.
@@ -407,6 +413,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     close(options = {}) {
       closing ??= (async () => {
         schedules.stop();
+        batches.stop();
         parents.close();
         // Queued now means never started in this run; after the grace period, requeued.
         sendAwayAttached();
@@ -419,6 +426,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
         await backend.close();
         await neo4jMirror?.close();
         await store.close();
+        if (config.dataDir === null) rmSync(filesDir, { recursive: true, force: true });
       })();
       return closing;
     },
@@ -426,5 +434,6 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   if (config.startPaused || paused) applyPaused(true);
   dispatcher.wake();
   schedules.start();
+  batches.start();
   return engine;
 }

@@ -21,6 +21,7 @@ import { registerApiRoutes } from './routes/api-routes';
 import { registerEventRoutes } from './routes/event-routes';
 import { registerAnthropicRoutes } from './routes/anthropic-routes';
 import { registerLmStudioNativeRoutes } from './routes/lmstudio-native-routes';
+import { registerOpenAiBatchRoutes } from './routes/openai-batch-routes';
 import { registerOpenAiRoutes } from './routes/openai-routes';
 import { registerResponsesRoutes } from './routes/responses-routes';
 import { registerHealthRoute, registerMetricsRoute } from './routes/system-routes';
@@ -57,6 +58,8 @@ export interface ServerOptions {
    * `http://chat.lan:3000`; `*` allows any. Default none: only the UI served here (same origin).
    */
   corsOrigins?: readonly string[];
+  /** Largest file POST /v1/files takes, in bytes (default 200 MB). */
+  maxFileBytes?: number;
 }
 
 /** Headers a cross-origin page may read back (any it sends are allowed: the OpenAI SDK sends many). */
@@ -139,6 +142,7 @@ async function buildApp(options: ServerOptions, parts: ServerParts): Promise<Fas
     registerMetricsRoute(scope, { metrics });
     registerOpenAiRoutes(scope, { engine, hub, connections });
     registerResponsesRoutes(scope, { engine, hub, connections });
+    await registerOpenAiBatchRoutes(scope, { engine, maxFileBytes: options.maxFileBytes });
     await registerAnthropicRoutes(scope, { engine, hub, connections });
     await registerLmStudioNativeRoutes(scope, { engine, hub, connections });
     registerApiRoutes(scope, { dispatcher });
