@@ -20,6 +20,8 @@ describe('parseHeadlessOptions', () => {
       graceMs: 10_000,
       adminToken: null,
       corsOrigins: [],
+      allowedHosts: [],
+      maxBodyBytes: 4 * 1024 * 1024,
       maxFileBytes: 200_000_000,
       modelMemoryBytes: null,
       pinnedModels: [],
@@ -28,6 +30,18 @@ describe('parseHeadlessOptions', () => {
       durability: 'normal',
       help: false,
     });
+  });
+
+  it('takes the names to answer to from --allowed-host or LMQ_ALLOWED_HOSTS, and refuses a port', () => {
+    expect(parseHeadlessOptions(['--allowed-host', 'LMQ.example.com, [fe80::1]'], { LMQ_ALLOWED_HOSTS: 'x' }, cwd).allowedHosts).toEqual(['lmq.example.com', 'fe80::1']);
+    expect(parseHeadlessOptions([], { LMQ_ALLOWED_HOSTS: '*' }, cwd).allowedHosts).toEqual(['*']);
+    expect(() => parseHeadlessOptions(['--allowed-host', 'lmq.example.com:1235'], {}, cwd)).toThrow(UsageError);
+  });
+
+  it('takes the request body limit in MiB from --max-body-mb or LMQ_MAX_BODY_MB', () => {
+    expect(parseHeadlessOptions(['--max-body-mb', '32'], { LMQ_MAX_BODY_MB: '8' }, cwd).maxBodyBytes).toBe(32 * 1024 * 1024);
+    expect(parseHeadlessOptions([], { LMQ_MAX_BODY_MB: '8' }, cwd).maxBodyBytes).toBe(8 * 1024 * 1024);
+    expect(() => parseHeadlessOptions(['--max-body-mb', '0'], {}, cwd)).toThrow('--max-body-mb must be an integer from 1 to 1024, got "0"');
   });
 
   it('takes the Files API upload limit in MB from --max-file-mb or LMQ_MAX_FILE_MB', () => {

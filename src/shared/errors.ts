@@ -4,6 +4,10 @@ export const ERROR_STATUS = {
   unknown_model: 400,
   unauthorized: 401,
   forbidden: 403,
+  /** The Host header is not one of this server's names (DNS rebinding). */
+  forbidden_host: 403,
+  /** A web page from elsewhere asked to act as this machine's user without a token. */
+  forbidden_origin: 403,
   priority_not_allowed: 403,
   not_found: 404,
   invalid_state: 409,

@@ -23,15 +23,17 @@ export function priorityLabel(priority: number): string {
   return name ? `${priority} (${name})` : String(priority);
 }
 
+const PRIORITY_EXPECTED = `an integer 0-9 or one of ${Object.keys(PRIORITY_NAMES).join(', ')}`;
+
 export const PrioritySchema = z
-  .union([z.number(), z.string()])
+  .union([z.number(), z.string()], {
+    // Not "Invalid input": name what is expected, and what came (null, an object).
+    error: (issue) => `priority must be ${PRIORITY_EXPECTED}, not ${issue.input === null ? 'null' : typeof issue.input}`,
+  })
   .transform((value, ctx) => {
     const parsed = parsePriority(value);
     if (parsed === null) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `priority must be an integer 0-9 or one of ${Object.keys(PRIORITY_NAMES).join(', ')}`,
-      });
+      ctx.addIssue({ code: 'custom', message: `priority must be ${PRIORITY_EXPECTED}` });
       return z.NEVER;
     }
     return parsed;

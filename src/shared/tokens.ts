@@ -4,6 +4,16 @@ import { PrioritySchema } from './priority';
 export const ROLES = ['admin', 'member'] as const;
 export type Role = (typeof ROLES)[number];
 
+/**
+ * Names no token may take, in any case: `local` is the owner of this machine's own requests
+ * (the desktop app, loopback without a token), `admin` the bootstrap token (LMQ_ADMIN_TOKEN).
+ */
+export const RESERVED_TOKEN_NAMES = ['local', 'admin'] as const;
+
+export function isReservedTokenName(name: string): boolean {
+  return (RESERVED_TOKEN_NAMES as readonly string[]).includes(name.toLowerCase());
+}
+
 export const CreateTokenSchema = z
   .object({
     name: z
@@ -11,7 +21,11 @@ export const CreateTokenSchema = z
       .trim()
       .min(1)
       .max(64)
-      .regex(/^[A-Za-z0-9._@-]+$/, 'name may contain letters, digits and . _ @ - only'),
+      .regex(/^[A-Za-z0-9._@-]+$/, 'name may contain letters, digits and . _ @ - only')
+      .refine(
+        (name) => !isReservedTokenName(name),
+        'name may not be "local" or "admin" in any case: "local" owns this machine\'s own requests and "admin" is the LMQ_ADMIN_TOKEN token',
+      ),
     role: z.enum(ROLES).default('member'),
     maxPriority: PrioritySchema.optional(),
     requestsPerMinute: z.number().int().positive().max(100_000).nullable().optional(),

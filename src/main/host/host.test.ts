@@ -6,6 +6,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createEngine } from '../core/engine';
 import { engineConfigFrom, startHost, type HostSettings } from './host';
+import { rawRequest } from '../server/testing/raw-request';
 
 const logger = pino({ level: 'silent' });
 let dataDir: string;
@@ -24,6 +25,8 @@ function settings(overrides: Partial<HostSettings> = {}): HostSettings {
     webRoot: null,
     adminToken: null,
     corsOrigins: [],
+    allowedHosts: [],
+    maxBodyBytes: 4 * 1024 * 1024,
     modelMemoryBytes: 24e9,
     pinnedModels: ['nomic-embed-text'],
     neo4j: null,
@@ -74,6 +77,20 @@ describe('host', () => {
     expect(await host.stop(0)).toBe(true);
     await expect(fetch(`${host.server.url}/api/health`)).rejects.toThrow();
     expect(await dataDirIsFree()).toBe(true);
+  });
+
+  it('passes the allowed host names and the body limit on to the server', async () => {
+    const host = await startHost(settings({ allowedHosts: ['lmq.example.com'], maxBodyBytes: 1024 * 1024 }), { logger });
+    try {
+      expect((await rawRequest(host.server.url, 'GET', '/api/health', { headers: { host: 'lmq.example.com' } })).status).toBe(200);
+      expect((await rawRequest(host.server.url, 'GET', '/api/health', { headers: { host: 'other.example.com' } })).status).toBe(403);
+      const big = { kind: 'chat', model: 'm', input: { prompt: 'x'.repeat(1024 * 1024) } };
+      const response = await fetch(`${host.server.url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(big) });
+      expect(response.status).toBe(413);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toContain('1 MiB');
+    } finally {
+      await host.stop(0);
+    }
   });
 
   it('without onServerError, a port in use closes the engine and rejects', async () => {

@@ -23,6 +23,8 @@ export type HostSettings = Pick<
   | 'webRoot'
   | 'adminToken'
   | 'corsOrigins'
+  | 'allowedHosts'
+  | 'maxBodyBytes'
   | 'modelMemoryBytes'
   | 'pinnedModels'
   | 'neo4j'
@@ -79,6 +81,8 @@ export async function startHost(settings: HostSettings, options: HostOptions): P
       requireAuth: settings.requireAuth,
       adminToken: settings.adminToken,
       corsOrigins: settings.corsOrigins,
+      allowedHosts: settings.allowedHosts,
+      bodyLimit: settings.maxBodyBytes,
       logger,
       webRoot: settings.webRoot,
     });

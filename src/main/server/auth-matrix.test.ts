@@ -132,7 +132,7 @@ describe('callers from other addresses (no traffic: the request is built here)',
   const member = tokens.create({ name: 'teammate', role: 'member' }).token;
   const request = (remoteAddress: string, authorization?: string) =>
     ({
-      headers: authorization ? { authorization } : {},
+      headers: { host: '127.0.0.1:1235', ...(authorization ? { authorization } : {}) },
       socket: { remoteAddress },
       routeOptions: { config: {} },
       query: {},

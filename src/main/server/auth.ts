@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LOCAL_CALLER, callerFromToken, type CallerContext } from '../api/caller';
+import type { Logger } from 'pino';
 import { TOKEN_PREFIX, type TokenStore } from '../core/store/token-store';
 import { LmqError } from '../../shared/errors';
+import { hostnameOf, isLoopbackName, mayActAsLocalUser } from './host-check';
 import type { RateLimiter } from './rate-limiter';
 
 declare module 'fastify' {
@@ -52,20 +54,36 @@ function bearerToken(request: FastifyRequest): string | undefined {
  */
 export function resolveCaller(request: FastifyRequest, options: AuthOptions): CallerContext {
   const secret = bearerToken(request);
-  // The socket's address, not X-Forwarded-For: a header is the client's word, the socket is not.
-  const trustedLocal = !options.requireAuth && isLoopback(request.socket.remoteAddress);
-  if (secret === undefined) {
-    if (trustedLocal) return LOCAL_CALLER;
-    throw new LmqError('unauthorized', 'a token is required: send "Authorization: Bearer <token>" (or "x-api-key: <token>")');
-  }
-  const token = options.tokens.authenticate(secret);
+  const token = secret === undefined ? null : options.tokens.authenticate(secret);
   if (!token) {
-    if (trustedLocal && !secret.startsWith(TOKEN_PREFIX)) return LOCAL_CALLER;
-    throw new LmqError('unauthorized', 'the token is not valid (wrong or revoked)');
+    if (secret !== undefined && secret.startsWith(TOKEN_PREFIX)) {
+      throw new LmqError('unauthorized', options.tokens.refusalReason(secret) ?? 'the token is not valid (wrong or revoked)');
+    }
+    return localCaller(request, secret, options);
   }
   const caller = callerFromToken(token);
   takeRequest(caller, options.rateLimiter);
   return caller;
+}
+
+/**
+ * A request without one of our tokens: the local user if it may be (loopback socket, loopback
+ * Host, no foreign web page behind it), else refused saying what is missing.
+ */
+function localCaller(request: FastifyRequest, secret: string | undefined, options: AuthOptions): CallerContext {
+  const required =
+    secret === undefined ? 'a token is required: send "Authorization: Bearer <token>" (or "x-api-key: <token>")' : 'the token is not valid (wrong or revoked)';
+  // The socket's address, not X-Forwarded-For: a header is the client's word, the socket is not.
+  if (options.requireAuth || !isLoopback(request.socket.remoteAddress)) throw new LmqError('unauthorized', required);
+  const { host, origin } = request.headers;
+  if (mayActAsLocalUser(host, origin)) return LOCAL_CALLER;
+  if (!isLoopbackName(hostnameOf(host))) {
+    throw new LmqError('unauthorized', `${required}; only requests to localhost, 127.0.0.1 or [::1] act as this machine's user without one, and this one came to "${host ?? ''}"`);
+  }
+  throw new LmqError(
+    'forbidden_origin',
+    `a web page from ${origin} may not act as this machine's user; send a token (Authorization: Bearer <token>): only the web UI served here is trusted without one`,
+  );
 }
 
 /** Counts one request against the caller's token allowance; throws `rate_limited` past it. */
@@ -102,4 +120,27 @@ export function requireCaller(scope: FastifyInstance, options: AuthOptions): voi
 export function callerOf(request: FastifyRequest): CallerContext {
   if (!request.caller) throw new LmqError('internal', 'route has no authenticated caller');
   return request.caller;
+}
+
+/** The bootstrap admin token (LMQ_ADMIN_TOKEN) is stored under this name. */
+export const ADMIN_TOKEN_NAME = 'admin';
+
+/**
+ * Applies LMQ_ADMIN_TOKEN (when given) and says once, at start, what changed and which stored
+ * names need an admin's attention. Never logs a secret.
+ */
+export function prepareTokens(tokens: TokenStore, adminSecret: string | null | undefined, logger: Logger | undefined): void {
+  if (adminSecret) {
+    const { change, previousRole } = tokens.ensureAdmin(ADMIN_TOKEN_NAME, adminSecret);
+    if (change === 'created') logger?.info(`LMQ_ADMIN_TOKEN: created the admin token "${ADMIN_TOKEN_NAME}"`);
+    if (change === 'rotated') {
+      logger?.warn(`LMQ_ADMIN_TOKEN changed: the token "${ADMIN_TOKEN_NAME}" now has the new secret; the old secret no longer works`);
+    }
+    if (change === 'took-over') {
+      logger?.warn(
+        `LMQ_ADMIN_TOKEN took over the existing token "${ADMIN_TOKEN_NAME}" (it was a ${previousRole}): it is now an admin with the LMQ_ADMIN_TOKEN secret, and its old secret no longer works`,
+      );
+    }
+  }
+  for (const warning of tokens.nameWarnings()) logger?.warn(warning);
 }

@@ -1,9 +1,11 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { maxHeaderSize, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import secureJsonParse from 'secure-json-parse';
 import { httpErrorResponse } from '../api/http-adapter';
 import { hasZodFastifySchemaValidationErrors, type ZodFastifySchemaValidationError } from 'fastify-type-provider-zod';
-import { badRequestFromIssues } from '../api/api-errors';
+import { badRequestFromIssues, type IssueLike } from '../api/api-errors';
 import { isLmqError } from '../../shared/errors';
 import { ZodError } from 'zod';
 
@@ -26,7 +28,30 @@ function isFastifyClientError(error: unknown): error is FastifyError & { statusC
 
 /** A request that failed its route's schema, said as the dispatcher says it ("priority: ..."). */
 function badRequestFromValidation(issues: readonly ZodFastifySchemaValidationError[]) {
-  return badRequestFromIssues(issues.map((issue) => ({ path: issue.instancePath.split('/').filter(Boolean), message: issue.message ?? 'invalid' })));
+  return badRequestFromIssues(
+    issues.map((issue) => ({
+      path: issue.instancePath.split('/').filter(Boolean),
+      message: issue.message ?? 'invalid',
+      code: issue.keyword,
+      errors: (issue.params as { errors?: IssueLike['errors'] } | undefined)?.errors,
+    })),
+  );
+}
+
+const MIB = 1024 * 1024;
+
+/** "4 MiB", or the bytes when the limit is not a whole number of MiB. */
+export function describeBodyLimit(bytes: number): string {
+  return bytes % MIB === 0 ? `${bytes / MIB} MiB` : `${bytes}-byte`;
+}
+
+function tooLargeMessage(bodyLimit: number): string {
+  return `the request body is larger than the ${describeBodyLimit(bodyLimit)} limit; the server's operator can raise it with --max-body-mb (env LMQ_MAX_BODY_MB)`;
+}
+
+function unsupportedMediaMessage(contentType: string | undefined): string {
+  const given = contentType ? `got "${contentType.slice(0, 100)}"` : 'got none';
+  return `request bodies must be JSON: send them with "Content-Type: application/json" (${given})`;
 }
 
 /** Path without the query string: `?token=` must never reach a log. */
@@ -41,20 +66,27 @@ function pathOf(url: string): string {
  */
 export function registerErrorHandling(app: FastifyInstance, logger: Logger | undefined, bodyLimit: number): void {
   app.setErrorHandler((error, request, reply) => {
+    // A refused WebSocket upgrade's socket is no longer the HTTP server's to close (nor to wait
+    // for on close): end it once the refusal is out.
+    if (request.headers.upgrade !== undefined) {
+      reply.header('connection', 'close');
+      reply.raw.once('finish', () => request.raw.socket.end());
+    }
     if (hasZodFastifySchemaValidationErrors(error)) {
       const response = httpErrorResponse(badRequestFromValidation(error.validation));
       return reply.code(response.status).send(response.body);
     }
     if (isLmqError(error) || error instanceof ZodError) {
       const response = httpErrorResponse(error);
-      if (response.status >= 500) logger?.error({ err: error, method: request.method, path: pathOf(request.url) }, 'request failed');
+      // Expected answers (shutting down, queue full) are the client's news, not a fault of ours.
+      if (response.status >= 500) logger?.debug({ code: response.body.error.code, method: request.method, path: pathOf(request.url) }, 'request refused');
       return reply.code(response.status).headers(response.headers).send(response.body);
     }
     if (isFastifyClientError(error)) {
       const status = error.statusCode;
       const code = CODE_FOR_STATUS[status] ?? 'bad_request';
       const message =
-        status === 413 ? `the request body is larger than the ${bodyLimit}-byte limit` : error.message;
+        status === 413 ? tooLargeMessage(bodyLimit) : status === 415 ? unsupportedMediaMessage(request.headers['content-type']) : error.message;
       return reply.code(status).send({ error: { code, message } });
     }
     logger?.error({ err: error, method: request.method, path: pathOf(request.url) }, 'request failed');
@@ -81,4 +113,33 @@ export function registerJsonParser(app: FastifyInstance, bodyLimit: number): voi
       done(badRequest, undefined);
     }
   });
+}
+
+/** What Node refuses before Fastify sees a request (headers too large, not HTTP), said in our error shape. */
+const CLIENT_ERRORS: Record<string, { status: number; code: string; message: () => string }> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    code: 'headers_too_large',
+    message: () => `the request's headers are larger than the server's ${maxHeaderSize}-byte limit: send fewer or shorter headers (cookies, long tokens)`,
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'request_timeout', message: () => 'the request did not arrive in time' },
+};
+
+/**
+ * Fastify's `clientErrorHandler`: a socket whose request Node could not parse gets one JSON
+ * answer `{error: {code, message}}` (Fastify's default says `{"error": "...", "statusCode": ...}`).
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const known = CLIENT_ERRORS[error.code ?? ''];
+  const status = known?.status ?? 400;
+  const body = JSON.stringify({
+    error: { code: known?.code ?? 'bad_request', message: known?.message() ?? 'the request is not valid HTTP' },
+  });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }

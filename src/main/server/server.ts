@@ -9,10 +9,12 @@ import type { Logger } from 'pino';
 import { createDispatcher, type Dispatcher } from '../api/dispatcher';
 import type { Engine } from '../core/engine-api';
 import { recordEngineThroughput, ThroughputRecorder } from '../core/stats/throughput-history';
-import { requireCaller } from './auth';
+import { prepareTokens, requireCaller } from './auth';
+export { ADMIN_TOKEN_NAME } from './auth';
 import { registerDrainingGuard, type ServerPhase } from './draining';
-import { registerErrorHandling, registerJsonParser } from './error-handling';
+import { answerClientError, registerErrorHandling, registerJsonParser } from './error-handling';
 import { EventHub } from './event-hub';
+import { HostPolicy, registerHostCheck } from './host-check';
 import { lanUrls, localUrl } from './lan-urls';
 import { LiveConnections } from './live-connections';
 import { createMetrics } from './metrics';
@@ -31,8 +33,6 @@ import { registerWebUi } from './web-ui';
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 1235;
 export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024;
-/** The bootstrap admin token (LMQ_ADMIN_TOKEN) is stored under this name. */
-export const ADMIN_TOKEN_NAME = 'admin';
 
 export interface ServerOptions {
   engine: Engine;
@@ -60,6 +60,11 @@ export interface ServerOptions {
   corsOrigins?: readonly string[];
   /** Largest file POST /v1/files takes, in bytes (default 200 MB). */
   maxFileBytes?: number;
+  /**
+   * Names (or addresses) besides this machine's own that the server answers to in the Host
+   * header, e.g. a reverse proxy's `lmq.example.com`; `*` answers to any. Others get 403.
+   */
+  allowedHosts?: readonly string[];
 }
 
 /** Headers a cross-origin page may read back (any it sends are allowed: the OpenAI SDK sends many). */
@@ -99,6 +104,8 @@ async function buildApp(options: ServerOptions, parts: ServerParts): Promise<Fas
     // close() first ends streams and answers waiting requests itself; whatever is left (idle
     // keep-alive sockets, half-closed aborted streams) is destroyed rather than waited for.
     forceCloseConnections: true,
+    // What Node refuses before Fastify sees it (headers too large) leaves in our error shape too.
+    clientErrorHandler: answerClientError,
     // Errors raised before routing (a malformed URL) skip the error handler; same JSON shape here.
     frameworkErrors: (error, _request, reply) => {
       void (reply as FastifyReply).code(400).send({ error: { code: 'bad_request', message: error.message } });
@@ -111,6 +118,8 @@ async function buildApp(options: ServerOptions, parts: ServerParts): Promise<Fas
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   registerErrorHandling(app, logger, bodyLimit);
   registerJsonParser(app, bodyLimit);
+  // First of all hooks: a page behind a foreign name (DNS rebinding) gets nothing, not even a preflight.
+  registerHostCheck(app, new HostPolicy({ bindHost: options.host ?? DEFAULT_HOST, allowedHosts: options.allowedHosts }));
   if (options.corsOrigins?.length) {
     // Before auth: a preflight carries no token. It reveals nothing; the real request still needs one.
     await app.register(fastifyCors, {
@@ -166,7 +175,7 @@ interface ServerParts {
 /** Starts the LAN server in front of `engine`. Prints nothing: the host decides what to say. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? DEFAULT_HOST;
-  if (options.adminToken) options.engine.tokens.ensureAdmin(ADMIN_TOKEN_NAME, options.adminToken);
+  prepareTokens(options.engine.tokens, options.adminToken, options.logger);
   let phase: ServerPhase = 'serving';
   const hub = new EventHub(options.engine, (error) => options.logger?.warn({ err: error }, 'event listener failed'));
   // The LM Studio tab's last hour is kept here, so a page opened now sees it too.

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LmqError } from '../../../shared/errors';
 import { migrate } from './schema';
@@ -82,6 +83,48 @@ describe('TokenStore', () => {
     now += 60_000;
     store.authenticate(carol.token);
     expect(column()).toBe(now);
+  });
+
+  it('reserves local and admin in any case, and compares names ignoring case (409)', () => {
+    for (const name of ['local', 'LOCAL', 'admin', 'Admin']) {
+      expect(() => store.create({ name }), name).toThrow(/may not be .*local.* or .*admin/);
+    }
+    store.create({ name: 'alice' });
+    const duplicate = (() => {
+      try {
+        store.create({ name: 'ALICE' });
+      } catch (error) {
+        return error as LmqError;
+      }
+    })();
+    expect(duplicate).toMatchObject({ status: 409, message: expect.stringContaining('"ALICE" is "alice"') });
+  });
+
+  it('refuses a stored token named local (from before names were reserved), warns about it and about look-alikes', () => {
+    const insert = db.prepare(`INSERT INTO tokens (name, role, token_hash, max_priority, created_at) VALUES (?, ?, ?, 7, 0)`);
+    const secret = 'lmq_legacy-local-secret-0123456789';
+    insert.run('local', 'member', createHash('sha256').update(secret).digest('hex'));
+    insert.run('admin', 'member', 'hash-of-admin');
+    insert.run('alice', 'member', 'hash-of-alice');
+    insert.run('ALICE', 'member', 'hash-of-ALICE');
+    expect(store.authenticate(secret)).toBeNull();
+    expect(store.refusalReason(secret)).toContain('"local" no longer works');
+    expect(store.refusalReason('lmq_unknown')).toBeNull();
+    const warnings = store.nameWarnings();
+    expect(warnings).toHaveLength(3);
+    expect(warnings.join('\n')).toMatch(/token "local" is refused/);
+    expect(warnings.join('\n')).toMatch(/token "admin" \(member\) has the name of the LMQ_ADMIN_TOKEN token/);
+    expect(warnings.join('\n')).toMatch(/tokens "ALICE" and "alice" differ only in case/);
+  });
+
+  it('ensureAdmin says what it did: created, unchanged, rotated, or took over a member named admin', () => {
+    db.prepare(`INSERT INTO tokens (name, role, token_hash, max_priority, created_at) VALUES ('admin', 'member', 'x', 7, 0)`).run();
+    expect(store.ensureAdmin('admin', 'bootstrap-secret-0123456789')).toMatchObject({ change: 'took-over', previousRole: 'member', token: { role: 'admin' } });
+    expect(store.ensureAdmin('admin', 'bootstrap-secret-0123456789')).toMatchObject({ change: 'unchanged', previousRole: null });
+    expect(store.ensureAdmin('admin', 'another-secret-0123456789')).toMatchObject({ change: 'rotated' });
+    store.revoke('admin');
+    expect(store.ensureAdmin('admin', 'another-secret-0123456789')).toMatchObject({ change: 'created' });
+    expect(store.nameWarnings()).toEqual([]);
   });
 
   it('ensureAdmin bootstraps, is idempotent, and rotates the secret', () => {

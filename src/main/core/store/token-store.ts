@@ -4,6 +4,7 @@ import { LmqError } from '../../../shared/errors';
 import { MAX_PRIORITY, PRIORITY_NAMES } from '../../../shared/priority';
 import {
   CreateTokenSchema,
+  isReservedTokenName,
   type CreatedToken,
   type CreateTokenInput,
   type Role,
@@ -46,6 +47,21 @@ function newSecret(): string {
   return TOKEN_PREFIX + randomBytes(32).toString('base64url');
 }
 
+/** A stored token named `local` would own this machine's own jobs; such tokens (from before names were reserved) are refused. */
+function impersonatesLocalUser(name: string): boolean {
+  return name.toLowerCase() === 'local';
+}
+
+/** What the bootstrap did to the token named for it; anything but `unchanged` is logged. */
+export type AdminBootstrapChange = 'created' | 'unchanged' | 'rotated' | 'took-over';
+
+export interface AdminBootstrap {
+  token: TokenInfo;
+  change: AdminBootstrapChange;
+  /** The role the token had before a take-over. */
+  previousRole: Role | null;
+}
+
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
@@ -76,6 +92,8 @@ export class TokenStore {
       insert: db.prepare(`INSERT INTO tokens (name, role, token_hash, max_priority, requests_per_minute, max_queued,
           created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`),
       byName: db.prepare(`SELECT * FROM tokens WHERE name = ?`),
+      // Names are ASCII (the schema says so), which NOCASE folds.
+      byNameIgnoringCase: db.prepare(`SELECT name FROM tokens WHERE name = ? COLLATE NOCASE LIMIT 1`),
       byHash: db.prepare(`SELECT * FROM tokens WHERE token_hash = ?`),
       all: db.prepare(`SELECT * FROM tokens ORDER BY created_at, name`),
       remove: db.prepare(`DELETE FROM tokens WHERE name = ?`),
@@ -87,8 +105,10 @@ export class TokenStore {
   /** Issues a new token. The returned `token` is the only copy of the secret. */
   create(input: CreateTokenInput): CreatedToken {
     const parsed = CreateTokenSchema.parse(input);
-    if (this.statements.byName.get(parsed.name)) {
-      throw new LmqError('invalid_state', `a token named "${parsed.name}" already exists; revoke it first`);
+    const existing = this.statements.byNameIgnoringCase.get(parsed.name) as { name: string } | undefined;
+    if (existing) {
+      const sameAs = existing.name === parsed.name ? '' : ` (names are compared ignoring case: "${parsed.name}" is "${existing.name}")`;
+      throw new LmqError('invalid_state', `a token named "${existing.name}" already exists${sameAs}; revoke it first`);
     }
     const secret = newSecret();
     const maxPriority = parsed.maxPriority ?? defaultMaxPriority(parsed.role);
@@ -144,7 +164,7 @@ export class TokenStore {
     let cached = this.byHash.get(hex);
     if (!cached) {
       const row = this.statements.byHash.get(hex) as TokenRow | undefined;
-      if (!row) return null;
+      if (!row || impersonatesLocalUser(row.name)) return null;
       const identity: TokenIdentity = {
         name: row.name,
         role: row.role as Role,
@@ -163,23 +183,60 @@ export class TokenStore {
     return cached.identity;
   }
 
+  /** Why `authenticate` refused a secret that is a stored token's, or null (wrong or revoked). */
+  refusalReason(secret: string): string | null {
+    if (typeof secret !== 'string' || secret.length === 0 || secret.length > MAX_SECRET_LENGTH) return null;
+    const row = this.statements.byHash.get(hashSecret(secret)) as TokenRow | undefined;
+    if (!row || !impersonatesLocalUser(row.name)) return null;
+    return `the token "${row.name}" no longer works: "local" is the name of this machine's own requests; an admin must revoke it and issue one under another name`;
+  }
+
+  /**
+   * What an operator should know about names stored before `local` and `admin` were reserved
+   * and names were compared ignoring case: each such token, and what happens to it.
+   */
+  nameWarnings(): string[] {
+    const rows = this.statements.all.all() as TokenRow[];
+    const warnings: string[] = [];
+    for (const row of rows) {
+      if (impersonatesLocalUser(row.name)) {
+        warnings.push(`token "${row.name}" is refused: "local" is the name of this machine's own requests; revoke it (DELETE /api/tokens/${row.name}) and issue one under another name`);
+      } else if (isReservedTokenName(row.name) && (row.name !== 'admin' || row.role !== 'admin')) {
+        warnings.push(`token "${row.name}" (${row.role}) has the name of the LMQ_ADMIN_TOKEN token: setting LMQ_ADMIN_TOKEN will make "admin" an admin with that secret; revoke this one and issue one under another name`);
+      }
+    }
+    const byFolded = new Map<string, string[]>();
+    for (const row of rows) byFolded.set(row.name.toLowerCase(), [...(byFolded.get(row.name.toLowerCase()) ?? []), row.name]);
+    for (const names of byFolded.values()) {
+      if (names.length > 1) {
+        warnings.push(`tokens ${names.map((n) => `"${n}"`).join(' and ')} differ only in case and look like one owner; they keep working as separate owners, but revoke all but one`);
+      }
+    }
+    return warnings;
+  }
+
   /**
    * Makes `name` an admin token with this secret (LMQ_ADMIN_TOKEN bootstrap). Idempotent; a
-   * changed secret replaces the old one, so rotating the env var rotates the token.
+   * changed secret replaces the old one, so rotating the env var rotates the token. Says what it
+   * changed, so the host can log a rotation or the take-over of a token of that name.
    */
-  ensureAdmin(name: string, secret: string): TokenInfo {
+  ensureAdmin(name: string, secret: string): AdminBootstrap {
     if (secret.length < 16 || secret.length > MAX_SECRET_LENGTH) {
       throw new LmqError('bad_request', `the admin token must be 16 to ${MAX_SECRET_LENGTH} characters long`);
     }
     const tokenHash = hashSecret(secret);
     this.byHash.clear();
     const existing = this.statements.byName.get(name) as TokenRow | undefined;
+    let change: AdminBootstrapChange = 'unchanged';
     if (!existing) {
       this.statements.insert.run(name, 'admin', tokenHash, MAX_PRIORITY, null, null, this.now());
+      change = 'created';
     } else if (existing.token_hash !== tokenHash || existing.role !== 'admin' || existing.max_priority !== MAX_PRIORITY) {
       this.statements.resetAdmin.run(tokenHash, MAX_PRIORITY, name);
+      change = existing.role === 'admin' ? 'rotated' : 'took-over';
     }
-    return this.toInfo(this.statements.byName.get(name) as TokenRow);
+    const token = this.toInfo(this.statements.byName.get(name) as TokenRow);
+    return { token, change, previousRole: change === 'took-over' ? (existing!.role as Role) : null };
   }
 
   private touch(name: string): void {
