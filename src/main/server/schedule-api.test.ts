@@ -37,7 +37,7 @@ test('an every-second schedule (6 fields) fires within ~2 s, and its job succeed
 });
 
 describe('refusals', () => {
-  test('a bad expression or zone is a 400 naming the field', async () => {
+  test('a bad expression, zone or job body is a 400 naming the field', async () => {
     const badCron = await call(h, 'POST', '/api/schedules', { body: { name: 'bad', cron: '0 3 * *', job: JOB } });
     expect([badCron.status, badCron.body.error.code]).toEqual([400, 'bad_request']);
     expect(badCron.body.error.message).toMatch(/^cron: expected 5 fields/);
@@ -46,6 +46,8 @@ describe('refusals', () => {
     const badPatch = await call(h, 'PATCH', '/api/schedules/nope', { body: { cron: '99 * * * *' } });
     expect(badPatch.status).toBe(400);
     expect(badPatch.body.error.message).toMatch(/^cron: /);
+    const badInput = await call(h, 'POST', '/api/schedules', { body: { name: 'bad', cron: '0 3 * * *', job: { ...JOB, input: { messages: [] } } } });
+    expect([badInput.status, badInput.body.error.message]).toEqual([400, 'job.input.messages must be a non-empty array of chat messages']);
   });
 
   test('a member cannot schedule above its highest priority; a taken name is 409', async () => {

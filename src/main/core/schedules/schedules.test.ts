@@ -94,6 +94,63 @@ describe('a schedule on the fake clock', () => {
   });
 });
 
+describe('what a schedule may run', () => {
+  test('any request kind: each run is a job of that kind with the schedule\'s input', async () => {
+    const clock = new FakeClock(at('2026-03-01T00:00:30Z'));
+    const sent = new Map<string, { kind: string; body: Record<string, unknown> }>();
+    const { engine } = await startEngine(clock, null, {
+      serviceMs: (request) => {
+        sent.set(request.jobId, { kind: request.kind, body: request.body });
+        return 1_000;
+      },
+    });
+    const inputs = {
+      embedding: { input: ['a chunk of the norms'] },
+      completion: { prompt: 'Norms:' },
+      responses: { input: 'Summarise the norms.' },
+      'native-chat': { input: 'Summarise the norms.' },
+      messages: { max_tokens: 64, messages: [{ role: 'user', content: 'Summarise the norms.' }] },
+    } as const;
+    for (const [kind, input] of Object.entries(inputs)) {
+      engine.schedules.create(scheduleRequest({ name: `nightly-${kind}`, cron: '0 * * * *', job: { kind: kind as keyof typeof inputs, model: 'model-a', input } }), LOCAL_CREATOR);
+    }
+    await advanceTo(clock, at('2026-03-01T01:00:30Z'));
+    for (const [kind, input] of Object.entries(inputs)) {
+      const jobs = jobsOf(engine, `nightly-${kind}`);
+      expect(jobs.map((j) => [j.kind, j.state])).toEqual([[kind, 'succeeded']]);
+      expect(sent.get(jobs[0]!.id)).toEqual({ kind, body: expect.objectContaining(input) }); // what LM Studio was sent
+    }
+  });
+
+  test('a job body every run would refuse is refused at creation and on change, naming the field', async () => {
+    const clock = new FakeClock(at('2026-03-01T00:00:30Z'));
+    const { engine } = await startEngine(clock, null);
+    expect(() => engine.schedules.create(scheduleRequest({ name: 'empty', cron: '0 3 * * *', job: { kind: 'chat', model: 'model-a', input: {} } }), LOCAL_CREATOR)).toThrow(
+      expect.objectContaining({ code: 'bad_request', message: 'job.input.messages must be a non-empty array of chat messages' }),
+    );
+    expect(engine.schedules.list()).toEqual([]);
+    engine.schedules.create(scheduleRequest({ name: 'good', cron: '0 3 * * *' }), LOCAL_CREATOR);
+    expect(() => engine.schedules.update({ name: 'good', job: { kind: 'embedding', model: 'model-a', input: { text: 'x' } } }, LOCAL_CREATOR)).toThrow(
+      expect.objectContaining({ code: 'bad_request', message: expect.stringMatching(/^job\.input\.input must be/) }),
+    );
+    expect(engine.schedules.get('good').job.kind).toBe('chat');
+  });
+
+  test('runs stay within the owner\'s queued-jobs limit: past it a run makes no job, and says why', async () => {
+    const clock = new FakeClock(at('2026-03-01T00:00:30Z'));
+    const { engine } = await startEngine(clock, null);
+    engine.setPaused(true); // the jobs stay queued
+    engine.tokens.create({ name: 'bob', role: 'member', maxPriority: 5, maxQueued: 1 });
+    engine.schedules.create(scheduleRequest({ name: 'bobs', cron: '* * * * *', overlap: 'queue' }), { owner: 'bob', maxPriority: 5 });
+    await advanceTo(clock, at('2026-03-01T00:02:30Z'));
+    expect(jobsOf(engine, 'bobs').map((j) => [j.owner, j.state])).toEqual([['bob', 'queued']]);
+    expect(engine.schedules.get('bobs')).toMatchObject({
+      runs: { fired: 1, failed: 1 },
+      lastError: { code: 'too_many_queued', message: 'bob already has 1 queued jobs (limit 1)' },
+    });
+  });
+});
+
 describe('across restarts (same data directory)', () => {
   test('a restart right after a fire does not fire that time again, even with catch-up on', async () => {
     const dataDir = tempDataDir();

@@ -11,6 +11,7 @@ import type { CreateScheduleRequest, Schedule, UpdateScheduleRequest } from '../
 import { MAX_TIMER_MS, type Clock } from '../clock';
 import type { EngineLogger } from '../config';
 import type { SubmitOptions } from '../engine-api';
+import { JOB_KIND_DEFINITIONS } from '../jobs/job-kinds';
 import type { TokenStore } from '../store/token-store';
 import { hostTimeZone, isoInZone, latestRunBetween, nextRunAfter, nextRunsAfter } from './cron-plan';
 import { ScheduleStore, type ScheduleJobTemplate, type ScheduleRecord } from './schedule-store';
@@ -34,6 +35,13 @@ function jobTemplate(job: CreateScheduleRequest['job'], creator: ScheduleCreator
   // As for a submitted job: a ceiling below normal gets its ceiling, not a 403 it never asked for.
   const priority = job.priority ?? Math.min(DEFAULT_PRIORITY, creator.maxPriority);
   requirePriorityAllowed(priority, creator);
+  // Checked now, as a submission's would be: a body every run would refuse is the creator's to fix, not a nightly failure.
+  try {
+    JOB_KIND_DEFINITIONS[job.kind].validate(job.input);
+  } catch (error) {
+    if (!isLmqError(error)) throw error;
+    throw new LmqError(error.code, `job.${error.message}`);
+  }
   return { kind: job.kind, model: job.model, input: job.input, priority, lane: job.lane ?? 'background', metadata: job.metadata ?? null };
 }
 
