@@ -7,7 +7,7 @@ import neo4j, { type Driver } from 'neo4j-driver';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { Neo4jSettings } from '../config';
 import { JobStore } from '../store/job-store';
-import { newJob } from '../store/testing/store-fixtures';
+import { newJob, tempDbPath } from '../store/testing/store-fixtures';
 import { UPSERT_JOBS } from './graph-statements';
 import { openNeo4jMirror, type Neo4jMirror } from './neo4j-mirror';
 
@@ -80,6 +80,37 @@ describe.skipIf(!settings)('Neo4j mirror against a real Neo4j (set NEO4J_URI, NE
     await driver.executeQuery(UPSERT_JOBS, { rows: [row] }, { database: settings!.database ?? undefined });
     expect(await count()).toEqual(once);
     expect(once!['jobs']).toBe((before!['jobs'] as number) + 1);
+  });
+
+  test('first configured on an existing database: every job already there is backfilled', async () => {
+    const path = tempDbPath();
+    const before = new JobStore({ path });
+    const ids = before.transaction(() =>
+      Array.from({ length: 300 }, (_, i) => {
+        const job = before.insert(newJob({ owner, model: 'lmq-test-model' }));
+        if (i % 2 === 0) {
+          before.claim(job.seq, 2_000, 'old-run');
+          before.succeed(job.seq, 3_000, null, null);
+        }
+        return job.id;
+      }),
+    );
+    await before.close();
+    const existing = new JobStore({ path });
+    const backfilling = openNeo4jMirror({ settings: settings!, db: existing.db, logger: quiet, tuning: { pollMs: 10, batchSize: 100 } });
+    backfilling.start();
+    try {
+      await vi.waitFor(() => expect(backfilling.state().backfill).toMatchObject({ state: 'done', scope: 'all', jobs: 300 }), WAIT);
+      const [counts] = await read(
+        `MATCH (:Owner {name: $owner})-[:SUBMITTED]->(j:Job) WHERE j.id IN $ids
+         RETURN count(j) AS jobs, sum(CASE j.state WHEN 'succeeded' THEN 1 ELSE 0 END) AS succeeded`,
+        { owner, ids },
+      );
+      expect(counts).toEqual({ jobs: 300, succeeded: 150 });
+    } finally {
+      await backfilling.close();
+      await existing.close();
+    }
   });
 
   test('a wrong password is reported', async () => {
