@@ -12,6 +12,8 @@ export interface CallerContext extends Caller {
   maxQueued?: number | null;
   /** The token this caller presented (absent for the local user). */
   token?: { name: string; requestsPerMinute: number | null };
+  /** The request's Idempotency-Key header, where it creates work over HTTP. */
+  idempotencyKey?: string;
 }
 
 /** The desktop user, and loopback requests when auth is not required. */

@@ -10,6 +10,7 @@ import type { ErrorBody } from '../../shared/errors';
 import { toLmqError } from './api-errors';
 import type { CallerContext } from './caller';
 import type { Dispatcher } from './dispatcher';
+import { idempotencyKeyFrom } from './idempotency-key';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -117,7 +118,9 @@ export function registerRestRoutes(app: FastifyInstance, options: HttpAdapterOpt
       ...(route.argsIn === 'body' ? { preValidation: emptyBodyIsNoArgs } : {}),
       handler: async (request, reply) => {
         const args = argsFrom(request, route.argsIn) as HandlerInput<HandlerName>;
-        const result: HandlerResult<HandlerName> = await options.dispatcher.invokeValidated(route.handler, args, options.callerOf(request));
+        const caller = options.callerOf(request);
+        const idempotencyKey = HANDLERS[route.handler].createsWork ? idempotencyKeyFrom(request.headers) : undefined;
+        const result: HandlerResult<HandlerName> = await options.dispatcher.invokeValidated(route.handler, args, idempotencyKey ? { ...caller, idempotencyKey } : caller);
         reply.code(status);
         return route.wrapIn ? { [route.wrapIn]: result } : result;
       },

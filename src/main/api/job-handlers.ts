@@ -23,6 +23,7 @@ export function submitJob(
     maxQueuedForOwner: caller.maxQueued ?? null,
     sink: listeners.sink,
     onShutdown: listeners.onShutdown,
+    idempotencyKey: caller.idempotencyKey,
     onFinish: listeners.onFinish,
   });
 }

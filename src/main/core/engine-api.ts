@@ -31,6 +31,11 @@ export interface SubmitOptions {
    * to send the request again (the retry after the restart is the only copy that runs).
    */
   onShutdown?: () => void;
+  /**
+   * The request's Idempotency-Key: a repeat by the same owner within a day returns the first job
+   * (its caller attached to it), a different request under the key is refused (422).
+   */
+  idempotencyKey?: string;
 }
 
 export type FinishListener = (job: Job, resultJson: string | null) => void;

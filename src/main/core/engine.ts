@@ -31,6 +31,7 @@ import { JobQueue } from './scheduler/job-queue';
 import { QueueIndex } from './scheduler/queue-index';
 import type { JobRecord } from './store/job-record';
 import { JobStore } from './store/job-store';
+import { IdempotencyStore, requestHash } from './store/idempotency-store';
 import { SettingsStore } from './store/settings-store';
 import { TokenStore } from './store/token-store';
 import { Schedules } from './schedules/schedules';
@@ -109,6 +110,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   const waiters = new Map<number, FinishListener[]>();
   /** Jobs whose caller waits over a connection (see SubmitOptions.onShutdown). */
   const attached = new Map<number, () => void>();
+  const idempotencyKeys = new IdempotencyStore(store.db);
   const settings = new SettingsStore(store.db);
   // An admin's pause holds across restarts; `startPaused` (tests, tools) is for this run only.
   let paused = settings.get<boolean>(DISPATCH_PAUSED_SETTING) === true;
@@ -147,9 +149,36 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       waiters.delete(seq);
       sinks.delete(seq);
       queue.cancel(record, clock.now(), 'LM Queue shut down before this job ran; its caller was told to send it again');
+      idempotencyKeys.forgetJob(record.id);
       jobChanged(seq);
       onShutdown();
     }
+  }
+
+  /** A repeat of an Idempotency-Key: the first job, its caller attached as if it had made it; null when the key is new. */
+  function replayIdempotent(options: SubmitOptions, key: string, hash: string): Job | null {
+    const seen = idempotencyKeys.lookup(options.owner, key, clock.now());
+    const record = seen && store.getById(seen.jobId);
+    if (!seen || !record) return null;
+    const details = { jobId: record.id };
+    if (seen.requestHash !== hash) {
+      throw new LmqError('idempotency_key_reused', `Idempotency-Key "${key}" was used within the last 24 hours for a different request (job ${record.id}); use a new key for a new request`, { details });
+    }
+    const finished = FINISHED_STATES.includes(record.state);
+    if (options.sink) {
+      throw new LmqError('idempotency_key_in_use', `Idempotency-Key "${key}" belongs to job ${record.id}, a stream, which cannot be joined or replayed; read it with GET /api/jobs/${record.id}${finished ? '/result' : ''}`, { details });
+    }
+    const { onFinish, onShutdown } = options;
+    if (onFinish && finished) queueMicrotask(() => settleOne(record.seq, onFinish));
+    else if (onFinish) waiters.set(record.seq, [...(waiters.get(record.seq) ?? []), onFinish]);
+    const first = attached.get(record.seq);
+    if (onShutdown && !finished) attached.set(record.seq, first ? () => (first(), onShutdown()) : onShutdown);
+    return viewFresh(record);
+  }
+
+  function settleOne(seq: number, listener: FinishListener): void {
+    const found = store.getBySeqWithResult(seq);
+    if (found) listener(view(found.record), found.record.state === 'succeeded' ? (found.resultJson ?? 'null') : null);
   }
 
   function settleWaiters(seq: number): void {
@@ -187,6 +216,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   }
 
   const purge = (): void => {
+    idempotencyKeys.purgeExpired(clock.now());
     const removed = store.purgeFinished(clock.now() - (config.retentionDays ?? 7) * DAY_MS);
     if (removed > 0) logger.info({ removed }, 'purged finished jobs past retention');
   };
@@ -250,6 +280,9 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       // Validated at the edge (HTTP schema, IPC/invoke dispatcher); only the kind's own rules are checked here.
       const request = input;
       if (closing) throw new LmqError('shutting_down', 'LM Queue is shutting down', { retryAfterSeconds: 5 });
+      const idempotency = options.idempotencyKey === undefined ? null : { key: options.idempotencyKey, hash: requestHash(request) };
+      const replayed = idempotency && replayIdempotent(options, idempotency.key, idempotency.hash);
+      if (replayed) return replayed;
       JOB_KIND_DEFINITIONS[request.kind].validate(request.input);
       const available = models();
       if (available.length > 0 && !available.includes(request.model)) {
@@ -288,6 +321,8 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       if (options.sink) sinks.set(record.seq, new Set([options.sink]));
       if (options.onFinish) waiters.set(record.seq, [options.onFinish]);
       if (options.onShutdown) attached.set(record.seq, options.onShutdown);
+      // Same commit as the job: the key is durable exactly when the job is.
+      if (idempotency) idempotencyKeys.save(options.owner, idempotency.key, idempotency.hash, record.id, createdAt);
       jobChanged(record.seq);
       events.inserted(record);
       dispatcher.wake();

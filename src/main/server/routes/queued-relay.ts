@@ -6,6 +6,7 @@
  */
 import type { FastifyReply } from 'fastify';
 import type { CallerContext } from '../../api/caller';
+import { idempotencyKeyFrom } from '../../api/idempotency-key';
 import { submitJob } from '../../api/job-handlers';
 import type { Engine, FinishListener, JobSink } from '../../core/engine-api';
 import type { Job, SubmitJobRequest } from '../../../shared/job';
@@ -58,6 +59,12 @@ export function jobFailure(job: Job): RelayError {
   return { status: STATUS_FOR_JOB_ERROR[code] ?? DEFAULT_JOB_ERROR_STATUS, code, message };
 }
 
+/** A retried request (same Idempotency-Key) gets the first job: its answer, not a second run. */
+function withIdempotencyKey(caller: CallerContext, reply: FastifyReply): CallerContext {
+  const idempotencyKey = idempotencyKeyFrom(reply.request.headers);
+  return idempotencyKey ? { ...caller, idempotencyKey } : caller;
+}
+
 function cancelQuietly(engine: Engine, id: string): void {
   try {
     engine.cancel(id, 'the client disconnected');
@@ -98,7 +105,7 @@ export async function answerWhenFinished(reply: FastifyReply, jobRequest: Submit
       resolve('shutdown');
     };
   });
-  const job = submitJob(engine, jobRequest, caller, { onFinish, onShutdown: () => sendAway() });
+  const job = submitJob(engine, jobRequest, withIdempotencyKey(caller, reply), { onFinish, onShutdown: () => sendAway() });
   reply.header('x-lmq-job-id', job.id);
   const removeConnection = connections.add({ shutdown: () => sendAway() });
   let clientGone = false;
@@ -150,7 +157,7 @@ export async function relayStream(
       resolve('shutdown');
     };
   });
-  const submitted = submitJob(engine, jobRequest, caller, { sink, onFinish, onShutdown: () => sendAway() });
+  const submitted = submitJob(engine, jobRequest, withIdempotencyKey(caller, reply), { sink, onFinish, onShutdown: () => sendAway() });
   const id = submitted.id;
   const stream = new SseStream(reply, { 'x-lmq-job-id': id });
   for (const [data, event] of early) dialect.forward(stream, data, event);
