@@ -28,6 +28,11 @@ export class LmStudioPage {
     return this.page.locator(`[data-field="models"] tr[data-model="${id}"]`);
   }
 
+  /** The Neo4j mirror stat (only where the mirror is configured). */
+  get neo4jMirror(): Locator {
+    return this.page.locator('[data-field="neo4j-mirror"]');
+  }
+
   get noDataYet(): Locator {
     return this.page.locator('[data-field="load-empty"]');
   }
