@@ -7,6 +7,7 @@ import { badRequestFromZod } from './api-errors';
 import { requireAdmin, type CallerContext } from './caller';
 import type { DomainHandlers, HandlerRun } from './domain-handlers';
 import { jobHandlers } from './job-handlers';
+import { jobSeenBy, jobsSeenBy } from './job-visibility';
 import { queueHandlers } from './queue-handlers';
 import { scheduleHandlers } from './schedule-handlers';
 import { sessionHandlers } from './session-handlers';
@@ -56,6 +57,21 @@ type AssertTrue<T extends true> = T;
 /** Stops compiling when the contract gains a handler that no domain implements. */
 export type EveryHandlerRegistered = AssertTrue<[Exclude<HandlerName, Registered>] extends [never] ? true : false>;
 
+/**
+ * What a member sees of other owners' jobs in the answers that show them (job-visibility.ts),
+ * applied here so every transport (REST, invoke, WebSocket, IPC) answers alike.
+ */
+const VIEWS: { [N in HandlerName]?: (result: HandlerResult<N>, caller: CallerContext) => HandlerResult<N> } = {
+  'jobs.get': (job, caller) => jobSeenBy(job, caller),
+  'jobs.list': (page, caller) => ({ ...page, jobs: jobsSeenBy(page.jobs, caller) }),
+  'queue.snapshot': (snapshot, caller) => ({
+    ...snapshot,
+    running: jobsSeenBy(snapshot.running, caller),
+    queued: jobsSeenBy(snapshot.queued, caller),
+    parents: jobsSeenBy(snapshot.parents, caller),
+  }),
+};
+
 function implementations(engine: Engine, services: DispatcherServices): { [N in HandlerName]: HandlerRun<N> } {
   const combined = combineHandlers(domainsOf(engine, services));
   for (const name of HANDLER_NAMES) {
@@ -72,7 +88,9 @@ export function createDispatcher(engine: Engine, services: DispatcherServices = 
 
   function run<N extends HandlerName>(name: N, args: HandlerInput<N>, caller: CallerContext): HandlerResult<N> {
     if (HANDLERS[name].access === 'admin') requireAdmin(caller, `call ${name}`);
-    return (runs[name] as HandlerRun<N>)(args, caller);
+    const result = (runs[name] as HandlerRun<N>)(args, caller);
+    const view = VIEWS[name] as ((result: HandlerResult<N>, caller: CallerContext) => HandlerResult<N>) | undefined;
+    return view && caller.role !== 'admin' ? view(result, caller) : result;
   }
 
   function dispatch<N extends HandlerName>(name: N, args: unknown, caller: CallerContext): HandlerResult<N> {

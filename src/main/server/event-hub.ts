@@ -1,10 +1,15 @@
 import type { Engine } from '../core/engine-api';
 import { EVENT_NAMES, type EventName, type ServerEvents } from '../../shared/contract';
 import type { Job } from '../../shared/job';
+import { publicView } from '../api/job-visibility';
 
 /** Gets the event as JSON, serialized once however many clients receive it. */
 export type EventJson = () => string;
-export type HubListener<E extends EventName = EventName> = (event: E, payload: ServerEvents[E], json: EventJson) => void;
+/**
+ * `json` is the event as it is; `publicJson` as members see another owner's job (job-visibility.ts),
+ * also serialized once. They differ for `job.updated` only.
+ */
+export type HubListener<E extends EventName = EventName> = (event: E, payload: ServerEvents[E], json: EventJson, publicJson: EventJson) => void;
 
 /**
  * One engine subscription per event, fanned out to every stream, socket and job watcher of
@@ -57,9 +62,11 @@ export class EventHub {
   private emit<E extends EventName>(event: E, payload: ServerEvents[E]): void {
     let text: string | undefined;
     const json = () => (text ??= JSON.stringify(payload));
+    let publicText: string | undefined;
+    const publicJson = event === 'job.updated' ? () => (publicText ??= JSON.stringify(publicView(payload as Job))) : json;
     for (const listener of this.listeners.get(event) ?? []) {
       try {
-        listener(event, payload, json);
+        listener(event, payload, json, publicJson);
       } catch (error) {
         // One broken client must not stop the others (or the engine that emitted).
         this.onListenerError(error);

@@ -7,7 +7,9 @@ import type { Dispatcher } from '../../api/dispatcher';
 import { HANDLERS } from '../../../shared/contract';
 import { callerOf, takeRequest } from '../auth';
 import { shuttingDown } from '../draining';
-import type { EventHub } from '../event-hub';
+import type { EventHub, HubListener } from '../event-hub';
+import { seesAllOf } from '../../api/job-visibility';
+import type { Job } from '../../../shared/job';
 import type { LiveConnections } from '../live-connections';
 import type { RateLimiter } from '../rate-limiter';
 import { SseStream } from '../sse-stream';
@@ -64,6 +66,11 @@ async function answerInvoke(raw: string, caller: CallerContext, options: EventRo
   }
 }
 
+/** The event's JSON as `caller` may see it: another owner's job without its metadata, unless an admin asks. */
+function jsonFor(caller: CallerContext): (...args: Parameters<HubListener>) => string {
+  return (event, payload, json, publicJson) => (event === 'job.updated' && !seesAllOf(payload as Job, caller) ? publicJson() : json());
+}
+
 /** The connection fields that end an event stream when its caller's token is revoked. */
 function tokenEnds(caller: CallerContext, revoked: () => void): { token?: string; revoked?: () => void } {
   return caller.token ? { token: caller.token.name, revoked } : {};
@@ -85,7 +92,8 @@ export function registerEventRoutes(app: FastifyInstance, options: EventRouteOpt
     (request, reply) => {
       const stream = new SseStream(reply);
       stream.comment('connected');
-      const unsubscribe = hub.subscribe((event, _payload, json) => stream.event(event, json()));
+      const view = jsonFor(callerOf(request));
+      const unsubscribe = hub.subscribe((...args) => stream.event(args[0], view(...args)));
       const remove = connections.add({
         heartbeat: () => stream.comment('keepalive'),
         shutdown: () => stream.end(),
@@ -129,7 +137,8 @@ export function registerEventRoutes(app: FastifyInstance, options: EventRouteOpt
         });
       });
       // The payload is serialized once per event for every client; only the envelope is per socket.
-      const unsubscribe = hub.subscribe((event, _payload, json) => send(`{"event":"${event}","payload":${json()}}`));
+      const view = jsonFor(caller);
+      const unsubscribe = hub.subscribe((...args) => send(`{"event":"${args[0]}","payload":${view(...args)}}`));
       const remove = connections.add({
         heartbeat: () => {
           if (socket.readyState === socket.OPEN) socket.ping();
