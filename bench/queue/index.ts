@@ -12,9 +12,10 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const WORKER = join(import.meta.dirname, 'worker.ts');
+const PARENT_WORKER = join(import.meta.dirname, 'parent-worker.ts');
 
-function measure(args: string[], env: Record<string, string> = {}): Record<string, number | string> {
-  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', WORKER, ...args], {
+function measure(args: string[], env: Record<string, string> = {}, worker = WORKER): Record<string, number | string> {
+  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', worker, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
     maxBuffer: 16 * 2 ** 20,
@@ -34,6 +35,16 @@ export interface QueueBenchResult {
   /** --durability normal vs full, same run, concurrency 4; ratios are full / normal. */
   durability?: Array<{ durability: string; jobs: number; enqueuePerSec: number; claimFinishPerSec: number; acknowledgedPerSec: number; ratioToNormal: { enqueue: number; claimFinish: number; acknowledged: number } }>;
   forecast: Array<{ queued: number; mix: string; groups: number; forecastMedianMs: number; sortBaselineMedianMs: number; ratioToSort: number; enqueueSeconds: number; rssQueuedMb: number; peakRssMb: number }>;
+  /**
+   * A batch's children added 1,000 per call, a turn of the event loop between calls (what the
+   * Batch API does): wall and CPU time, the longest call, the loop's longest delay; and
+   * positions+ETAs with that many children of one parent queued against as many ordinary jobs of
+   * the same shape (one owner, lane, priority and model).
+   */
+  parents?: {
+    accept: { children: number; acceptSeconds: number; cpuSeconds: number; longestChunkMs: number; longestChunkCpuMs: number; loopDelayMaxMs: number; peakRssMb: number; loadAverage: number };
+    forecast: Array<{ queued: number; shape: string; forecastMedianMs: number; parentViewMs: number | null; openSeconds: number }>;
+  };
 }
 
 export function runQueueBench(options: { quick: boolean; log?: (line: string) => void }): QueueBenchResult {
@@ -101,5 +112,28 @@ export function runQueueBench(options: { quick: boolean; log?: (line: string) =>
     forecast.push(row);
     log(`positions+ETAs for ${size} queued (${mix}, ${row.groups} groups): ${row.forecastMedianMs.toFixed(1)} ms (plain sort ${row.sortBaselineMedianMs.toFixed(1)} ms, x${row.ratioToSort.toFixed(1)}); RSS ${row.rssQueuedMb.toFixed(0)} MB, peak ${row.peakRssMb.toFixed(0)} MB`);
   }
-  return { throughput, neo4jMirror, durability, forecast };
+  return { throughput, neo4jMirror, durability, forecast, parents: parentsBench(options.quick, log) };
+}
+
+function parentsBench(quick: boolean, log: (line: string) => void): NonNullable<QueueBenchResult['parents']> {
+  const a = measure(['accept', '50000'], {}, PARENT_WORKER);
+  const accept = {
+    children: Number(a.children),
+    acceptSeconds: Number(a.acceptSeconds),
+    cpuSeconds: Number(a.cpuSeconds),
+    longestChunkMs: Number(a.longestChunkMs),
+    longestChunkCpuMs: Number(a.longestChunkCpuMs),
+    loopDelayMaxMs: Number(a.loopDelayMaxMs),
+    peakRssMb: Number(a.peakRssMb),
+    loadAverage: Number(a.loadAverage),
+  };
+  log(`a batch's 50,000 children accepted in ${accept.acceptSeconds.toFixed(2)} s (CPU ${accept.cpuSeconds.toFixed(2)} s), longest 1,000-child call ${accept.longestChunkMs.toFixed(0)} ms (CPU ${accept.longestChunkCpuMs.toFixed(0)} ms), event loop delayed at most ${accept.loopDelayMaxMs.toFixed(0)} ms; peak RSS ${accept.peakRssMb.toFixed(0)} MB (load average ${accept.loadAverage.toFixed(1)})`);
+  const forecast: NonNullable<QueueBenchResult['parents']>['forecast'] = [];
+  for (const shape of ['children', 'plain']) {
+    const r = measure(['forecast', quick ? '50000' : '100000', shape], {}, PARENT_WORKER);
+    const row = { queued: Number(r.queued), shape, forecastMedianMs: Number(r.forecastMedianMs), parentViewMs: r.parentViewMs === null ? null : Number(r.parentViewMs), openSeconds: Number(r.openSeconds) };
+    forecast.push(row);
+    log(`positions+ETAs for ${row.queued} queued ${shape === 'children' ? "children of one parent" : 'ordinary jobs of the same shape'}: ${row.forecastMedianMs.toFixed(1)} ms${row.parentViewMs === null ? '' : `; the parent's view ${row.parentViewMs.toFixed(1)} ms`}; opened in ${row.openSeconds.toFixed(2)} s`);
+  }
+  return { accept, forecast };
 }

@@ -237,7 +237,8 @@ export class ParentJobs {
   /** The forecast's order without children (the queue as the Queue tab lists it), redone only with the forecast. */
   withoutChildren(forecast: Forecast): readonly QueueNode[] {
     if (this.topLevelFor?.forecast !== forecast) {
-      this.topLevelFor = { forecast, order: forecast.order.some((n) => n.parentId) ? forecast.order.filter((n) => !n.parentId) : forecast.order };
+      // Children are queued only while their parent is unfinished: without one, nothing to leave out.
+      this.topLevelFor = { forecast, order: this.ledger.size === 0 ? forecast.order : forecast.order.filter((n) => !n.parentId) };
     }
     return this.topLevelFor.order;
   }

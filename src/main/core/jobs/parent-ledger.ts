@@ -37,6 +37,11 @@ export class ParentLedger {
   /** Told after each change to a parent's children (inside the transition's transaction). */
   listener: ((parent: ParentEntry, childSeq: number, to: JobState) => void) | null = null;
 
+  /** Unfinished parents. */
+  get size(): number {
+    return this.byId.size;
+  }
+
   track(entry: ParentEntry): void {
     this.byId.set(entry.id, entry);
   }
