@@ -36,6 +36,23 @@ export const ModelMemorySchema = z.object({
 });
 export type ModelMemory = z.infer<typeof ModelMemorySchema>;
 
+export const STORAGE_STATUSES = ['ok', 'full', 'read_only', 'failed'] as const;
+export type StorageStatus = (typeof STORAGE_STATUSES)[number];
+
+/** Whether LM Queue's own data directory takes writes; while it does not, no new work is taken. */
+export const StorageStateSchema = z.object({
+  status: z.enum(STORAGE_STATUSES),
+  /** The database file. */
+  path: z.string(),
+  /** What failed, naming the path (null while ok). */
+  message: z.string().nullable(),
+  /** When status last changed (ISO). */
+  since: z.string(),
+  /** Finished jobs whose outcome is held in memory until it can be written. */
+  unsavedResults: z.number().int().nonnegative(),
+});
+export type StorageState = z.infer<typeof StorageStateSchema>;
+
 /** What we know about LM Studio right now. */
 export const BackendStateSchema = z.object({
   url: z.string(),
@@ -63,5 +80,7 @@ export const BackendStateSchema = z.object({
   memory: ModelMemorySchema.nullable().optional(),
   /** Filled in by the engine: the Neo4j mirror of job records, null when not configured. */
   neo4j: Neo4jMirrorStateSchema.nullable().optional(),
+  /** Filled in by the engine: whether its data directory takes writes. */
+  storage: StorageStateSchema.optional(),
 });
 export type BackendState = z.infer<typeof BackendStateSchema>;

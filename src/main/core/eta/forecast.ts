@@ -4,7 +4,7 @@
  */
 import { LANES, type Lane } from '../../../shared/job';
 import { serviceCost, type FairShare } from '../scheduler/fair-share';
-import { countModel, decide, emptyRunningView, markServed, readyAt, setHead, type Contender, type DrainView, type FairView, type ModelView, type PolicyParams, type RunningView } from '../scheduler/policy';
+import { decide, emptyRunningView, markServed, readyAt, setHead, type Contender, type DrainView, type FairView, type ModelView, type PolicyParams, type RunningView } from '../scheduler/policy';
 import { copyModelView } from '../scheduler/resident-set';
 import { bucketKey, type QueueIndex, type QueueNode } from '../scheduler/queue-index';
 import type { QueuedEntry } from '../store/job-record';
@@ -32,6 +32,20 @@ const LANE_CODE = Object.fromEntries(LANES.map((lane, i) => [lane, i])) as Recor
 const INTERACTIVE = LANE_CODE.interactive;
 const BATCH = LANE_CODE.batch;
 
+/**
+ * One model's simulated state, shared by its cursors and its requests in flight, so the hot loop
+ * counts and stamps on it without a lookup by name.
+ */
+interface ModelCell {
+  readonly model: string;
+  /** Its counter in the running view's per-model counts. */
+  readonly inFlight: { n: number };
+  /** When it last started or finished a request (-1: not in this forecast yet). */
+  lastUsedAt: number;
+  /** The latest finish of its requests pushed so far. */
+  lastFinishAt: number;
+}
+
 /** A read cursor over one bucket's (or one overlay group's) remaining nodes. */
 interface Cursor extends Contender {
   nodes: QueueNode[];
@@ -43,6 +57,7 @@ interface Cursor extends Contender {
   /** The lane's code, and the lane's list of cursors (this one leaves it when used up). */
   laneCode: number;
   list: Cursor[];
+  cell: ModelCell;
 }
 
 /** A FairView over cursors: each reads its owner's counter directly. */
@@ -61,21 +76,17 @@ class FinishHeap {
   private readonly stamp: number[] = [];
   private readonly lane: number[] = [];
   private readonly owner: (string | null)[] = [];
-  private readonly model: string[] = [];
+  private readonly model: ModelCell[] = [];
   private pushed = 0;
   size = 0;
-  /**
-   * The latest finish pushed per model: while any request of that model is in the heap, its
-   * latest finish (pops come soonest first, so it leaves last).
-   */
-  readonly lastFinishOf = new Map<string, number>();
 
   peekFinishAt(): number {
     return this.size > 0 ? this.finishAt[0]! : Infinity;
   }
 
-  push(finishAt: number, lane: number, owner: string | null, model: string): void {
-    if (!(finishAt <= (this.lastFinishOf.get(model) ?? -Infinity))) this.lastFinishOf.set(model, finishAt);
+  /** Also keeps the model's latest finish: while any of its requests is in the heap, that one leaves last. */
+  push(finishAt: number, lane: number, owner: string | null, model: ModelCell): void {
+    if (finishAt > model.lastFinishAt) model.lastFinishAt = finishAt;
     const stamp = this.pushed++;
     let i = this.size++;
     while (i > 0) {
@@ -122,9 +133,9 @@ class FinishHeap {
   poppedFinishAt = 0;
   poppedLane = 0;
   poppedOwner: string | null = null;
-  poppedModel = '';
+  poppedModel: ModelCell | null = null;
 
-  private set(i: number, finishAt: number, stamp: number, lane: number, owner: string | null, model: string): void {
+  private set(i: number, finishAt: number, stamp: number, lane: number, owner: string | null, model: ModelCell): void {
     this.finishAt[i] = finishAt;
     this.stamp[i] = stamp;
     this.lane[i] = lane;
@@ -156,9 +167,9 @@ function skipDead(cursor: Cursor): boolean {
 }
 
 /** Counts a simulated request in or out. The lane comes as its code: `byLane[lane]` with a key that varies is a slow (megamorphic) access. */
-function addRunning(view: RunningView, laneCode: number, owner: string | null, model: string, delta: number): void {
+function addRunning(view: RunningView, laneCode: number, owner: string | null, model: ModelCell, delta: number): void {
   view.total += delta;
-  countModel(view, model, delta);
+  model.inFlight.n += delta;
   const byLane = view.byLane;
   if (laneCode === INTERACTIVE) byLane.interactive += delta;
   else if (laneCode === BATCH) byLane.batch += delta;
@@ -193,6 +204,18 @@ export function forecast(input: ForecastInput): Forecast {
   const startAt = new Float64Array(capacity);
   const finishAt = new Float64Array(capacity);
   const cursors: Record<Lane, Cursor[]> = { interactive: [], batch: [], background: [] };
+  const running = emptyRunningView();
+  const models = copyModelView(input.models);
+  const cells = new Map<string, ModelCell>();
+  const cellOf = (model: string): ModelCell => {
+    let cell = cells.get(model);
+    if (!cell) cells.set(model, (cell = { model, inFlight: running.byModel.cellOf(model), lastUsedAt: -1, lastFinishAt: -Infinity }));
+    return cell;
+  };
+  /** Hands the stamps to the model view; only room-making reads them (least recently used goes first). */
+  const syncLastUsed = (): void => {
+    for (const cell of cells.values()) if (cell.lastUsedAt >= 0) models.lastUsedAt.set(cell.model, cell.lastUsedAt);
+  };
   // Every cursor is built here, so all share one shape (the policy's hot path stays monomorphic).
   const newCursor = (lane: Lane, owner: string, nodes: QueueNode[], at: number, entry: QueuedEntry, groupServedAt: number): Cursor => {
     const headReadyAt = readyAt(entry);
@@ -210,6 +233,7 @@ export function forecast(input: ForecastInput): Forecast {
       account: accountOf(owner),
       laneCode: LANE_CODE[lane],
       list: cursors[lane],
+      cell: cellOf(entry.model),
     };
   };
   for (const lane of LANES) {
@@ -225,17 +249,16 @@ export function forecast(input: ForecastInput): Forecast {
   let nextDelayed = 0;
   const overlay = new Map<string, Cursor>();
 
-  const running = emptyRunningView();
   // Per-owner counts matter only under a per-owner cap; skip the bookkeeping otherwise.
   const ownerOf = (entry: QueuedEntry): string | null => (params.maxRunningPerOwner === null ? null : entry.owner);
   const finishes = new FinishHeap();
   let t = input.now + (input.resumeInMs ?? 0);
   for (const r of input.running) {
     const lane = LANE_CODE[r.entry.lane];
-    addRunning(running, lane, ownerOf(r.entry), r.entry.model, 1);
-    finishes.push(Math.max(t, r.expectedFinishAt), lane, ownerOf(r.entry), r.entry.model);
+    const cell = cellOf(r.entry.model);
+    addRunning(running, lane, ownerOf(r.entry), cell, 1);
+    finishes.push(Math.max(t, r.expectedFinishAt), lane, ownerOf(r.entry), cell);
   }
-  const models = copyModelView(input.models);
   // A load under way ends after its learned load time; an unload or a retry wait is over at once.
   let pendingLoad: { model: string; at: number } | null = null;
   if (input.models.loading !== null) {
@@ -278,8 +301,9 @@ export function forecast(input: ForecastInput): Forecast {
     }
     if (!finishes.pop()) return false;
     t = Math.max(t, finishes.poppedFinishAt);
-    addRunning(running, finishes.poppedLane, finishes.poppedOwner, finishes.poppedModel, -1);
-    models.lastUsedAt.set(finishes.poppedModel, t);
+    const cell = finishes.poppedModel!;
+    addRunning(running, finishes.poppedLane, finishes.poppedOwner, cell, -1);
+    cell.lastUsedAt = t;
     return true;
   };
   /** A model that can never fit: its jobs will fail, so none of them is placed. */
@@ -296,7 +320,7 @@ export function forecast(input: ForecastInput): Forecast {
   const drain: DrainView<Cursor> = {
     lastFinishAt: (victims) => {
       let last = -Infinity;
-      for (const v of victims) last = Math.max(last, finishes.lastFinishOf.get(v) ?? -Infinity);
+      for (const v of victims) last = Math.max(last, cells.get(v)?.lastFinishAt ?? -Infinity);
       return last;
     },
     serviceMs: (cursor) => service.estimate(cursor.entry, ratesOf(cursor), running.total + 1).serviceMs,
@@ -308,6 +332,7 @@ export function forecast(input: ForecastInput): Forecast {
       admitDelayed();
       continue;
     }
+    if (!nothingToLoad || models.making !== null) syncLastUsed();
     const decision = decide(cursors, running, models, CURSOR_FAIR, params, t, drain);
     switch (decision.type) {
       case 'run':
@@ -334,9 +359,10 @@ export function forecast(input: ForecastInput): Forecast {
         }
         cursor.account.served += serviceCost(node.promptTokens, outputTokens);
         const owner = ownerOf(node);
-        addRunning(running, cursor.laneCode, owner, cursor.model, 1);
-        models.lastUsedAt.set(cursor.model, t);
-        finishes.push(finish, cursor.laneCode, owner, cursor.model);
+        const cell = cursor.cell;
+        addRunning(running, cursor.laneCode, owner, cell, 1);
+        cell.lastUsedAt = t;
+        finishes.push(finish, cursor.laneCode, owner, cell);
         continue;
       }
       case 'makeRoom':

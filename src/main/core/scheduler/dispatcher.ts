@@ -40,6 +40,17 @@ export interface DispatcherDeps {
   sinks: (seq: number) => Iterable<JobSink>;
   /** A job changed state or progressed; the engine turns this into events. */
   onJobChanged: (seq: number) => void;
+  /** Whether the data directory takes writes; while it does not, nothing is claimed and outcomes wait in memory. */
+  storageOk: () => boolean;
+  isStorageFailure: (error: unknown) => boolean;
+  /** A commit of this loop failed that way (SQLite rolled it back); the engine reconciles its view of the queue. */
+  onStorageFailure: (error: unknown) => void;
+}
+
+interface Completion {
+  run: RunningJob;
+  /** The outcome's writes (and their bookkeeping); applied again if their commit failed. */
+  apply: () => void;
 }
 
 function toBackendError(error: unknown): BackendError {
@@ -60,8 +71,10 @@ export class Dispatcher {
   private timer: { handle: unknown; at: number } | null = null;
   private closed = false;
   private workWaiting = false;
-  /** Outcomes of finished requests, applied together (one commit) at the next tick. */
-  private readonly completions: (() => QueuedEntry)[] = [];
+  /** Outcomes of finished requests, applied together (one commit) at the next tick; held here while writes fail. */
+  private readonly completions: Completion[] = [];
+  /** Runs whose request is still under way (their outcome not yet among the completions). */
+  private readonly executing = new Set<Promise<void>>();
 
   constructor(private readonly deps: DispatcherDeps) {
     this.outcomes = new RunOutcomes({
@@ -130,6 +143,14 @@ export class Dispatcher {
     for (const run of this.running.values()) {
       run.abortReason ??= 'shutdown';
       run.controller.abort(new BackendError('aborted', 'LM Queue is shutting down'));
+    }
+    await Promise.all(this.executing);
+    if (this.completions.length > 0) this.tick();
+    if (this.completions.length > 0) {
+      // Still running on disk: the next start recovers them as interrupted and runs them again.
+      const jobs = this.completions.map((c) => c.run.claim.id);
+      this.deps.logger.error({ jobs }, 'the outcomes of these finished jobs could not be written (storage); they run again at the next start');
+      for (const completion of this.completions.splice(0)) this.settleRun(completion.run);
     }
     await all;
     await this.room.stop();

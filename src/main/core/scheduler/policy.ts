@@ -19,6 +19,7 @@
 import { LANES, type Lane } from '../../../shared/job';
 import { DEFAULT_PRIORITY, MAX_PRIORITY } from '../../../shared/priority';
 import type { QueuedEntry } from '../store/job-record';
+import { ModelCounts } from './model-counts';
 import { chooseVictims, fits, type ModelView } from './resident-set';
 
 export type { ModelView } from './resident-set';
@@ -36,7 +37,7 @@ export interface RunningView {
   total: number;
   byLane: Record<Lane, number>;
   byOwner: Map<string, number>;
-  byModel: Map<string, number>;
+  byModel: ModelCounts;
 }
 
 /**
@@ -195,8 +196,9 @@ const scan = {
   ownerCap: null as number | null,
   /** Whether the global slots are all taken (missing models' work is still looked at). */
   full: false,
-  /** Resident models with a free slot that are not being unloaded: most heads match one of these few. */
+  /** Resident models with a free slot that are not being unloaded: most heads match one of these few (the first `openCount`). */
   open: [] as string[],
+  openCount: 0,
   /** 0 when priorities do not age (set from `agingMs` once per decision). */
   agingMs: 0,
   switchBoundMs: 0,
@@ -218,7 +220,7 @@ function offerLane(laneHeads: readonly Contender[]): void {
     }
     if (models.resident.has(c.model)) {
       // Full, or being unloaded: the latter may only backfill.
-      if (!scan.full && making !== null && making.victims.includes(c.model) && (running.byModel.get(c.model) ?? 0) < models.resident.get(c.model)!) {
+      if (!scan.full && making !== null && making.victims.includes(c.model) && running.byModel.get(c.model) < models.resident.get(c.model)!) {
         victim.offer(c, eff, NaN, fair);
       }
       continue;
@@ -236,21 +238,21 @@ function hasHeadFor(heads: Readonly<Record<Lane, readonly Contender[]>>, model: 
 
 function isOpen(model: string): boolean {
   const open = scan.open;
-  for (let i = 0; i < open.length; i++) if (open[i] === model) return true;
+  for (let i = 0; i < scan.openCount; i++) if (open[i] === model) return true;
   return false;
 }
 
 /** Fills `scan.open` for this decision. */
 function collectOpen(slots: number, model: string): void {
   const { running, models } = scan;
-  if (scan.full || (running.byModel.get(model) ?? 0) >= slots) return;
+  if (scan.full || running.byModel.get(model) >= slots) return;
   if (models.making !== null && models.making.victims.includes(model)) return;
-  scan.open.push(model);
+  scan.open[scan.openCount++] = model;
 }
 
 /** Requests of `model` in flight in this decision's view. */
 function inFlight(model: string): number {
-  return scan.running.byModel.get(model) ?? 0;
+  return scan.running.byModel.get(model);
 }
 
 /** Whether `model` has due work in this decision's heads. */
@@ -281,14 +283,12 @@ export interface DrainView<C extends Contender = Contender> {
 
 export function emptyRunningView(): RunningView {
   // Spelled out: the forecast builds one per run.
-  return { total: 0, byLane: { interactive: 0, batch: 0, background: 0 }, byOwner: new Map(), byModel: new Map() };
+  return { total: 0, byLane: { interactive: 0, batch: 0, background: 0 }, byOwner: new Map(), byModel: new ModelCounts() };
 }
 
 /** Counts one request of `model` in (+1) or out (-1). */
 export function countModel(view: RunningView, model: string, delta: number): void {
-  const n = (view.byModel.get(model) ?? 0) + delta;
-  if (n === 0) view.byModel.delete(model);
-  else view.byModel.set(model, n);
+  view.byModel.add(model, delta);
 }
 
 /**
@@ -322,7 +322,8 @@ export function decide<C extends Contender>(
   scan.agingMs = ages(params.agingMs) ? params.agingMs : 0;
   scan.switchBoundMs = params.switchBoundMs;
   scan.now = now;
-  scan.open.length = 0;
+  // A count, not `open.length = 0`: truncating an array is a slow builtin call on this path.
+  scan.openCount = 0;
   models.resident.forEach(collectOpen);
   const caps = params.laneCaps;
   const byLane = running.byLane;
