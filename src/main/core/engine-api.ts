@@ -114,6 +114,8 @@ export interface Engine {
   snapshot(query?: QueueSnapshotQuery): QueueSnapshot;
   counts(): QueueCounts;
   backend(): BackendState;
+  /** Looks at LM Studio now (its model listing, one look for concurrent callers), then answers `backend()`. */
+  checkBackend(): Promise<BackendState>;
   /** Model ids LM Studio offers (empty when unknown). */
   models(): string[];
   /** A read-only GET of LM Studio's own API, answered as LM Studio answered (404 where the backend cannot read through). */

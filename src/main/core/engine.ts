@@ -417,6 +417,10 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
 
     counts,
     backend: backendState,
+    checkBackend: async () => {
+      await backend.refresh();
+      return backendState();
+    },
     models,
     readBackend: (path) => backend.readThrough?.(path) ?? Promise.resolve({ status: 404, body: { error: `this backend cannot read ${path}` } }),
     paused: () => paused,

@@ -23,13 +23,13 @@ export type HostSettings = Pick<
   | 'webRoot'
   | 'adminToken'
   | 'corsOrigins'
-  | 'allowedHosts'
-  | 'maxBodyBytes'
   | 'modelMemoryBytes'
   | 'pinnedModels'
   | 'neo4j'
   | 'durability'
->;
+> &
+  // Optional: the server's defaults (this machine's names only; 4 MiB) serve a host that leaves them out.
+  Partial<Pick<HeadlessOptions, 'allowedHosts' | 'maxBodyBytes'>>;
 
 export interface HostOptions {
   logger: Logger;

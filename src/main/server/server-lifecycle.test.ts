@@ -27,7 +27,7 @@ describe('health, metrics, docs and the web UI', () => {
     expect((await call(h, 'GET', '/api/health')).body).toEqual({
       ok: true,
       version: '9.9.9',
-      backend: { status: 'up', loadedModel: expect.anything() },
+      backend: { status: 'up', reachable: true, loadedModel: expect.anything(), lastError: null, since: expect.any(String) },
       neo4j: null,
     });
   });
