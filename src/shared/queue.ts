@@ -12,6 +12,8 @@ export const QueueCountsSchema = z.object({
   runningByLane: z.record(z.enum(LANES), z.number().int().nonnegative()),
   /** Queued jobs per priority ("0".."9"). */
   queuedByPriority: z.record(z.string(), z.number().int().nonnegative()),
+  /** Of `queued`, the children of parent jobs (the queue page leaves them out: `queued - queuedChildren` rows). */
+  queuedChildren: z.number().int().nonnegative(),
 });
 export type QueueCounts = z.infer<typeof QueueCountsSchema>;
 

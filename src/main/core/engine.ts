@@ -200,6 +200,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     queuedByLane: { ...index.laneCounts },
     runningByLane: { ...dispatcher.runningView.byLane },
     queuedByPriority: Object.fromEntries(index.priorityCounts.map((n, p) => [String(p), n])),
+    queuedChildren: parents.queuedChildren(),
   });
 
   const events = new EngineEvents({ store, index, views, service, logger, counts, paused: () => paused });

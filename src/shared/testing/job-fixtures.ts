@@ -39,6 +39,7 @@ export function makeCounts(queued: number, running: number): QueueCounts {
     canceled: 0,
     queuedByLane: { interactive: queued, batch: 0, background: 0 },
     queuedByPriority: { '5': queued },
+    queuedChildren: 0,
     runningByLane: { interactive: running, batch: 0, background: 0 },
   };
 }

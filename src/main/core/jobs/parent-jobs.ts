@@ -243,6 +243,13 @@ export class ParentJobs {
     return this.topLevelFor.order;
   }
 
+  /** Queued children of every unfinished parent. */
+  queuedChildren(): number {
+    let n = 0;
+    for (const parent of this.ledger.all()) n += parent.counts.queued;
+    return n;
+  }
+
   /** Unfinished parents' ids, oldest first. */
   unfinishedIds(): string[] {
     return [...this.ledger.all()].sort((a, b) => a.seq - b.seq).map((p) => p.id);

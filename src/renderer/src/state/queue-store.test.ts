@@ -11,6 +11,8 @@ import { createQueueController } from './queue-store';
 function fakeQueue(queued: number) {
   const state = {
     version: 1,
+    parents: [] as Job[],
+    queuedChildren: 0,
     running: [makeJob('r0', { state: 'running', owner: 'bob' })],
     queued: Array.from({ length: queued }, (_, i) =>
       makeJob(`q${i}`, { position: i + 1, owner: i % 2 === 0 ? 'alice' : 'bob', eta: { startsInSeconds: i, finishesInSeconds: i + 1, startsInSecondsLow: i, startsInSecondsHigh: i, finishesInSecondsHigh: i + 1 } }),
@@ -20,9 +22,9 @@ function fakeQueue(queued: number) {
   const snapshot = ({ offset = 0, limit = 100 }: QueueSnapshotQuery): QueueSnapshot => ({
     running: state.running,
     queued: state.queued.slice(Number(offset), Number(offset) + Number(limit)),
-    parents: [],
+    parents: state.parents,
     offset: Number(offset),
-    counts: makeCounts(state.queued.length, state.running.length),
+    counts: { ...makeCounts(state.queued.length + state.queuedChildren, state.running.length), queuedChildren: state.queuedChildren },
     backend: { url: 'u', status: 'up', loadedModel: null, resident: [], canLoadAlongside: true, slots: 1, models: [], lastError: null, since: '', retryAt: null } as BackendState,
     paused: false,
     version: state.version,
@@ -46,7 +48,36 @@ function fakeQueue(queued: number) {
 
 const ids = (jobs: Array<{ job: Job } | null>) => jobs.map((row) => row?.job.id ?? null);
 
+const batch = (id: string, extra: Partial<Job> = {}) =>
+  makeJob(id, {
+    kind: 'batch',
+    lane: 'batch',
+    state: 'running',
+    progress: { fraction: 0.25, stage: 'running', message: '1 of 4 requests' },
+    children: { total: 4, queued: 2, running: 1, succeeded: 1, failed: 0, canceled: 0 },
+    ...extra,
+  });
+
 describe('queue store', () => {
+  it("shows a parent as one row of its own, its queued children left out of the queue's rows", async () => {
+    const { bridge, state: served } = fakeQueue(3);
+    served.parents = [batch('p1')];
+    served.queuedChildren = 2_000;
+    const queue = createQueueController(bridge, { refetchDelayMs: 1 });
+    await queue.start();
+    const state = queue.store.getState();
+    expect(state.parents.map((row) => row.job.id)).toEqual(['p1']);
+    expect(queueRowCount(state)).toBe(4);
+    // Its updates patch its row; it never becomes a running row; once done it leaves.
+    queue.applyJob(batch('p1', { progress: { fraction: 0.5, stage: 'running', message: '2 of 4 requests' } }));
+    expect(queue.store.getState().parents[0]!.job.progress.message).toBe('2 of 4 requests');
+    expect(ids(queue.store.getState().running)).toEqual(['r0']);
+    queue.applyJob(batch('p1', { state: 'succeeded' }));
+    expect(queue.store.getState().parents).toEqual([]);
+    queue.applyJob(batch('p2'));
+    expect(queue.store.getState().parents.map((row) => row.job.id)).toEqual(['p2']);
+  });
+
   it('reads the first page, then is ready with running jobs first and queued ones in dispatch order', async () => {
     const { bridge, calls } = fakeQueue(250);
     const queue = createQueueController(bridge, { refetchDelayMs: 1 });

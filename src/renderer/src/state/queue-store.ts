@@ -31,6 +31,8 @@ export interface QueueState extends QueueRowSource {
   visible: { start: number; end: number };
   /** Owners seen so far, for the owner filter's suggestions. */
   owners: string[];
+  /** Unfinished parent jobs (batches): one row each, their children behind them. */
+  parents: QueueRow[];
 }
 
 export interface QueueController {
@@ -61,6 +63,11 @@ export interface QueueStoreOptions {
 
 const LIST_PAGE = 500;
 
+/** The queue page lists no parent's children (they are behind their parent's row). */
+function queuedRows(counts: QueueCounts): number {
+  return Math.max(0, counts.queued - (counts.queuedChildren ?? 0));
+}
+
 export function createQueueController(bridge: Pick<Bridge, 'invoke'>, options: QueueStoreOptions = {}): QueueController {
   const pageSize = options.pageSize ?? 100;
   const refetchDelayMs = options.refetchDelayMs ?? 150;
@@ -82,6 +89,7 @@ export function createQueueController(bridge: Pick<Bridge, 'invoke'>, options: Q
     version: 0,
     visible: { start: 0, end: pageSize - 1 },
     owners: [],
+    parents: [],
   }));
 
   const inFlight = new Map<string, Promise<void>>();
@@ -134,10 +142,11 @@ export function createQueueController(bridge: Pick<Bridge, 'invoke'>, options: Q
       ready: true,
       error: null,
       running: rowsOf(snapshot.running),
+      parents: rowsOf(snapshot.parents),
       pages: trimPages(pages),
       owners: rememberOwners([...snapshot.running, ...snapshot.queued]),
       ...(newer
-        ? { version: snapshot.version, counts: snapshot.counts, queuedTotal: snapshot.counts.queued, paused: snapshot.paused }
+        ? { version: snapshot.version, counts: snapshot.counts, queuedTotal: queuedRows(snapshot.counts), paused: snapshot.paused }
         : {}),
     });
   }
@@ -165,7 +174,9 @@ export function createQueueController(bridge: Pick<Bridge, 'invoke'>, options: Q
     } while (cursor && !truncated);
     const running = await bridge.invoke('jobs.list', { ...query, state: 'running', limit: LIST_PAGE });
     queued.sort((a, b) => (a.position ?? Infinity) - (b.position ?? Infinity));
-    return { running: rowsOf(running.jobs), queued: rowsOf(queued.slice(0, maxFilteredRows)), truncated };
+    // Parents have their own rows (QueueState.parents).
+    const own = (jobs: Job[]) => jobs.filter((j) => j.children === null);
+    return { running: rowsOf(own(running.jobs)), queued: rowsOf(own(queued).slice(0, maxFilteredRows)), truncated };
   }
 
   function readFiltered(): Promise<void> {
@@ -233,13 +244,21 @@ export function createQueueController(bridge: Pick<Bridge, 'invoke'>, options: Q
     onQueueChanged(change) {
       const state = store.getState();
       if (change.version < state.version) return;
-      store.setState({ version: change.version, counts: change.counts, queuedTotal: change.counts.queued, paused: change.paused });
+      store.setState({ version: change.version, counts: change.counts, queuedTotal: queuedRows(change.counts), paused: change.paused });
       schedule();
     },
 
     applyJob(job) {
       const state = store.getState();
       const receivedAt = now();
+      if (job.children !== null) {
+        // A parent is never a queued or running row of its own: it has its own list.
+        const active = job.state === 'queued' || job.state === 'running';
+        const patched = patchRows(state.parents, job, receivedAt);
+        if (patched) store.setState({ parents: active ? patched : state.parents.filter((row) => row.job.id !== job.id) });
+        else if (active) store.setState({ parents: [...state.parents, { job, receivedAt }] });
+        return;
+      }
       const update: Partial<QueueState> = {};
       const inRunning = patchRows(state.running, job, receivedAt);
       if (job.state === 'running') {

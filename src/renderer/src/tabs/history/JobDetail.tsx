@@ -57,6 +57,15 @@ export function JobDetail({ job }: { job: Job }) {
         <dd>
           {job.attempts} of {job.maxAttempts}
         </dd>
+        {job.children ? (
+          <>
+            <dt>Requests</dt>
+            <dd data-field="children">
+              {job.progress.message}: {job.children.succeeded.toLocaleString('en-US')} succeeded · {job.children.failed.toLocaleString('en-US')} failed ·{' '}
+              {job.children.canceled.toLocaleString('en-US')} canceled
+            </dd>
+          </>
+        ) : null}
         {job.usage ? (
           <>
             <dt>Tokens</dt>
@@ -73,7 +82,7 @@ export function JobDetail({ job }: { job: Job }) {
         </p>
       ) : null}
       {job.state === 'succeeded' ? <ResultView result={result?.id === job.id ? result : null} /> : null}
-      {canManageJob(caller, job) ? (
+      {canManageJob(caller, job) && job.children === null ? (
         <div className="form__actions">
           <button type="button" className="button" onClick={retry}>
             Retry as a new job

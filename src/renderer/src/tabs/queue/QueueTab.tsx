@@ -13,6 +13,7 @@ import { notify } from '../../ui/notices';
 import { useNow, useSlice, useStores } from '../../ui/stores-context';
 import { useMediaQuery } from '../../ui/use-media-query';
 import { Banner, EmptyState } from '../../ui/widgets';
+import { ParentJobRows } from './ParentJobRows';
 import { QueueRowPlaceholder, QueueRowView } from './QueueRowView';
 import { QueueToolbar } from './QueueToolbar';
 
@@ -100,6 +101,7 @@ export function QueueTab() {
     <section className="tab tab--queue" aria-label="Queue">
       <QueueToolbar filterInputId={QUEUE_FILTER_INPUT_ID} />
       {state.error ? <Banner tone="error" title="Could not read the queue.">{state.error}</Banner> : null}
+      <ParentJobRows rows={state.parents} />
       <div className="queue-table" role="table" aria-label="Jobs in dispatch order" aria-rowcount={count}>
         <div className="queue-row queue-row--header" role="row">
           {COLUMNS.map(([label, cell]) => (
@@ -109,7 +111,7 @@ export function QueueTab() {
           ))}
         </div>
         <div className="queue-scroll" ref={scrollRef}>
-          {state.ready && count === 0 ? (
+          {state.ready && count === 0 && state.parents.length === 0 ? (
             hasSearchFilter(state.filters) || state.filters.state !== 'all' ? (
               <EmptyState title="No job matches these filters">Clear the owner or model filter to see the whole queue.</EmptyState>
             ) : (
