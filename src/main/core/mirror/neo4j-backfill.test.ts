@@ -39,13 +39,13 @@ function existingDatabase(count: number, queued = 0): { path: string; ids: strin
   return { path, ids };
 }
 
-function openWithMirror(path: string, peer: BoltTestPeer, batchSize = 500) {
+function openWithMirror(path: string, peer: BoltTestPeer, backfillChunk = 500) {
   const store = new JobStore({ path });
   const mirror: Neo4jMirror = openNeo4jMirror({
     settings: { uri: peer.uri, user: 'neo4j', password: 'test-password', database: 'neo4j' },
     db: store.db,
     logger: silent,
-    tuning: { pollMs: 5, backoff: { baseMs: 10, maxMs: 100 }, batchSize },
+    tuning: { pollMs: 5, backoff: { baseMs: 10, maxMs: 100 }, backfillChunk },
   });
   mirror.start();
   let closed = false;

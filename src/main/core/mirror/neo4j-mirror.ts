@@ -29,7 +29,7 @@ export interface Neo4jMirrorOptions {
   /** The engine's clock: the backfill compares it with the jobs' timestamps. */
   now?: () => number;
   /** Tests shrink the batch, bound, poll and backoff. */
-  tuning?: Pick<Neo4jSyncerOptions, 'batchSize' | 'maxOutboxRows' | 'pollMs' | 'backoff'>;
+  tuning?: Pick<Neo4jSyncerOptions, 'batchSize' | 'backfillChunk' | 'maxOutboxRows' | 'pollMs' | 'backoff'>;
 }
 
 /** Installs the outbox triggers at once: open it before any transition that is to be mirrored. */

@@ -97,7 +97,7 @@ describe.skipIf(!settings)('Neo4j mirror against a real Neo4j (set NEO4J_URI, NE
     );
     await before.close();
     const existing = new JobStore({ path });
-    const backfilling = openNeo4jMirror({ settings: settings!, db: existing.db, logger: quiet, tuning: { pollMs: 10, batchSize: 100 } });
+    const backfilling = openNeo4jMirror({ settings: settings!, db: existing.db, logger: quiet, tuning: { pollMs: 10, backfillChunk: 100 } });
     backfilling.start();
     try {
       await vi.waitFor(() => expect(backfilling.state().backfill).toMatchObject({ state: 'done', scope: 'all', jobs: 300 }), WAIT);

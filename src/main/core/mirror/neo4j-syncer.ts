@@ -32,6 +32,8 @@ export interface Neo4jSyncerOptions {
   onStateChange?: () => void;
   /** Outbox rows per Neo4j transaction. */
   batchSize?: number;
+  /** Jobs of the history per backfill chunk (one Neo4j transaction). */
+  backfillChunk?: number;
   /** Past this many outbox rows, superseded rows are coalesced. */
   maxOutboxRows?: number;
   /** How often an empty outbox is looked at again. */
@@ -39,7 +41,11 @@ export interface Neo4jSyncerOptions {
   backoff?: BackoffSettings;
 }
 
-const DEFAULTS = { batchSize: 2_000, maxOutboxRows: 100_000, pollMs: 100, backoff: { baseMs: 500, maxMs: 30_000 } };
+/**
+ * A backfill chunk is read, mapped and encoded by the driver in one go (~25 ms for 500 jobs here);
+ * smaller than an outbox batch, since a backfill of a long history is hundreds of them in a row.
+ */
+const DEFAULTS = { batchSize: 2_000, backfillChunk: 500, maxOutboxRows: 100_000, pollMs: 100, backoff: { baseMs: 500, maxMs: 30_000 } };
 /** How often the backfill's record says the mirror is still running (well inside SEEN_MARGIN_MS). */
 const SEEN_INTERVAL_MS = 30_000;
 /** close() waits this long for a batch in flight before dropping the connection (it is replayed next start). */
@@ -86,6 +92,7 @@ export class Neo4jSyncer {
     this.options = {
       ...options,
       batchSize: options.batchSize ?? DEFAULTS.batchSize,
+      backfillChunk: options.backfillChunk ?? DEFAULTS.backfillChunk,
       maxOutboxRows: options.maxOutboxRows ?? DEFAULTS.maxOutboxRows,
       pollMs: options.pollMs ?? DEFAULTS.pollMs,
       backoff: options.backoff ?? DEFAULTS.backoff,
@@ -210,7 +217,7 @@ export class Neo4jSyncer {
     const backfill = this.options.backfill?.store;
     if (!pass || !backfill || pass.finishedAt !== null) return false;
     while (this.options.storeBusy()) await nextTurn();
-    const chunk = backfill.next(pass, this.options.batchSize);
+    const chunk = backfill.next(pass, this.options.backfillChunk);
     await this.upsert(chunk.jobs);
     if (!this.options.storeOpen()) return true;
     this.backfillPass = backfill.advance(pass, chunk.throughSeq, chunk.jobs.length, this.now());
