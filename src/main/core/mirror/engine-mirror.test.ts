@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import type { SubmitJobRequest } from '../../../shared/job';
 import type { EngineConfig } from '../config';
@@ -45,6 +48,20 @@ describe('engine with the Neo4j mirror', () => {
   test('without the settings nothing of Neo4j runs', async () => {
     const { engine } = await harnessWith({});
     expect(engine.backend().neo4j).toBeNull();
+  });
+
+  test('turned on for a data directory with jobs already in it: they are backfilled, and backend() shows it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'lmq-engine-mirror-'));
+    cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+    const before = await startHarness({}, { dataDir });
+    const { ids } = await runJobs(before, 30);
+    await before.engine.close({ graceMs: 0 });
+
+    const peer = await startPeer();
+    const { engine } = await harnessWith({ dataDir, ...neo4jFor(peer) });
+    await vi.waitFor(() => expect(engine.backend().neo4j?.backfill).toMatchObject({ state: 'done', scope: 'all', jobs: 30, fraction: 1 }), WAIT);
+    const states = committedStates(peer);
+    expect(ids.map((id) => states.get(id))).toEqual(Array(30).fill('succeeded'));
   });
 
   test('every job\'s record reaches Neo4j as it changes, and the state is in backend()', async () => {
