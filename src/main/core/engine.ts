@@ -33,12 +33,16 @@ import type { JobRecord } from './store/job-record';
 import { JobStore } from './store/job-store';
 import { IdempotencyStore, requestHash } from './store/idempotency-store';
 import { SettingsStore } from './store/settings-store';
+import { storageStatusOf } from './store/storage-health';
+import { StorageGuard } from './storage-guard';
 import { TokenStore } from './store/token-store';
 import { Schedules } from './schedules/schedules';
 import { Batches } from './batches/batches';
 
 const DAY_MS = 86_400_000;
 const DISPATCH_PAUSED_SETTING = 'dispatchPaused';
+/** The tiny write that tells whether the data directory takes writes again. */
+const STORAGE_PROBE_SETTING = 'storageProbeAt';
 /** The latest instant a Date holds (year 275760): runAt's only upper bound. */
 const LATEST_DATE_MS = 8.64e15;
 /** Long prompts on big models can take minutes before the first token. */
@@ -57,8 +61,13 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   const clock = config.clock ?? systemClock;
   const logger = config.logger ?? silentLogger;
   if (config.dataDir !== null) mkdirSync(config.dataDir, { recursive: true });
+  const dbPath = config.dataDir === null ? ':memory:' : join(config.dataDir, 'lmqueue.db');
   const store = new JobStore({
-    path: config.dataDir === null ? ':memory:' : join(config.dataDir, 'lmqueue.db'),
+    path: dbPath,
+    // The end-of-turn group commit failed: its submitters were refused; the guard takes it from here.
+    onWriteFailure: (error) => {
+      if (!storage.failed(error)) throw error;
+    },
     nativeBinding: config.sqliteNativeBinding ?? null,
     synchronous: config.durability === 'full' ? 'FULL' : 'NORMAL',
     onCheckpointFailure: (error) => logger.warn({ err: error.message }, 'background checkpoints stopped; SQLite checkpoints inline'),
@@ -134,6 +143,25 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       jobChanged(seq);
       if (waiters.has(seq) && !dispatcher.running.has(seq)) settleWaiters(seq);
     },
+    storageOk: () => storage.ok,
+    isStorageFailure: (error) => storageStatusOf(error) !== null,
+    onStorageFailure: (error) => storage.failed(error),
+  });
+  const storage: StorageGuard = new StorageGuard({
+    path: dbPath,
+    clock,
+    logger,
+    probe: () => store.transaction(() => settings.set(STORAGE_PROBE_SETTING, clock.now())),
+    reconcile: () => {
+      queue.reconcileWithStore(clock.now(), (seq) => dispatcher.running.has(seq));
+      // Jobs whose insert was rolled back: their submitters were refused, nobody waits for them.
+      for (const seq of [...waiters.keys(), ...sinks.keys()]) {
+        if (!store.getBySeq(seq)) [waiters, sinks, attached].forEach((map) => map.delete(seq));
+      }
+      events.queueChanged();
+    },
+    changed: () => events.backendChanged(backendState()),
+    resumed: () => dispatcher.wake(),
   });
   const views = new LiveJobViews({ index, dispatcher, fair, service, backend, params, clock });
   const { forecaster } = views;
@@ -257,7 +285,12 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   parents.finishedView = view;
   parents.restore();
   /** LM Studio's state with the memory picture only the scheduler knows. */
-  const backendState = (): BackendState => ({ ...backend.state(), memory: dispatcher.room.memory(), neo4j: neo4jMirror?.state() ?? null });
+  const backendState = (): BackendState => ({
+    ...backend.state(),
+    memory: dispatcher.room.memory(),
+    neo4j: neo4jMirror?.state() ?? null,
+    storage: storage.state(dispatcher.unsavedResults),
+  });
   neo4jMirror?.start({
     onStateChange: () => events.backendChanged(backendState()),
     liveProgress: (id) => {
@@ -281,6 +314,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       // Validated at the edge (HTTP schema, IPC/invoke dispatcher); only the kind's own rules are checked here.
       const request = input;
       if (closing) throw new LmqError('shutting_down', 'LM Queue is shutting down', { retryAfterSeconds: 5 });
+      storage.refuseWhileDown();
       const idempotency = options.idempotencyKey === undefined ? null : { key: options.idempotencyKey, hash: requestHash(request) };
       const replayed = idempotency && replayIdempotent(options, idempotency.key, idempotency.hash);
       if (replayed) return replayed;
@@ -427,7 +461,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     paused: () => paused,
 
     setPaused(value) {
-      store.transaction(() => settings.set(DISPATCH_PAUSED_SETTING, value));
+      storage.guard(() => store.transaction(() => settings.set(DISPATCH_PAUSED_SETTING, value)));
       applyPaused(value);
     },
 
@@ -442,7 +476,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       });
     },
 
-    durable: () => store.durable(),
+    durable: () => store.durable().catch((error: unknown) => Promise.reject(storage.explain(error))),
 
     on<E extends EventName>(event: E, listener: (payload: ServerEvents[E]) => void) {
       return events.on(event, listener);
@@ -461,6 +495,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
         sendAwayAttached();
         events.close();
         clearInterval(retentionTimer);
+        storage.close();
         unsubscribeBackend();
         store.saveStats(service.takeDirty());
         await backend.close();

@@ -157,11 +157,19 @@ export class Dispatcher {
     this.closed = true;
   }
 
+  /** Outcomes of finished jobs held in memory (the data directory takes no writes). */
+  get unsavedResults(): number {
+    return this.completions.length;
+  }
+
   private tick(): void {
     if (this.closed) return;
     const { queue, clock, backend } = this.deps;
     const { store } = queue;
     const now = clock.now();
+    // While the data directory takes no writes, nothing is claimed and finished runs wait, in
+    // memory; the engine wakes the loop once a write succeeds again.
+    if (!this.deps.storageOk()) return;
     queue.index.promoteDue(now);
     this.noteWorkWaiting(queue.index.size > queue.index.delayedNodes().length);
     const launches: RunningJob[] = [];
@@ -175,12 +183,27 @@ export class Dispatcher {
       this.armTimer(now);
       return;
     }
-    store.transaction(() => {
-      for (const complete of this.completions.splice(0)) finished.push(complete());
-      if (dispatching) this.dispatchReady(now, launches);
-    });
-    // Claims may sit in a pending group commit (submissions this turn): make them durable first.
-    if (launches.length > 0) store.commitPending();
+    const batch = this.completions.splice(0);
+    try {
+      store.transaction(() => {
+        for (const completion of batch) completion.apply();
+        if (dispatching) this.dispatchReady(now, launches);
+      });
+      // Claims and outcomes may sit in a pending group commit (submissions this turn): durable
+      // before anything is sent or anyone is told.
+      if (launches.length > 0 || batch.length > 0) store.commitPending();
+    } catch (error) {
+      if (!this.deps.isStorageFailure(error)) throw error;
+      // SQLite rolled the commit back: the outcomes wait to be written again, the claims never happened.
+      this.completions.unshift(...batch);
+      for (const run of launches) this.settleRun(run);
+      this.deps.onStorageFailure(error);
+      return;
+    }
+    for (const completion of batch) {
+      this.settleRun(completion.run);
+      finished.push(completion.run.entry);
+    }
     for (const entry of finished) this.deps.onJobChanged(entry.seq);
     for (const run of launches) this.launch(run);
     if (!this.stopping) this.armTimer(now);
@@ -303,18 +326,21 @@ export class Dispatcher {
 
   private launch(run: RunningJob): void {
     this.deps.onJobChanged(run.entry.seq);
-    void this.execute(run);
+    const executing = this.execute(run);
+    this.executing.add(executing);
+    void executing.finally(() => this.executing.delete(executing));
+  }
+
+  /** A run leaves the running set: its outcome is on disk, or its claim never was. */
+  private settleRun(run: RunningJob): void {
+    this.running.delete(run.entry.seq);
+    this.track(run.entry, -1);
+    run.settle();
   }
 
   /** Queues a finished run's bookkeeping for the next tick's transaction. */
   private complete(run: RunningJob, apply: () => void): void {
-    this.completions.push(() => {
-      apply();
-      this.running.delete(run.entry.seq);
-      this.track(run.entry, -1);
-      run.settle();
-      return run.entry;
-    });
+    this.completions.push({ run, apply });
     this.wake();
   }
 

@@ -17,6 +17,21 @@ export class JobQueue {
   ) {}
 
   /** At start: the queued jobs on disk enter the index. */
+  /**
+   * After a commit failed and SQLite rolled it back: the index holds what the disk says is
+   * queued again (jobs inserted or requeued in the lost commit leave it, claims that never
+   * happened return), and the counts are recounted. `running`: jobs this process still runs.
+   */
+  reconcileWithStore(now: number, running: (seq: number) => boolean): void {
+    for (const node of [...this.index.allNodes()]) {
+      if (this.store.getBySeq(node.seq)?.state !== 'queued') this.index.remove(node.seq);
+    }
+    for (const entry of this.store.queuedEntries()) {
+      if (!this.index.get(entry.seq) && !running(entry.seq)) this.index.add(entry, now);
+    }
+    this.store.recount();
+  }
+
   restore(now: number): void {
     for (const entry of this.store.queuedEntries()) this.index.add(entry, now);
   }

@@ -31,6 +31,8 @@ export interface JobStoreOptions {
   onUpgrade?: (from: number, to: number) => void;
   /** WAL bounds (tests shrink them): this thread restarts the WAL past `restartFrames` pages, or past `maxWalBytes` on disk. */
   wal?: { restartFrames?: number; maxWalBytes?: number };
+  /** The end-of-turn group commit failed (its waiters were rejected with the error); default: throw. */
+  onWriteFailure?: (error: unknown) => void;
 }
 
 export interface ClaimedJob {
@@ -105,7 +107,12 @@ export class JobStore {
       onCheckpoint: options.onCheckpoint,
       onCheckpointFailure: options.onCheckpointFailure,
     });
-    this.batch = new WriteBatch(this.db, () => this.wal.committed());
+    this.batch = new WriteBatch(this.db, () => this.wal.committed(), options.onWriteFailure);
+  }
+
+  /** After a commit failed and was rolled back: the counts again as the disk has them. */
+  recount(): void {
+    Object.assign(this.counts, this.countByState());
   }
 
   private moved(from: JobState, to: JobState, changed: boolean): boolean {
@@ -249,7 +256,14 @@ export class JobStore {
   /** Runs `fn` in one transaction (one commit for a burst of inserts). */
   transaction<T>(fn: () => T): T {
     const outermost = !this.db.inTransaction;
-    const result = this.inTransaction(fn) as T;
+    let result: T;
+    try {
+      result = this.inTransaction(fn) as T;
+    } catch (error) {
+      // A failed COMMIT (disk full) is rolled back by SQLite; never leave one half open.
+      if (outermost && this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
     if (outermost) this.wal.committed();
     return result;
   }
@@ -433,7 +447,11 @@ export class JobStore {
    */
   close(): Promise<void> {
     if (!this.db.open) return Promise.resolve();
-    this.commitPending();
+    try {
+      this.commitPending();
+    } catch {
+      // Its waiters were told; the database itself stays intact (SQLite rolled the batch back).
+    }
     this.db.close();
     this.lock?.close();
     return this.wal.close();

@@ -20,6 +20,10 @@ export class WriteBatch {
   constructor(
     private readonly db: Database.Database,
     private readonly onCommit: () => void,
+    /** The end-of-turn commit failed (disk full, read-only): its waiters were told; nothing may throw from setImmediate. */
+    private readonly onFailure: (error: unknown) => void = (error) => {
+      throw error;
+    },
   ) {
     this.begin = db.prepare('BEGIN');
     this.commit = db.prepare('COMMIT');
@@ -30,7 +34,13 @@ export class WriteBatch {
     if (this.db.inTransaction) return; // the open batch, or an explicit transaction that commits its own writes
     this.begin.run();
     this.waiters = [];
-    setImmediate(() => this.commitPending());
+    setImmediate(() => {
+      try {
+        this.commitPending();
+      } catch (error) {
+        this.onFailure(error);
+      }
+    });
   }
 
   /** Commits the open batch now, if any. */
@@ -44,8 +54,12 @@ export class WriteBatch {
       return;
     }
     try {
+      // A statement that failed may already have rolled the whole batch back (SQLITE_FULL can).
+      if (!this.db.inTransaction) throw Object.assign(new Error('the group commit was rolled back by a failed write'), { code: 'SQLITE_IOERR_ROLLED_BACK' });
       this.commit.run();
     } catch (error) {
+      // SQLite rolls back a commit that fails this way; make sure nothing half-done stays open.
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
       for (const w of waiters) w.reject(error);
       throw error;
     }

@@ -106,6 +106,8 @@ export async function answerWhenFinished(reply: FastifyReply, jobRequest: Submit
     };
   });
   const job = submitJob(engine, jobRequest, withIdempotencyKey(caller, reply), { onFinish, onShutdown: () => sendAway() });
+  // Accepted once on disk: a commit that fails (disk full) answers 503 storage_* instead.
+  await engine.durable();
   reply.header('x-lmq-job-id', job.id);
   const removeConnection = connections.add({ shutdown: () => sendAway() });
   let clientGone = false;
@@ -159,6 +161,7 @@ export async function relayStream(
   });
   const submitted = submitJob(engine, jobRequest, withIdempotencyKey(caller, reply), { sink, onFinish, onShutdown: () => sendAway() });
   const id = submitted.id;
+  await engine.durable();
   const stream = new SseStream(reply, { 'x-lmq-job-id': id });
   for (const [data, event] of early) dialect.forward(stream, data, event);
   deliver = (data, event) => dialect.forward(stream, data, event);
