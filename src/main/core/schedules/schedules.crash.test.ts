@@ -5,43 +5,9 @@
  */
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import type { Job, SubmitJobRequest } from '../../../shared/job';
 import { FakeClock } from '../testing/fake-clock';
-import { JobStore } from '../store/job-store';
 import { newJob } from '../store/testing/store-fixtures';
-import { TokenStore } from '../store/token-store';
-import { Schedules } from './schedules';
-import { LOCAL_CREATOR, at, scheduleRequest, tempDataDir } from './testing/schedule-fixtures';
-
-const silent = { info() {}, warn() {}, error() {}, debug() {} };
-
-/** Schedules over a bare JobStore: a submission is the job's insert, nothing more. */
-function open(path: string, clock: FakeClock, options: { failAfterInsert?: () => boolean } = {}) {
-  const store = new JobStore({ path });
-  const tokens = new TokenStore(store.db);
-  const submit = (request: SubmitJobRequest): Job => {
-    const record = store.insert(
-      newJob({ model: request.model, createdAt: clock.now(), metadata: request.metadata ?? null, lane: request.lane ?? 'interactive' }),
-    );
-    // The write after the insert fails (disk full, I/O error): the transaction must take the job back too.
-    if (options.failAfterInsert?.()) throw new Error('disk I/O error');
-    return { id: record.id } as Job;
-  };
-  const schedules = new Schedules({
-    db: store.db,
-    transaction: (fn) => store.transaction(fn),
-    submit,
-    jobState: (id) => store.getById(id)?.state ?? null,
-    tokens: () => tokens,
-    clock,
-    logger: silent,
-  });
-  const fireTimes = (name: string): number[] =>
-    (store.db.prepare(`SELECT created_at FROM jobs WHERE json_extract(metadata, '$.schedule') = ? ORDER BY seq`).all(name) as { created_at: number }[]).map(
-      (row) => row.created_at,
-    );
-  return { store, schedules, fireTimes };
-}
+import { LOCAL_CREATOR, at, openBareSchedules as open, scheduleRequest, tempDataDir } from './testing/schedule-fixtures';
 
 describe('never twice for one time, across a kill -9 at the moment of firing', () => {
   const request = scheduleRequest({ name: 'nightly', cron: '0 3 * * *', catchUp: 'once', overlap: 'queue' });

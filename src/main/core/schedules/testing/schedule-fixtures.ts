@@ -4,8 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import { CreateScheduleSchema, type CreateScheduleInput } from '../../../../shared/schedule';
+import type { Job, SubmitJobRequest } from '../../../../shared/job';
 import { createEngine } from '../../engine';
 import type { Engine } from '../../engine-api';
+import { JobStore } from '../../store/job-store';
+import { newJob } from '../../store/testing/store-fixtures';
+import { TokenStore } from '../../store/token-store';
+import { Schedules } from '../schedules';
 import { FakeBackend, type FakeBackendOptions } from '../../testing/fake-backend';
 import { settle, type FakeClock } from '../../testing/fake-clock';
 
@@ -55,3 +60,37 @@ export function jobsOf(engine: Engine, schedule: string) {
 }
 
 export const at = (iso: string): number => Date.parse(iso);
+
+const silent = { info() {}, warn() {}, error() {}, debug() {} };
+
+/**
+ * Schedules over a bare JobStore on `path`: a submission is the job's insert, nothing more.
+ * `store.abandon()` then drops the connection as a killed process would (the open write batch uncommitted).
+ */
+export function openBareSchedules(path: string, clock: FakeClock, options: { failAfterInsert?: () => boolean } = {}) {
+  const store = new JobStore({ path });
+  const tokens = new TokenStore(store.db);
+  const submit = (request: SubmitJobRequest): Job => {
+    const record = store.insert(
+      newJob({ model: request.model, createdAt: clock.now(), metadata: request.metadata ?? null, lane: request.lane ?? 'interactive' }),
+    );
+    // The write after the insert fails (disk full, I/O error): the transaction must take the job back too.
+    if (options.failAfterInsert?.()) throw new Error('disk I/O error');
+    return { id: record.id } as Job;
+  };
+  const schedules = new Schedules({
+    db: store.db,
+    transaction: (fn) => store.transaction(fn),
+    submit,
+    jobState: (id) => store.getById(id)?.state ?? null,
+    tokens: () => tokens,
+    clock,
+    logger: silent,
+  });
+  /** When each of the schedule's jobs was made, oldest first. */
+  const fireTimes = (name: string): number[] =>
+    (store.db.prepare(`SELECT created_at FROM jobs WHERE json_extract(metadata, '$.schedule') = ? ORDER BY seq`).all(name) as { created_at: number }[]).map(
+      (row) => row.created_at,
+    );
+  return { store, schedules, fireTimes };
+}
