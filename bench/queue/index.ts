@@ -7,12 +7,14 @@
  * peer in its own process, beside the mirror-off row of the same run. The durability rows run
  * concurrency 4 with --durability normal and full, one after the other in the same run, and
  * add submissions acknowledged one at a time (each awaits its own commit: with full, an fsync).
+ * The backfill row turns the mirror on for a data directory that already holds 100k jobs.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const WORKER = join(import.meta.dirname, 'worker.ts');
 const PARENT_WORKER = join(import.meta.dirname, 'parent-worker.ts');
+const BACKFILL_WORKER = join(import.meta.dirname, 'backfill-worker.ts');
 
 function measure(args: string[], env: Record<string, string> = {}, worker = WORKER): Record<string, number | string> {
   const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', worker, ...args], {
@@ -32,6 +34,8 @@ export interface QueueBenchResult {
   throughput: Array<{ concurrency: number; jobs: number; enqueuePerSec: number; claimFinishPerSec: number; storeClaimFinishPerSec: number; rawInsertPerSec: number; rawClaimFinishPerSec: number }>;
   /** Concurrency 4, the mirror off (the row above) and on; catch-up: until Neo4j holds every change once the queue is done. */
   neo4jMirror: Array<{ mirror: string; jobs: number; enqueuePerSec: number; claimFinishPerSec: number; catchUpSeconds: number | null }>;
+  /** The Neo4j mirror turned on for a data directory with jobs already in it: until all are in Neo4j, and the event loop's waits meanwhile. */
+  neo4jBackfill?: { jobs: number; seconds: number; jobsPerSec: number; loopDelayP99Ms: number; loopDelayMaxMs: number };
   /** --durability normal vs full, same run, concurrency 4; ratios are full / normal. */
   durability?: Array<{ durability: string; jobs: number; enqueuePerSec: number; claimFinishPerSec: number; acknowledgedPerSec: number; ratioToNormal: { enqueue: number; claimFinish: number; acknowledged: number } }>;
   forecast: Array<{ queued: number; mix: string; groups: number; forecastMedianMs: number; sortBaselineMedianMs: number; ratioToSort: number; enqueueSeconds: number; rssQueuedMb: number; peakRssMb: number }>;
@@ -76,6 +80,15 @@ export function runQueueBench(options: { quick: boolean; log?: (line: string) =>
   ];
   const on = neo4jMirror[1]!;
   log(`Neo4j mirror on (concurrency 4): enqueue ${on.enqueuePerSec.toFixed(0)}/s, claim+finish ${on.claimFinishPerSec.toFixed(0)}/s (off: ${off.enqueuePerSec.toFixed(0)}/s, ${off.claimFinishPerSec.toFixed(0)}/s); Neo4j had every change ${on.catchUpSeconds!.toFixed(2)} s after the last job`);
+  const backfilled = measure([String(options.quick ? 20_000 : 100_000)], {}, BACKFILL_WORKER);
+  const neo4jBackfill = {
+    jobs: Number(backfilled.jobs),
+    seconds: Number(backfilled.seconds),
+    jobsPerSec: Number(backfilled.jobsPerSec),
+    loopDelayP99Ms: Number(backfilled.loopDelayP99Ms),
+    loopDelayMaxMs: Number(backfilled.loopDelayMaxMs),
+  };
+  log(`Neo4j backfill of ${neo4jBackfill.jobs} existing jobs: ${neo4jBackfill.seconds.toFixed(1)} s (${neo4jBackfill.jobsPerSec.toFixed(0)}/s); event loop delay p99 ${neo4jBackfill.loopDelayP99Ms.toFixed(1)} ms, max ${neo4jBackfill.loopDelayMaxMs.toFixed(0)} ms`);
   const durability: NonNullable<QueueBenchResult['durability']> = [];
   for (const mode of ['normal', 'full'] as const) {
     const runs = Array.from({ length: repeats }, () => measure(['throughput', String(jobs)], { BENCH_CONCURRENCY: '4', BENCH_DURABILITY: mode }));
@@ -112,7 +125,7 @@ export function runQueueBench(options: { quick: boolean; log?: (line: string) =>
     forecast.push(row);
     log(`positions+ETAs for ${size} queued (${mix}, ${row.groups} groups): ${row.forecastMedianMs.toFixed(1)} ms (plain sort ${row.sortBaselineMedianMs.toFixed(1)} ms, x${row.ratioToSort.toFixed(1)}); RSS ${row.rssQueuedMb.toFixed(0)} MB, peak ${row.peakRssMb.toFixed(0)} MB`);
   }
-  return { throughput, neo4jMirror, durability, forecast, parents: parentsBench(options.quick, log) };
+  return { throughput, neo4jMirror, neo4jBackfill, durability, forecast, parents: parentsBench(options.quick, log) };
 }
 
 function parentsBench(quick: boolean, log: (line: string) => void): NonNullable<QueueBenchResult['parents']> {
