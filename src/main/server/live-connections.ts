@@ -1,3 +1,5 @@
+import { StreamBudget } from './stream-budget';
+
 /** A long-lived response (SSE stream, WebSocket, a request waiting for its job). */
 export interface LiveConnection {
   /** Called every heartbeat interval: keeps proxies from timing the connection out. */
@@ -15,7 +17,11 @@ export class LiveConnections {
   private readonly connections = new Set<LiveConnection>();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(heartbeatMs: number) {
+  constructor(
+    heartbeatMs: number,
+    /** What the server's job streams may leave unsent, each and together. */
+    readonly streamBudget: StreamBudget = new StreamBudget(),
+  ) {
     this.timer = setInterval(() => this.heartbeatAll(), heartbeatMs);
     this.timer.unref();
   }

@@ -19,6 +19,7 @@ import { lanUrls, localUrl } from './lan-urls';
 import { LiveConnections } from './live-connections';
 import { createMetrics } from './metrics';
 import { RateLimiter } from './rate-limiter';
+import { StreamBudget } from './stream-budget';
 import { registerApiRoutes } from './routes/api-routes';
 import { registerEventRoutes } from './routes/event-routes';
 import { registerAnthropicRoutes } from './routes/anthropic-routes';
@@ -65,6 +66,8 @@ export interface ServerOptions {
    * header, e.g. a reverse proxy's `lmq.example.com`; `*` answers to any. Others get 403.
    */
   allowedHosts?: readonly string[];
+  /** Unsent bytes a job or event stream may hold (each, and all together) before a client that does not read is dropped. */
+  streamBudget?: { perStreamBytes: number; totalBytes: number };
 }
 
 /** Headers a cross-origin page may read back (any it sends are allowed: the OpenAI SDK sends many). */
@@ -184,7 +187,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const parts: ServerParts = {
     engine: options.engine,
     hub,
-    connections: new LiveConnections(options.heartbeatMs ?? 10_000),
+    connections: new LiveConnections(
+      options.heartbeatMs ?? 10_000,
+      new StreamBudget(options.streamBudget?.perStreamBytes, options.streamBudget?.totalBytes),
+    ),
     rateLimiter: new RateLimiter(),
     dispatcher: createDispatcher(options.engine, { throughput }),
     metrics: createMetrics(options.engine, hub),

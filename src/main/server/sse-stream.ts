@@ -1,7 +1,11 @@
 import type { FastifyReply } from 'fastify';
+import { StreamBudget } from './stream-budget';
 
-/** A client that cannot keep up with this much unsent data is dropped rather than buffered forever. */
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+/** The client went away: what happened, for the job's record. */
+export const CLIENT_DISCONNECTED = 'the client disconnected';
+
+/** For a stream made without its server's budget: only the per-stream cap applies. */
+const ownBudget = () => new StreamBudget(undefined, Number.POSITIVE_INFINITY);
 
 /**
  * A Server-Sent Events response written straight to the socket. Headers go out at once, so a
@@ -9,10 +13,14 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
  */
 export class SseStream {
   private ended = false;
+  /** Why we dropped the stream, when we did (the client was not reading). */
+  private dropReason: string | null = null;
 
   constructor(
     private readonly reply: FastifyReply,
     headers: Record<string, string> = {},
+    /** The server's: what unread streams may hold, each and together. */
+    private readonly budget: StreamBudget = ownBudget(),
   ) {
     reply.hijack();
     const raw = reply.raw;
@@ -36,10 +44,10 @@ export class SseStream {
     return this.ended || this.reply.raw.destroyed;
   }
 
-  /** The client went away before we ended the stream. */
-  onClientClose(listener: () => void): void {
+  /** The stream ended before we finished it: the client left, or we dropped it for not reading (the reason says which). */
+  onClientClose(listener: (reason: string) => void): void {
     this.reply.raw.on('close', () => {
-      if (!this.reply.raw.writableFinished) listener();
+      if (!this.reply.raw.writableFinished) listener(this.dropReason ?? CLIENT_DISCONNECTED);
     });
   }
 
@@ -65,7 +73,10 @@ export class SseStream {
   private write(text: string): void {
     if (this.closed) return;
     const raw = this.reply.raw;
-    if (raw.writableLength > MAX_BUFFERED_BYTES) {
+    const refusal = this.budget.refusal(raw, Buffer.byteLength(text));
+    if (refusal !== null) {
+      // A client that does not read is dropped rather than buffered without bound.
+      this.dropReason = refusal;
       this.ended = true;
       raw.destroy();
       return;

@@ -90,7 +90,7 @@ export function registerEventRoutes(app: FastifyInstance, options: EventRouteOpt
       },
     },
     (request, reply) => {
-      const stream = new SseStream(reply);
+      const stream = new SseStream(reply, {}, connections.streamBudget);
       stream.comment('connected');
       const view = jsonFor(callerOf(request));
       const unsubscribe = hub.subscribe((...args) => stream.event(args[0], view(...args)));

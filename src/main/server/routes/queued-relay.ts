@@ -13,7 +13,7 @@ import type { Job, SubmitJobRequest } from '../../../shared/job';
 import { shuttingDown } from '../draining';
 import type { EventHub } from '../event-hub';
 import type { LiveConnections } from '../live-connections';
-import { SseStream } from '../sse-stream';
+import { CLIENT_DISCONNECTED, SseStream } from '../sse-stream';
 
 export interface RelayOptions {
   engine: Engine;
@@ -65,9 +65,9 @@ function withIdempotencyKey(caller: CallerContext, reply: FastifyReply): CallerC
   return idempotencyKey ? { ...caller, idempotencyKey } : caller;
 }
 
-function cancelQuietly(engine: Engine, id: string): void {
+function cancelQuietly(engine: Engine, id: string, reason: string = CLIENT_DISCONNECTED): void {
   try {
-    engine.cancel(id, 'the client disconnected');
+    engine.cancel(id, reason);
   } catch {
     // Finished meanwhile: nothing to cancel.
   }
@@ -162,7 +162,7 @@ export async function relayStream(
   const submitted = submitJob(engine, jobRequest, withIdempotencyKey(caller, reply), { sink, onFinish, onShutdown: () => sendAway() });
   const id = submitted.id;
   await engine.durable();
-  const stream = new SseStream(reply, { 'x-lmq-job-id': id });
+  const stream = new SseStream(reply, { 'x-lmq-job-id': id }, connections.streamBudget);
   for (const [data, event] of early) dialect.forward(stream, data, event);
   deliver = (data, event) => dialect.forward(stream, data, event);
 
@@ -190,8 +190,8 @@ export async function relayStream(
     heartbeat: () => (running ? dialect.waiting(stream, 'keepalive', null) : sendPosition(true)),
     shutdown: () => sendAway(),
   });
-  stream.onClientClose(() => {
-    if (!endedByServer) cancelQuietly(engine, id);
+  stream.onClientClose((reason) => {
+    if (!endedByServer) cancelQuietly(engine, id, reason);
   });
 
   try {
