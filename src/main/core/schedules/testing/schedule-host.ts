@@ -1,7 +1,7 @@
 /**
  * A real engine process for the schedules kill -9 test (schedules.sigkill.test.ts). Its clock
- * reads LMQ_TEST_CLOCK_START when the process starts and then runs in real time, so a daily
- * schedule fires a second or two after start. With LMQ_TEST_KILL_AT it SIGKILLs itself at the
+ * reads LMQ_TEST_CLOCK_START when the process starts (on a first start: when the schedule is
+ * made) and then runs in real time, so a daily schedule fires a second after it is made. With LMQ_TEST_KILL_AT it SIGKILLs itself at the
  * moment of the first scheduled fire:
  *   `in-fire`:    inside the fire's transaction, after the job's insert, before the commit;
  *   `after-fire`: as soon as the timer that fired returns (the fire's transaction committed).
@@ -19,7 +19,7 @@ if (!dataDir || !Number.isFinite(clockStart) || !['', 'in-fire', 'after-fire'].i
   throw new Error('set LMQ_TEST_DATA_DIR, LMQ_TEST_CLOCK_START (ISO) and optionally LMQ_TEST_KILL_AT=in-fire|after-fire');
 }
 
-const offset = clockStart - Date.now();
+let offset = clockStart - Date.now();
 const clock: Clock = {
   now: () => Date.now() + offset,
   setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -44,6 +44,8 @@ engine.submit = (request, options) => {
 };
 
 if (!engine.schedules.list().some((s) => s.name === 'nightly')) {
+  // The engine's start took a while (more on a busy machine): the new schedule is made at the given time, not after it.
+  offset = clockStart - Date.now();
   const request = CreateScheduleSchema.parse({
     name: 'nightly',
     cron: '0 3 * * *',
