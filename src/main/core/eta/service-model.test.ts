@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { QueuedEntry } from '../store/job-record';
-import { concurrencyBucket, ServiceModel } from './service-model';
+import { concurrencyBucket, SERVICE_DEFAULTS, ServiceModel } from './service-model';
 
 const entry: QueuedEntry = { seq: 1, kind: 'chat', model: 'llm', owner: 'ana', lane: 'interactive', priority: 5, createdAt: 0, runAt: 0, promptTokens: 0, maxTokens: 100 };
 
@@ -44,5 +44,23 @@ describe('ServiceModel: speed under concurrency', () => {
 
   test('buckets requests in flight as 1, 2, 3-4, 5-8, 9+', () => {
     expect([1, 2, 3, 4, 5, 8, 9, 64].map(concurrencyBucket)).toEqual([0, 1, 2, 2, 3, 3, 4, 4]);
+  });
+});
+
+describe('ServiceModel: overhead', () => {
+  const embedding = { ...entry, kind: 'embedding' as const, model: 'embedder', promptTokens: 800, maxTokens: null };
+  const embedded = (durationMs: number) => ({ kind: 'embedding' as const, owner: 'ana', model: 'embedder', promptTokens: 800, completionTokens: 0, durationMs, tokensPerSecond: null, timeToFirstTokenMs: null });
+
+  test('an embedding is expected to take what embeddings of its size took, with no overhead added on top', () => {
+    const service = new ServiceModel();
+    for (let i = 0; i < 10; i++) service.observe(embedded(40));
+    expect(service.estimate(embedding).serviceMs).toBeCloseTo(40, 6);
+  });
+
+  test('before any speed is learned, the default overhead is part of the guess', () => {
+    const service = new ServiceModel();
+    const guess = service.estimate(embedding).serviceMs;
+    service.observe(embedded((800 / SERVICE_DEFAULTS.promptTokensPerSecond) * 1000));
+    expect(guess - service.estimate(embedding).serviceMs).toBeCloseTo(SERVICE_DEFAULTS.overheadMs, 6);
   });
 });

@@ -101,7 +101,10 @@ export class ServiceModel {
     const typical = this.value(`output:${owner}:${model}:${kind}`, NaN);
     const overall = this.value(`gen_tps:${model}`, this.defaults.generationTokensPerSecond);
     return {
-      overheadMs: this.value(`overhead_ms:${model}`, this.defaults.overheadMs),
+      // A learned prompt speed was measured from dispatch (time to first token, or an embedding's
+      // whole time), so it holds the request's overhead already; adding it again made every
+      // forecast late by it, which dominates short requests such as embeddings.
+      overheadMs: this.stats.has(`prompt_tps:${model}`) ? 0 : this.defaults.overheadMs,
       msPerPromptToken: 1000 / this.value(`prompt_tps:${model}`, this.defaults.promptTokensPerSecond),
       msPerOutputToken: 1000 / overall,
       msPerOutputTokenAt: this.perBucket(model, overall).map((tps) => 1000 / tps),
