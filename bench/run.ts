@@ -4,10 +4,12 @@
  *   queue    engine throughput, positions+ETAs at 10k/100k/1M queued, memory
  *   http     LAN server submissions/s and the latency the proxy adds (autocannon)
  *   quality  scheduling quality on the simulator: FIFO vs strict priority vs LM Queue
+ *   batch    the Batch API: accepting a 50,000-line file; chats during a 2,000-request batch
  *   bullmq   the queue engine against BullMQ on a local Redis (apt redis-server: installed when
  *            root, else skipped with the command to run)
  * --quick fits the whole set in a couple of minutes (fewer jobs and runs).
  */
+import { runBatchBench } from './batch/index';
 import { runBullmqComparison } from './bullmq/bullmq-comparison';
 import { ensureRedisServer } from './bullmq/redis-server';
 import { runHttpBench } from './http';
@@ -26,6 +28,7 @@ const benches: Record<string, () => Promise<object | null> | object | null> = {
   queue: () => runQueueBench({ quick, log }),
   http: () => runHttpBench({ durationSeconds: quick ? 3 : 8, latencySamples: quick ? 150 : 400 }),
   quality: () => runQualityBench({ quick, log }),
+  batch: () => runBatchBench({ quick, log }),
   bullmq: () => (ensureRedisServer(log) ? runBullmqComparison({ quick, log }) : null),
 };
 

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { EventName, ServerEvents } from './events';
+import { BATCH_HANDLERS } from './handlers/batch-handlers';
 import { combineDomains, type HandlerSpec } from './handlers/handler-spec';
 import { JOB_HANDLERS } from './handlers/job-handlers';
 import { QUEUE_HANDLERS } from './handlers/queue-handlers';
@@ -13,7 +14,7 @@ import { SESSION_HANDLERS } from './handlers/session-handlers';
 import { STATS_HANDLERS } from './handlers/stats-handlers';
 import { TOKEN_HANDLERS } from './handlers/token-handlers';
 
-type HandlerSpecs = typeof SESSION_HANDLERS & typeof JOB_HANDLERS & typeof QUEUE_HANDLERS & typeof TOKEN_HANDLERS & typeof STATS_HANDLERS & typeof SCHEDULE_HANDLERS;
+type HandlerSpecs = typeof SESSION_HANDLERS & typeof JOB_HANDLERS & typeof QUEUE_HANDLERS & typeof TOKEN_HANDLERS & typeof STATS_HANDLERS & typeof SCHEDULE_HANDLERS & typeof BATCH_HANDLERS;
 
 /** Every handler by name. Combined at start: a name declared by two domains throws here. */
 export const HANDLERS = combineDomains<HandlerSpec>([
@@ -23,6 +24,7 @@ export const HANDLERS = combineDomains<HandlerSpec>([
   ['tokens', TOKEN_HANDLERS],
   ['stats', STATS_HANDLERS],
   ['schedules', SCHEDULE_HANDLERS],
+  ['batches', BATCH_HANDLERS],
 ]) as HandlerSpecs;
 
 export type HandlerName = keyof HandlerSpecs;

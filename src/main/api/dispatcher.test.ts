@@ -43,7 +43,7 @@ describe('dispatcher', () => {
         'backend.state', 'dispatch.pause', 'dispatch.resume', 'jobs.cancel', 'jobs.get', 'jobs.list', 'jobs.reprioritize',
         'jobs.result', 'jobs.retry', 'jobs.submit', 'queue.snapshot', 'session.whoami', 'stats.throughput', 'tokens.create',
         'tokens.list', 'tokens.revoke', 'schedules.create', 'schedules.list', 'schedules.get', 'schedules.update',
-        'schedules.delete', 'schedules.run',
+        'schedules.delete', 'schedules.run', 'batches.forJob',
       ].sort(),
     );
     expect(api.has('jobs.get')).toBe(true);

@@ -9,6 +9,7 @@ import type { DomainHandlers, HandlerRun } from './domain-handlers';
 import { jobHandlers } from './job-handlers';
 import { jobSeenBy, jobsSeenBy } from './job-visibility';
 import { queueHandlers } from './queue-handlers';
+import { batchHandlers } from './batch-handlers';
 import { scheduleHandlers } from './schedule-handlers';
 import { sessionHandlers } from './session-handlers';
 import { statsHandlers } from './stats-handlers';
@@ -48,6 +49,7 @@ function domainsOf(engine: Engine, services: DispatcherServices = {}) {
     ['tokens', tokenHandlers(engine)],
     ['stats', statsHandlers(services.throughput ?? new ThroughputRecorder())],
     ['schedules', scheduleHandlers(engine)],
+    ['batches', batchHandlers(engine)],
   ] as const;
 }
 

@@ -93,6 +93,22 @@ describe('host', () => {
     }
   });
 
+  it('passes the Files API upload limit on to the server', async () => {
+    const host = await startHost(settings({ maxFileBytes: 1_000 }), { logger });
+    try {
+      const upload = (bytes: number) => {
+        const form = new FormData();
+        form.append('purpose', 'batch');
+        form.append('file', new Blob(['x'.repeat(bytes)]), 'input.jsonl');
+        return fetch(`${host.server.url}/v1/files`, { method: 'POST', body: form });
+      };
+      expect((await upload(1_000)).status).toBe(200);
+      expect((await upload(1_001)).status).toBe(413);
+    } finally {
+      await host.stop(0);
+    }
+  });
+
   it('without onServerError, a port in use closes the engine and rejects', async () => {
     const port = await takenPort();
     await expect(startHost(settings({ port }), { logger })).rejects.toMatchObject({ code: 'EADDRINUSE' });

@@ -29,7 +29,7 @@ export type HostSettings = Pick<
   | 'durability'
 > &
   // Optional: the server's defaults (this machine's names only; 4 MiB) serve a host that leaves them out.
-  Partial<Pick<HeadlessOptions, 'allowedHosts' | 'maxBodyBytes'>>;
+  Partial<Pick<HeadlessOptions, 'allowedHosts' | 'maxBodyBytes' | 'maxFileBytes'>>;
 
 export interface HostOptions {
   logger: Logger;
@@ -83,6 +83,7 @@ export async function startHost(settings: HostSettings, options: HostOptions): P
       corsOrigins: settings.corsOrigins,
       allowedHosts: settings.allowedHosts,
       bodyLimit: settings.maxBodyBytes,
+      maxFileBytes: settings.maxFileBytes,
       logger,
       webRoot: settings.webRoot,
     });

@@ -192,3 +192,32 @@ describe('cancelling a batch mid-run', () => {
     await expect(openai.batches.cancel(created.id)).rejects.toMatchObject({ status: 409 });
   });
 });
+
+describe('batch links with --require-auth', () => {
+  let h: HttpHarness;
+  let openai: OpenAI;
+
+  beforeAll(async () => {
+    h = await startHttpHarness({ server: { requireAuth: true } });
+    openai = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: h.memberToken, maxRetries: 0 });
+  });
+  afterAll(() => h.close());
+
+  it("gives a parent job's batch to its owner (the History tab's links), and the file to a link with ?token=", async () => {
+    const file = await upload(openai, [chatLine('l-1'), chatLine('l-2')]);
+    const batch = await settled(openai, (await openai.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' })).id);
+    const jobId = (batch as Batch & { lmq_job_id: string }).lmq_job_id;
+    const mine = await call(h, 'GET', `/api/jobs/${jobId}/batch`, { token: h.memberToken });
+    expect(mine).toMatchObject({ status: 200, body: { batch: { id: batch.id, status: 'completed', output_file_id: batch.output_file_id } } });
+    const other = h.token({ name: 'someone-else', role: 'member' });
+    expect(await call(h, 'GET', `/api/jobs/${jobId}/batch`, { token: other })).toMatchObject({ status: 200, body: { batch: null } });
+    expect((await call(h, 'GET', `/api/jobs/${jobId}/batch`, { token: h.adminToken })).body.batch.id).toBe(batch.id);
+
+    const link = `/v1/files/${batch.output_file_id}/content`;
+    const viaLink = await fetch(`${h.url}${link}?token=${h.memberToken}`);
+    expect(viaLink.status).toBe(200);
+    expect((await viaLink.text()).trim().split('\n')).toHaveLength(2);
+    expect((await fetch(`${h.url}${link}`)).status).toBe(401);
+    expect((await fetch(`${h.url}${link}?token=${other}`)).status).toBe(404);
+  });
+});

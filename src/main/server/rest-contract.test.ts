@@ -44,6 +44,7 @@ describe('REST routes against the handler declarations', () => {
       'DELETE /api/tokens/:name tokens.revoke',
       'POST /api/schedules schedules.create',
       'GET /api/schedules schedules.list',
+      'GET /api/jobs/:id/batch batches.forJob',
       'GET /api/schedules/:name schedules.get',
       'PATCH /api/schedules/:name schedules.update',
       'DELETE /api/schedules/:name schedules.delete',

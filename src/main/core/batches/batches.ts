@@ -40,11 +40,17 @@ export interface BatchesOptions {
   filesDir: string;
   clock: Clock;
   logger: EngineLogger;
-  /** Requests per addChildren call (one commit each); default 1,000. */
+  /** Requests in the first addChildren call (one commit each); later calls are sized to CHUNK_TARGET_MS. Default 500. */
   chunkSize?: number;
 }
 
 const WINDOW_MS = { '24h': 86_400_000 } as const;
+/**
+ * How long one addChildren call may hold the event loop. Each chunk is sized from how long the
+ * last one took, so a loaded machine adds smaller chunks rather than blocking longer.
+ */
+const CHUNK_TARGET_MS = 15;
+const CHUNK_LIMITS = { min: 50, max: 2_000 } as const;
 const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
 const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -301,13 +307,16 @@ export class Batches {
   private async addChildren(batch: BatchRecord): Promise<void> {
     const parentJobId = batch.parentJobId!;
     const kind: RequestKind = BATCH_ENDPOINTS[batch.endpoint];
-    const chunkSize = this.options.chunkSize ?? 1_000;
+    let chunkSize = this.options.chunkSize ?? 500;
     const from = this.parentCounts(parentJobId)?.total ?? 0;
     let chunk: NewChild[] = [];
     let first = from;
     const flush = async () => {
       if (chunk.length === 0) return;
+      const started = performance.now();
       this.parents.addChildren(parentJobId, first, chunk);
+      const perChild = Math.max(performance.now() - started, 0.1) / chunk.length;
+      chunkSize = Math.round(Math.min(CHUNK_LIMITS.max, Math.max(CHUNK_LIMITS.min, CHUNK_TARGET_MS / perChild)));
       first += chunk.length;
       chunk = [];
       await yieldTurn();

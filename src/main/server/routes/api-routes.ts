@@ -27,6 +27,7 @@ export const REST_ROUTES: readonly RestRoute[] = [
   { method: 'DELETE', url: '/api/tokens/:name', handler: 'tokens.revoke', tags: ['tokens'] },
   { method: 'POST', url: '/api/schedules', handler: 'schedules.create', argsIn: 'body', wrapIn: 'schedule', status: 201, tags: ['schedules'] },
   { method: 'GET', url: '/api/schedules', handler: 'schedules.list', wrapIn: 'schedules', tags: ['schedules'] },
+  { method: 'GET', url: '/api/jobs/:id/batch', handler: 'batches.forJob', wrapIn: 'batch', tags: ['batches'] },
   { method: 'GET', url: '/api/schedules/:name', handler: 'schedules.get', wrapIn: 'schedule', tags: ['schedules'] },
   { method: 'PATCH', url: '/api/schedules/:name', handler: 'schedules.update', argsIn: 'body', wrapIn: 'schedule', tags: ['schedules'] },
   { method: 'DELETE', url: '/api/schedules/:name', handler: 'schedules.delete', tags: ['schedules'] },

@@ -122,7 +122,8 @@ function registerFileRoutes(scope: FastifyInstance, engine: Engine, maxFileBytes
     fileObject(engine.batches.visibleFile(viewerOf(request), request.params.id)),
   );
 
-  app.get('/v1/files/:id/content', { schema: { summary: "A file's bytes (streamed from disk)", tags: TAGS, params: IdParams } }, (request, reply) => {
+  // `?token=` too: a link in the web UI cannot set a header.
+  app.get('/v1/files/:id/content', { config: { queryToken: true }, schema: { summary: "A file's bytes (streamed from disk; ?token= accepted for links)", tags: TAGS, params: IdParams } }, (request, reply) => {
     const file = engine.batches.visibleFile(viewerOf(request), request.params.id);
     return reply
       .header('content-type', 'application/jsonl; charset=utf-8')

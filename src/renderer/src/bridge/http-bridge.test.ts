@@ -28,6 +28,13 @@ describe('createHttpBridge', () => {
     expect(init).toMatchObject({ method: 'POST', headers: { authorization: 'Bearer s3cret' }, body: '{"id":"j1"}' });
   });
 
+  it('links to a server path with the token in the query (a link cannot set a header), and follows setToken', () => {
+    const bridge = createHttpBridge({ origin: 'http://10.0.0.5:1235', token: 'a b', fetch: vi.fn(), openSocket: fakeSockets().open });
+    expect(bridge.linkTo('/v1/files/file-1/content')).toBe('http://10.0.0.5:1235/v1/files/file-1/content?token=a%20b');
+    bridge.setToken(null);
+    expect(bridge.linkTo('/v1/files/file-1/content')).toBe('http://10.0.0.5:1235/v1/files/file-1/content');
+  });
+
   it('sends {} for a handler called with nothing', async () => {
     const fetch = vi.fn().mockResolvedValue(jsonResponse(200, { owner: 'local', role: 'admin', maxPriority: 9 }));
     const bridge = createHttpBridge({ origin: 'http://h', token: null, fetch, openSocket: fakeSockets().open });

@@ -80,6 +80,7 @@ export function createHttpBridge(options: HttpBridgeOptions): AppBridge {
   return {
     invoke,
     shareUrls: [options.origin],
+    linkTo: (path) => `${options.origin}${path}${token ? `${path.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}` : ''}`,
     subscribe<E extends EventName>(event: E, listener: (payload: ServerEvents[E]) => void): () => void {
       let set = listeners.get(event);
       if (!set) listeners.set(event, (set = new Set()));

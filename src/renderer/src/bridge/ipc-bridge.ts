@@ -22,5 +22,6 @@ export function createIpcBridge(lmq: Bridge, shareUrls: readonly string[]): AppB
       return () => {};
     },
     setToken() {},
+    linkTo: (path) => (shareUrls[0] ? `${shareUrls[0]}${path}` : null),
   };
 }

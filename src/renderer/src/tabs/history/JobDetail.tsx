@@ -8,6 +8,7 @@ import { canManageJob } from '../../state/session-store';
 import { notify } from '../../ui/notices';
 import { useSlice, useStores } from '../../ui/stores-context';
 import { JobId } from '../../ui/JobId';
+import { BatchOutput } from './BatchOutput';
 import { StateBadge } from '../../ui/widgets';
 
 function ResultView({ result }: { result: HistoryState['result'] }) {
@@ -81,6 +82,7 @@ export function JobDetail({ job }: { job: Job }) {
           <strong>{job.error.code}</strong>: {job.error.message}
         </p>
       ) : null}
+      {job.kind === 'batch' ? <BatchOutput jobId={job.id} /> : null}
       {job.state === 'succeeded' ? <ResultView result={result?.id === job.id ? result : null} /> : null}
       {canManageJob(caller, job) && job.children === null ? (
         <div className="form__actions">
