@@ -312,14 +312,21 @@ export class Batches {
     let chunk: NewChild[] = [];
     let first = from;
     const flush = async () => {
-      if (chunk.length === 0) return;
+      if (chunk.length === 0) return true;
       const started = performance.now();
-      this.parents.addChildren(parentJobId, first, chunk);
+      try {
+        this.parents.addChildren(parentJobId, first, chunk);
+      } catch (error) {
+        // The parent was canceled from elsewhere (the Queue tab): the batch ends as cancelled.
+        if (error instanceof LmqError && error.code === 'invalid_state') return false;
+        throw error;
+      }
       const perChild = Math.max(performance.now() - started, 0.1) / chunk.length;
       chunkSize = Math.round(Math.min(CHUNK_LIMITS.max, Math.max(CHUNK_LIMITS.min, CHUNK_TARGET_MS / perChild)));
       first += chunk.length;
       chunk = [];
       await yieldTurn();
+      return true;
     };
     // Checked once a chunk: a cancel or the window's end drops the chunk being gathered.
     const goesOn = () => {
@@ -329,12 +336,10 @@ export class Batches {
     for await (const request of requestLines(this.files.contentPath(batch.inputFileId), batch.endpoint, from)) {
       chunk.push({ kind, model: request.model, input: request.body });
       if (chunk.length >= chunkSize) {
-        if (!goesOn()) return;
-        await flush();
+        if (!goesOn() || !(await flush())) return;
       }
     }
-    if (!goesOn()) return;
-    await flush();
+    if (!goesOn() || !(await flush())) return;
     this.options.transaction(() => {
       this.parents.sealParent(parentJobId);
       this.batches.update(batch.id, { sealed: true });
@@ -344,7 +349,10 @@ export class Batches {
   private async finalize(batch: BatchRecord): Promise<void> {
     if (FINISHED_BATCH_STATUSES.includes(batch.status)) return;
     const now = this.options.clock.now();
-    const ending = batch.status === 'cancelling' ? 'cancelled' : batch.expiredAt !== null ? 'expired' : 'completed';
+    // A parent canceled from elsewhere (the Queue tab, DELETE /api/jobs/:id) cancels its batch.
+    const parentCanceled = batch.parentJobId !== null && this.parents.get(batch.parentJobId).state === 'canceled';
+    const ending = batch.status === 'cancelling' || (parentCanceled && batch.expiredAt === null) ? 'cancelled' : batch.expiredAt !== null ? 'expired' : 'completed';
+    if (ending === 'cancelled' && batch.cancellingAt === null) batch = this.batches.update(batch.id, { status: 'cancelling', cancellingAt: now });
     if (ending === 'completed' && batch.status !== 'finalizing') batch = this.batches.update(batch.id, { status: 'finalizing', finalizingAt: now });
     const results = await writeBatchResults({
       batchId: batch.id,
