@@ -186,7 +186,11 @@ export class Dispatcher {
     const batch = this.completions.splice(0);
     try {
       store.transaction(() => {
-        for (const completion of batch) completion.apply();
+        // Slots are freed before dispatching, so this same pass can fill them.
+        for (const completion of batch) {
+          completion.apply();
+          this.release(completion.run);
+        }
         if (dispatching) this.dispatchReady(now, launches);
       });
       // Claims and outcomes may sit in a pending group commit (submissions this turn): durable
@@ -195,14 +199,19 @@ export class Dispatcher {
     } catch (error) {
       if (!this.deps.isStorageFailure(error)) throw error;
       // SQLite rolled the commit back: the outcomes wait to be written again, the claims never happened.
-      this.completions.unshift(...batch);
       for (const run of launches) this.settleRun(run);
+      for (const { run } of batch) {
+        if (this.running.has(run.entry.seq)) continue; // the failure came before its turn
+        this.running.set(run.entry.seq, run);
+        this.track(run.entry, 1);
+      }
+      this.completions.unshift(...batch);
       this.deps.onStorageFailure(error);
       return;
     }
-    for (const completion of batch) {
-      this.settleRun(completion.run);
-      finished.push(completion.run.entry);
+    for (const { run } of batch) {
+      run.settle();
+      finished.push(run.entry);
     }
     for (const entry of finished) this.deps.onJobChanged(entry.seq);
     for (const run of launches) this.launch(run);
@@ -333,9 +342,13 @@ export class Dispatcher {
 
   /** A run leaves the running set: its outcome is on disk, or its claim never was. */
   private settleRun(run: RunningJob): void {
+    this.release(run);
+    run.settle();
+  }
+
+  private release(run: RunningJob): void {
     this.running.delete(run.entry.seq);
     this.track(run.entry, -1);
-    run.settle();
   }
 
   /** Queues a finished run's bookkeeping for the next tick's transaction. */
