@@ -270,6 +270,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     maxQueued: config.maxQueued ?? 1_000_000,
     defaultMaxAttempts: config.defaultMaxAttempts ?? 3,
     jobChanged,
+    childSwept: (seq) => views.noteChange(seq),
     parentFinished: (seq) => {
       jobChanged(seq);
       settleWaiters(seq);

@@ -36,6 +36,8 @@ export class ParentLedger {
   private readonly runningChildren = new Map<number, ParentEntry>();
   /** Told after each change to a parent's children (inside the transition's transaction). */
   listener: ((parent: ParentEntry, childSeq: number, to: JobState) => void) | null = null;
+  /** After a commit SQLite rolled back: the counts are counted from the children again (ParentJobs). */
+  reconcile: (() => void) | null = null;
 
   /** Unfinished parents. */
   get size(): number {
@@ -68,6 +70,11 @@ export class ParentLedger {
     const seqs: number[] = [];
     for (const [seq, p] of this.runningChildren) if (p === parent) seqs.push(seq);
     return seqs;
+  }
+
+  /** Forgets running children the store no longer says are running (a rolled-back claim). */
+  pruneRunning(isRunning: (seq: number) => boolean): void {
+    for (const seq of [...this.runningChildren.keys()]) if (!isRunning(seq)) this.runningChildren.delete(seq);
   }
 
   added(parentId: string, childSeq: number): void {

@@ -30,6 +30,7 @@ export class JobQueue {
       if (!this.index.get(entry.seq) && !running(entry.seq)) this.index.add(entry, now);
     }
     this.store.recount();
+    this.parents.reconcile?.();
   }
 
   restore(now: number): void {
@@ -68,6 +69,12 @@ export class JobQueue {
     const from = record.state === 'queued' ? 'queued' : 'running';
     if (from === 'queued') this.index.remove(record.seq);
     if (this.store.cancel(record.seq, now, reason, from) && record.parentId) this.parents.moved(record.seq, record.parentId, from, 'canceled');
+  }
+
+  /** Cancels a parent's queued child by its seq (a parent's sweep reads no record). */
+  cancelQueuedChild(seq: number, parentId: string, now: number, reason: string): void {
+    this.index.remove(seq);
+    if (this.store.cancel(seq, now, reason, 'queued')) this.parents.moved(seq, parentId, 'queued', 'canceled');
   }
 
   reprioritize(seq: number, priority: number, now: number): void {

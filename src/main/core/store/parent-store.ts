@@ -31,7 +31,7 @@ const PARENT_SQL = {
   unfinishedParents: `SELECT ${RECORD_COLUMNS} FROM jobs WHERE seq IN (SELECT seq FROM job_parents)
       AND state IN ('queued', 'running') AND state <> 'succeeded'`,
   childCounts: `SELECT state, count(*) AS n FROM jobs WHERE parent_id = ? GROUP BY state`,
-  childrenIn: `SELECT seq FROM jobs WHERE parent_id = ? AND state = ? ORDER BY child_index LIMIT ?`,
+  childrenIn: `SELECT seq, child_index FROM jobs WHERE parent_id = ? AND child_index > ? AND state = ? ORDER BY child_index LIMIT ?`,
   childPage: `SELECT ${RECORD_COLUMNS}, (SELECT result FROM job_results WHERE job_results.seq = jobs.seq) AS result
       FROM jobs WHERE parent_id = ? AND child_index > ? ORDER BY child_index LIMIT ?`,
 };
@@ -94,9 +94,9 @@ export class ParentStore {
     return counts;
   }
 
-  /** Up to `limit` children's seqs in `state`, in child order. */
-  childrenIn(parentId: string, state: JobState, limit: number): number[] {
-    return (this.statements.childrenIn.all(parentId, state, limit) as { seq: number }[]).map((r) => r.seq);
+  /** Up to `limit` children in `state` after child `afterIndex`, in child order. */
+  childrenIn(parentId: string, state: JobState, afterIndex: number, limit: number): { seq: number; index: number }[] {
+    return (this.statements.childrenIn.all(parentId, afterIndex, state, limit) as { seq: number; child_index: number }[]).map((r) => ({ seq: r.seq, index: r.child_index }));
   }
 
   /** Children after `afterIndex` (-1: from the first), in order, with their stored results. */
