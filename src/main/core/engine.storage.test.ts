@@ -4,35 +4,15 @@
  * autocommit write fails before it changes anything. The engine refuses new work, keeps
  * serving reads, holds a finished job's outcome in memory, and resumes once writes succeed.
  */
-import Database from 'better-sqlite3';
-import { afterEach, beforeAll, expect, test } from 'vitest';
+import { afterEach, expect, test } from 'vitest';
 import { isLmqError } from '../../shared/errors';
 import { STORAGE_PROBE_MS } from './storage-guard';
 import { startHarness, type Harness } from './testing/engine-harness';
-
-let failing: string | null = null;
-beforeAll(() => {
-  const probe = new Database(':memory:');
-  const Statement = probe.prepare('SELECT 1').constructor as { prototype: { run: (...args: unknown[]) => unknown; source: string; reader: boolean; database: Database.Database } };
-  probe.close();
-  const run = Statement.prototype.run;
-  Statement.prototype.run = function (this: typeof Statement.prototype, ...args: unknown[]) {
-    if (failing !== null && !this.reader) {
-      const db = this.database;
-      const error = Object.assign(new Error(failing === 'SQLITE_FULL' ? 'database or disk is full' : 'attempt to write a readonly database'), { code: failing });
-      if (this.source === 'COMMIT') {
-        db.exec('ROLLBACK'); // what SQLite does when a commit fails for want of space
-        throw error;
-      }
-      if (!db.inTransaction && !/^(BEGIN|ROLLBACK|SAVEPOINT|RELEASE)/.test(this.source)) throw error;
-    }
-    return run.apply(this, args);
-  };
-});
+import { failSqliteWrites } from './testing/sqlite-faults';
 
 let harness: Harness | undefined;
 afterEach(async () => {
-  failing = null;
+  failSqliteWrites(null);
   await harness?.engine.close({ graceMs: 0 });
   harness = undefined;
 });
@@ -55,7 +35,7 @@ test('disk full: new work refused with the path, reads served, a finished outcom
   const running = engine.submit(chat, { owner: 'alice' });
   await harness.runUntil(() => engine.get(running.id).state === 'running');
 
-  failing = 'SQLITE_FULL';
+  failSqliteWrites('SQLITE_FULL');
   // A submission whose group commit fails: its caller hears storage_full, and the job never was.
   const lost = engine.submit(chat, { owner: 'alice' });
   await expect(engine.durable()).rejects.toMatchObject({ code: 'storage_full', message: expect.stringContaining(':memory:') });
@@ -72,7 +52,7 @@ test('disk full: new work refused with the path, reads served, a finished outcom
   await harness.step(STORAGE_PROBE_MS); // still full: the probe fails, nothing changes
   expect(engine.backend().storage?.status).toBe('full');
 
-  failing = null;
+  failSqliteWrites(null);
   await harness.step(STORAGE_PROBE_MS);
   expect(engine.backend().storage).toMatchObject({ status: 'ok', message: null, unsavedResults: 0 });
   expect(engine.get(running.id).state).toBe('succeeded');
@@ -88,20 +68,20 @@ test('read-only: a claim whose commit fails never reaches LM Studio and the job 
   engine.setPaused(true);
   const job = engine.submit(chat, { owner: 'alice' });
   await engine.durable();
-  failing = 'SQLITE_READONLY';
+  failSqliteWrites('SQLITE_READONLY');
   // Resuming is a write too: refused, saying why.
   expect(refusal(() => engine.setPaused(false))).toMatchObject({ code: 'storage_read_only', message: expect.stringContaining('read-only: :memory:') });
   expect(engine.paused()).toBe(true);
   expect(engine.backend().storage?.status).toBe('read_only');
-  failing = null;
+  failSqliteWrites(null);
   await harness.step(STORAGE_PROBE_MS);
   engine.setPaused(false);
-  failing = 'SQLITE_READONLY_DBMOVED';
+  failSqliteWrites('SQLITE_READONLY_DBMOVED');
   await harness.step(10);
   expect(harness.backend.served).toHaveLength(0);
   expect(engine.get(job.id).state).toBe('queued');
   expect(engine.counts().queued).toBe(1);
-  failing = null;
+  failSqliteWrites(null);
   await harness.step(STORAGE_PROBE_MS);
   await harness.runUntil(() => engine.get(job.id).state === 'succeeded');
   expect(harness.backend.served.map((s) => s.jobId)).toEqual([job.id]);

@@ -118,6 +118,23 @@ export function createMetrics(engine: Engine, hub: EventHub): ServerMetrics {
     },
   });
 
+  new Gauge({
+    name: 'lmq_storage_ok',
+    help: '1 while the data directory takes writes; 0 while it is full, read-only or failing (new work refused)',
+    registers: [registry],
+    collect() {
+      this.set((engine.backend().storage?.status ?? 'ok') === 'ok' ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'lmq_storage_unsaved_results',
+    help: 'Finished jobs whose outcome is held in memory until the data directory takes writes again',
+    registers: [registry],
+    collect() {
+      this.set(engine.backend().storage?.unsavedResults ?? 0);
+    },
+  });
+
   if (engine.backend().neo4j) registerNeo4jGauges(registry, engine);
 
   const waitSeconds = new Histogram({

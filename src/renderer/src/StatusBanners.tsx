@@ -49,6 +49,12 @@ export function StatusBanners() {
           soon as it answers.
         </Banner>
       ) : null}
+      {backendState?.storage && backendState.storage.status !== 'ok' ? (
+        <Banner tone="error" title={backendState.storage.status === 'full' ? 'The disk holding the queue is full.' : backendState.storage.status === 'read_only' ? "The queue's data folder has become read-only." : "Writing the queue's database fails."}>
+          {backendState.storage.message}. New jobs are refused until writes succeed again; LM Queue retries by itself every few seconds.
+          {backendState.storage.unsavedResults > 0 ? ` ${backendState.storage.unsavedResults} finished job${backendState.storage.unsavedResults === 1 ? "'s result is" : "s' results are"} held in memory until then.` : ''}
+        </Banner>
+      ) : null}
       {paused ? (
         <Banner tone="info" title="Dispatch is paused.">
           Jobs still queue but none start until an admin resumes dispatch.

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Engine } from '../../core/engine-api';
-import { BACKEND_STATUSES, type BackendState } from '../../../shared/backend';
+import { BACKEND_STATUSES, StorageStateSchema, type BackendState, type StorageState } from '../../../shared/backend';
 import { Neo4jMirrorStateSchema } from '../../../shared/mirror';
 import type { ServerMetrics } from '../metrics';
 
@@ -21,6 +21,8 @@ const HealthSchema = z.object({
   }),
   /** The Neo4j mirror of job records (null when not configured); where it is, is not public. */
   neo4j: Neo4jMirrorStateSchema.pick({ connected: true, lag: true, lastError: true, lastSyncAt: true, backfill: true }).nullable(),
+  /** Whether the data directory takes writes; while not, new work gets 503 storage_*. */
+  storage: StorageStateSchema.omit({ path: true }),
 });
 
 export interface SystemRouteOptions {
@@ -73,9 +75,16 @@ export function registerHealthRoute(app: FastifyInstance, { engine, version }: O
           since: backend.since,
         },
         neo4j: neo4j && { connected: neo4j.connected, lag: neo4j.lag, lastError: neo4j.lastError, lastSyncAt: neo4j.lastSyncAt, backfill: neo4j.backfill },
+        storage: storageHealth(backend.storage),
       };
     },
   );
+}
+
+/** Public: the state, not where the data lives (the message names the path only to signed-in callers). */
+function storageHealth(storage: StorageState | undefined): Omit<StorageState, 'path'> {
+  if (!storage) return { status: 'ok', message: null, since: new Date(0).toISOString(), unsavedResults: 0 };
+  return { status: storage.status, message: storage.status === 'ok' ? null : storage.message!.replace(storage.path, 'the database'), since: storage.since, unsavedResults: storage.unsavedResults };
 }
 
 export function registerMetricsRoute(app: FastifyInstance, { metrics }: Pick<SystemRouteOptions, 'metrics'>): void {
