@@ -48,6 +48,16 @@ export class QueuePage {
       .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-job-id') ?? ''));
   }
 
+  /** An unfinished parent job (a batch): one row above the queue, its requests behind a toggle. */
+  parentRow(jobId: string): Locator {
+    return this.page.locator(`.parent-jobs .parent-job[data-job-id="${jobId}"]`);
+  }
+
+  async openParent(jobId: string): Promise<Locator> {
+    await this.parentRow(jobId).getByRole('button', { name: `Show the requests of job ${jobId}` }).click();
+    return this.page.getByRole('table', { name: `Requests of job ${jobId}` });
+  }
+
   get counts(): Locator {
     return this.page.getByLabel('Queue counts');
   }

@@ -15,6 +15,8 @@ import { useNow, useSlice, useStores } from '../../ui/stores-context';
 import { ProgressBar, StateBadge } from '../../ui/widgets';
 
 const CHILD_PAGE = 50;
+/** Most rows read again when the parent moves on (one jobs.list page). */
+const MAX_REREAD = 500;
 
 function ChildList({ parent }: { parent: Job }) {
   const { bridge } = useStores();
@@ -36,6 +38,26 @@ function ChildList({ parent }: { parent: Job }) {
     started.current = true;
     readMore();
   }, [readMore]);
+  // The parent moved on (its updates come a few times a second): read the rows shown again, from the first.
+  const shown = useRef(0);
+  shown.current = children.length;
+  const progress = JSON.stringify(parent.children);
+  useEffect(() => {
+    if (!started.current || shown.current === 0) return;
+    const limit = Math.min(MAX_REREAD, Math.max(CHILD_PAGE, shown.current));
+    let current = true;
+    bridge.invoke('jobs.list', { parent: parent.id, limit }).then(
+      (page) => {
+        if (!current) return;
+        setChildren((seen) => [...page.jobs, ...seen.slice(page.jobs.length)]);
+        if (shown.current <= limit) setCursor(page.nextCursor);
+      },
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
+  }, [bridge, parent.id, progress]);
   if (cursor === undefined && error === null) return <p className="muted small parent-children__note">Reading its requests…</p>;
   return (
     <div className="parent-children" role="table" aria-label={`Requests of job ${parent.id}`}>
