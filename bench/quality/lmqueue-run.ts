@@ -8,8 +8,6 @@ import { join } from 'node:path';
 import type { EngineConfig } from '../../src/main/core/config';
 import { createEngine } from '../../src/main/core/engine';
 import type { Engine } from '../../src/main/core/engine-api';
-import { SERVICE_DEFAULTS } from '../../src/main/core/eta/service-model';
-import { JobStore } from '../../src/main/core/store/job-store';
 import type { RequestSpec } from './baseline-queues';
 import { replayArrivals, withTimeout, type JobTrace, type RunTrace } from './run-trace';
 import type { WorkloadJob } from './workload';
@@ -38,17 +36,10 @@ export type EngineOverrides = Pick<EngineConfig, 'laneCaps' | 'agingSeconds' | '
 
 /**
  * The engine runs on the wall clock while the simulator runs `timeScale` times faster. Settings
- * the engine holds in seconds (aging, switch bound) are scaled to keep their simulated meaning,
- * and so is the fixed per-job overhead the ETA model assumes, which it never learns: 50 ms real
- * is 2.5 simulated seconds per job at a 0.02 scale, which is noise at full speed but would add up
- * along a queue here.
+ * the engine holds in seconds (aging, switch bound) are scaled to keep their simulated meaning.
+ * Its service times need no scaling: they are learned in the warm-up (a learned speed includes
+ * each request's overhead; the fixed default applies only before any is learned).
  */
-function seedScaledOverhead(dataDir: string, models: readonly string[], timeScale: number): void {
-  const store = new JobStore({ path: join(dataDir, 'lmqueue.db') });
-  store.saveStats(models.map((model) => ({ key: `overhead_ms:${model}`, value: SERVICE_DEFAULTS.overheadMs * timeScale, samples: 1 })));
-  store.close();
-}
-
 async function waitForBackend(engine: Engine, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (engine.backend().status !== 'up' || engine.models().length === 0) {
@@ -65,7 +56,6 @@ function rangeEndOf(eta: object | null | undefined, end: 'startsInSecondsLow' | 
 
 export async function runLmQueue(jobs: readonly WorkloadJob[], options: LmQueueRunOptions): Promise<RunTrace> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lmq-quality-'));
-  seedScaledOverhead(dataDir, options.models, options.timeScale);
   const engine = await createEngine({
     dataDir,
     backend: { url: options.simUrl },

@@ -5,6 +5,7 @@
  */
 import type pino from 'pino';
 import { isLmqError } from '../shared/errors';
+import { describeStorageFailure, storageStatusOf } from './core/store/storage-health';
 import { parseHeadlessOptions, USAGE, UsageError, type HeadlessOptions } from './headless-options';
 import { startHost, type Host } from './host/host';
 import { createHostLogger } from './host/host-logger';
@@ -85,6 +86,8 @@ async function main(): Promise<void> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') fail(`port ${options.port} on ${options.host} is already in use`, EXIT_FAILURE);
     if (code === 'EADDRNOTAVAIL') fail(`${options.host} is not an address of this machine`, EXIT_FAILURE);
+    const storage = storageStatusOf(error);
+    if (storage) fail(`${describeStorageFailure(storage, options.dataDir, error)}; LM Queue needs to write its database there`, EXIT_FAILURE);
     fail(error instanceof Error ? error.message : String(error), EXIT_FAILURE);
   }
   stopOnSignals(host, options.graceMs, logger);
