@@ -24,6 +24,7 @@ import { registerApiRoutes } from './routes/api-routes';
 import { registerEventRoutes } from './routes/event-routes';
 import { registerAnthropicRoutes } from './routes/anthropic-routes';
 import { registerLmStudioNativeRoutes } from './routes/lmstudio-native-routes';
+import { registerLmStudioSdkRoutes } from './routes/lmstudio-sdk-routes';
 import { registerOpenAiBatchRoutes } from './routes/openai-batch-routes';
 import { registerOpenAiRoutes } from './routes/openai-routes';
 import { registerResponsesRoutes } from './routes/responses-routes';
@@ -147,6 +148,8 @@ async function buildApp(options: ServerOptions, parts: ServerParts): Promise<Fas
   registerDrainingGuard(app, parts.phase);
   const { engine, hub, connections, dispatcher, metrics, rateLimiter } = parts;
   registerHealthRoute(app, { engine, version: parts.version });
+  // LM Studio's SDKs authenticate in their first message, not a header: outside the auth scope.
+  registerLmStudioSdkRoutes(app, { engine, connections, rateLimiter, requireAuth: options.requireAuth ?? false, draining: () => parts.phase() !== 'serving' });
   // Everything that reads or changes the queue, behind the auth hook this plugin owns.
   await app.register(async (scope) => {
     requireCaller(scope, { tokens: engine.tokens, requireAuth: options.requireAuth ?? false, rateLimiter });
