@@ -14,7 +14,7 @@ import { readResults, RESULTS_DIR, type StoredResult } from './results-store';
 
 /** Sections in this order first; any other result follows alphabetically. */
 const ORDER = ['quality', 'bullmq', 'queue', 'http'];
-const GENERIC_TITLES: Record<string, string> = { queue: 'Queue engine: throughput and forecast cost', http: 'HTTP server under load', chaos: 'Chaos suite (npm run chaos)' };
+const GENERIC_TITLES: Record<string, string> = { queue: 'Queue engine: throughput and forecast cost', http: 'HTTP server under load', chaos: 'Chaos suite (npm run chaos)', batch: 'Batch API: a 50,000-line file accepted; chats during a 2,000-request batch' };
 
 function sectionFor(result: StoredResult): Section {
   const raw = result as unknown as Record<string, unknown>;
