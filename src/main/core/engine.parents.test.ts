@@ -103,7 +103,7 @@ describe('parent jobs', () => {
     ]);
   });
 
-  test('a sealed parent with no children succeeds at once; a parent cannot be submitted, retried or reprioritized', async () => {
+  test('a sealed parent with no children succeeds at once; a parent cannot be retried; a child of something else is refused', async () => {
     harness = await startHarness();
     const { engine } = harness;
     const parent = engine.createParent({ kind: 'batch', owner: 'alice' });
@@ -111,8 +111,6 @@ describe('parent jobs', () => {
     await harness.runUntil(() => engine.get(parent.id).state === 'succeeded');
     expect(engine.get(parent.id).children?.total).toBe(0);
     expect(() => engine.retry(parent.id, 'alice')).toThrow(/parent job/);
-    const open = engine.createParent({ kind: 'batch', owner: 'alice' });
-    expect(() => engine.reprioritize(open.id, 9)).toThrow(/parent job/);
     const plain = engine.submit({ kind: 'chat', model: 'model-a', input: child(0).input }, { owner: 'bob' });
     expect(() => engine.addChildren(plain.id, 0, [child(0)])).toThrow(/not a parent job/);
     expect(() => engine.addChildren('job_nope', 0, [child(0)])).toThrow(/no job/);
@@ -140,6 +138,22 @@ describe('parent jobs', () => {
     expect(backend.served.length + backend.inFlight.size).toBeLessThanOrEqual(requestsBefore);
     expect(engine.counts().queued).toBe(0);
     expect(() => engine.cancel(parent.id)).toThrow(/already canceled/);
+  });
+
+  test("reprioritizing a parent moves its queued children (a chunk per turn) and those added after; not a running child's", async () => {
+    harness = await startHarness({ slots: 1, serviceMs: () => 5_000 });
+    const { engine } = harness;
+    const parent = engine.createParent({ kind: 'batch', owner: 'alice', priority: 3 });
+    engine.addChildren(parent.id, 0, children(0, 1_200));
+    await harness.runUntil(() => engine.get(parent.id).children!.running === 1);
+    expect(engine.reprioritize(parent.id, 8).priority).toBe(8);
+    await harness.runUntil(() => engine.list({ parent: parent.id, limit: 500, cursor: '1000' }).jobs.every((j) => j.priority === 8));
+    engine.addChildren(parent.id, 1_200, children(1_200, 1));
+    const kids = [...engine.list({ parent: parent.id, limit: 5 }).jobs, ...engine.list({ parent: parent.id, limit: 5, cursor: '1195' }).jobs];
+    // The child that was running keeps the priority it started at; every other one moved.
+    expect(kids[0]).toMatchObject({ childIndex: 0, priority: 3 });
+    expect(kids.slice(1).map((k) => [k.childIndex, k.priority])).toEqual([1, 2, 3, 4, 1_196, 1_197, 1_198, 1_199, 1_200].map((i) => [i, 8]));
+    expect(engine.counts().queuedByPriority['3']).toBe(0);
   });
 
   test('failing a parent (a malformed batch) fails it and cancels its children', async () => {

@@ -404,8 +404,11 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
 
     reprioritize(id, priority) {
       const record = mustGet(id);
+      if (parents.isParent(record)) {
+        parents.reprioritize(id, priority);
+        return viewFresh(mustGet(id));
+      }
       if (record.state !== 'queued') throw new LmqError('invalid_state', `job ${id} is ${record.state}; only queued jobs can be reprioritized`);
-      if (parents.isParent(record)) throw new LmqError('invalid_state', `job ${id} is a parent job; its priority is set when it is made`);
       queue.reprioritize(record.seq, priority, clock.now());
       jobChanged(record.seq);
       dispatcher.wake();

@@ -45,14 +45,15 @@ describe('parent jobs in the job API', () => {
     expect((await call(h, 'GET', `/api/jobs/${parent.id}/result`)).body).toEqual({ children: { total: 5, queued: 0, running: 0, succeeded: 5, failed: 0, canceled: 0 } });
   });
 
-  it('a parent kind cannot be submitted as a job; a parent cannot be reprioritized; DELETE cancels it with its children', async () => {
+  it('a parent kind cannot be submitted as a job; PATCH moves a parent with its children; DELETE cancels it with its children', async () => {
     const refused = await call(h, 'POST', '/api/jobs', { body: { kind: 'batch', model: 'sim-model-a', input: {} } });
     expect(refused).toMatchObject({ status: 400, body: { error: { code: 'bad_request' } } });
     h.engine.setPaused(true);
     try {
       const parent = h.engine.createParent({ kind: 'batch', owner: 'local' });
       h.engine.addChildren(parent.id, 0, [{ kind: 'chat', model: 'sim-model-a', input: { messages: CHAT.messages } }]);
-      expect(await call(h, 'PATCH', `/api/jobs/${parent.id}`, { body: { priority: 9 } })).toMatchObject({ status: 409 });
+      expect(await call(h, 'PATCH', `/api/jobs/${parent.id}`, { body: { priority: 'high' } })).toMatchObject({ status: 200, body: { job: { priority: 7 } } });
+      expect((await call(h, 'GET', `/api/jobs?parent=${parent.id}`)).body.jobs[0]).toMatchObject({ priority: 7 });
       expect((await call(h, 'DELETE', `/api/jobs/${parent.id}`)).status).toBe(200);
       await vi.waitFor(async () => expect((await call(h, 'GET', `/api/jobs/${parent.id}`)).body.job).toMatchObject({ state: 'canceled', children: { canceled: 1 } }), SERVER_WAIT);
     } finally {

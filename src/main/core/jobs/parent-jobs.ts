@@ -58,6 +58,8 @@ export interface ParentJobsDeps {
 interface LiveParent extends ParentEntry {
   kind: ParentKind;
   sweeping: boolean;
+  /** Bumped by each reprioritize: an older pass over the children stops. */
+  priorityPass: number;
 }
 
 export class ParentJobs {
@@ -96,9 +98,12 @@ export class ParentJobs {
         ending: marks.ending,
         started: record.state === 'running',
         sweeping: false,
+        priorityPass: 0,
       };
       this.ledger.track(parent);
       if (parent.ending) this.sweep(parent);
+      // A reprioritize cut short by a stop: its children follow the parent's priority again.
+      else this.movePriority(parent, record.priority);
       this.changed(parent);
     }
   }
@@ -121,7 +126,7 @@ export class ParentJobs {
         metadata: request.metadata ?? null,
       });
       this.parentStore.create(record.seq);
-      const parent: LiveParent = { seq: record.seq, id: record.id, kind: request.kind, counts: emptyCounts(), sealed: false, ending: null, started: false, sweeping: false };
+      const parent: LiveParent = { seq: record.seq, id: record.id, kind: request.kind, counts: emptyCounts(), sealed: false, ending: null, started: false, sweeping: false, priorityPass: 0 };
       this.ledger.track(parent);
       return record;
     });
@@ -207,6 +212,14 @@ export class ParentJobs {
   /** Fails a parent (a malformed batch file): its children are canceled as in `cancel`. */
   fail(parentId: string, error: JobError): void {
     this.end(this.live(parentId, 'fail'), { state: 'failed', error });
+  }
+
+  /** The parent's priority, and so its queued children's (a chunk per turn) and those added after. */
+  reprioritize(parentId: string, priority: number): void {
+    const parent = this.live(parentId, 'reprioritize');
+    this.deps.store.transaction(() => this.parentStore.setPriority(parent.seq, priority));
+    this.movePriority(parent, priority);
+    this.changed(parent);
   }
 
   childPage(parentId: string, afterIndex: number, limit: number): ChildWithResult[] {
@@ -330,6 +343,27 @@ export class ParentJobs {
       parent.sweeping = false;
       this.deps.queueChanged();
       this.changed(parent);
+    };
+    step();
+  }
+
+  private movePriority(parent: LiveParent, priority: number): void {
+    const pass = ++parent.priorityPass;
+    const { store, queue, clock } = this.deps;
+    let after = -1;
+    const step = (): void => {
+      if (this.closed || parent.priorityPass !== pass || parent.ending || this.ledger.get(parent.id) !== parent) return;
+      const chunk = this.parentStore.queuedNotAt(parent.id, priority, after, SWEEP_CHUNK);
+      if (chunk.length === 0) return;
+      const now = clock.now();
+      store.transaction(() => {
+        for (const { seq } of chunk) queue.reprioritize(seq, priority, now);
+      });
+      after = chunk.at(-1)!.index;
+      this.changed(parent);
+      this.deps.queueChanged();
+      this.deps.wake();
+      if (chunk.length === SWEEP_CHUNK) setImmediate(step);
     };
     step();
   }

@@ -32,6 +32,9 @@ const PARENT_SQL = {
       AND state IN ('queued', 'running') AND state <> 'succeeded'`,
   childCounts: `SELECT state, count(*) AS n FROM jobs WHERE parent_id = ? GROUP BY state`,
   childrenIn: `SELECT seq, child_index FROM jobs WHERE parent_id = ? AND child_index > ? AND state = ? ORDER BY child_index LIMIT ?`,
+  queuedNotAt: `SELECT seq, child_index FROM jobs WHERE parent_id = ? AND child_index > ? AND state = 'queued' AND priority <> ?
+      ORDER BY child_index LIMIT ?`,
+  setPriority: `UPDATE jobs SET priority = ? WHERE seq = ?`,
   childPage: `SELECT ${RECORD_COLUMNS}, (SELECT result FROM job_results WHERE job_results.seq = jobs.seq) AS result
       FROM jobs WHERE parent_id = ? AND child_index > ? ORDER BY child_index LIMIT ?`,
 };
@@ -97,6 +100,16 @@ export class ParentStore {
   /** Up to `limit` children in `state` after child `afterIndex`, in child order. */
   childrenIn(parentId: string, state: JobState, afterIndex: number, limit: number): { seq: number; index: number }[] {
     return (this.statements.childrenIn.all(parentId, afterIndex, state, limit) as { seq: number; child_index: number }[]).map((r) => ({ seq: r.seq, index: r.child_index }));
+  }
+
+  /** Up to `limit` queued children after child `afterIndex` whose priority is not `priority`, in child order. */
+  queuedNotAt(parentId: string, priority: number, afterIndex: number, limit: number): { seq: number; index: number }[] {
+    return (this.statements.queuedNotAt.all(parentId, afterIndex, priority, limit) as { seq: number; child_index: number }[]).map((r) => ({ seq: r.seq, index: r.child_index }));
+  }
+
+  /** A parent's own priority (queued or running): what its children are added at. */
+  setPriority(seq: number, priority: number): void {
+    this.statements.setPriority.run(priority, seq);
   }
 
   /** Children after `afterIndex` (-1: from the first), in order, with their stored results. */
