@@ -99,6 +99,21 @@ describe('batches on the engine', () => {
     expect((await fileLines(h, batch.error_file_id!)).every((line) => line.error?.code === 'batch_cancelled')).toBe(true);
   });
 
+  it('waits for room when the queue is full, then adds the rest of its lines', async () => {
+    const h = await harness({ models: ['model-a'], slots: 1, serviceMs: () => 1_000 }, { maxQueued: 5 });
+    const created = await createBatch(h, 8);
+    // 5 fit; the rest wait for the queue to drain a little, and the batch still completes.
+    await vi.waitFor(() => expect(h.engine.get(h.engine.batches.get(alice, created.id).lmq_job_id!).children?.total).toBe(5));
+    expect(h.engine.batches.sealed(created.id)).toBe(false);
+    await advance(h, 60_000, 1_000);
+    const batch = await vi.waitFor(() => {
+      const current = h.engine.batches.get(alice, created.id);
+      expect(current.status).toBe('completed');
+      return current;
+    });
+    expect(batch.request_counts).toEqual({ total: 8, completed: 8, failed: 0 });
+  });
+
   it('goes on after a restart that came before its file was read (validating)', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'lmq-batches-'));
     dirs.push(dataDir);

@@ -51,6 +51,8 @@ const WINDOW_MS = { '24h': 86_400_000 } as const;
  */
 const CHUNK_TARGET_MS = 15;
 const CHUNK_LIMITS = { min: 50, max: 2_000 } as const;
+/** How long a batch waits before adding more when the queue is full (--max-queued). */
+const QUEUE_FULL_RETRY_MS = 5_000;
 const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
 const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -311,21 +313,31 @@ export class Batches {
     const from = this.parentCounts(parentJobId)?.total ?? 0;
     let chunk: NewChild[] = [];
     let first = from;
-    const flush = async () => {
-      if (chunk.length === 0) return true;
-      const started = performance.now();
-      try {
-        this.parents.addChildren(parentJobId, first, chunk);
-      } catch (error) {
-        // The parent was canceled from elsewhere (the Queue tab): the batch ends as cancelled.
-        if (error instanceof LmqError && error.code === 'invalid_state') return false;
-        throw error;
+    /** Adds the gathered chunk; false when the batch is to stop (its parent ended elsewhere, or a cancel). */
+    const flush = async (): Promise<boolean> => {
+      let take = chunk.length;
+      while (chunk.length > 0) {
+        const part = chunk.slice(0, take);
+        const started = performance.now();
+        try {
+          this.parents.addChildren(parentJobId, first, part);
+        } catch (error) {
+          // The parent was canceled from elsewhere (the Queue tab): the batch ends as cancelled.
+          if (error instanceof LmqError && error.code === 'invalid_state') return false;
+          if (!(error instanceof LmqError && error.code === 'queue_full') || this.stopped) throw error;
+          // The whole queue is full (--max-queued): add what fits, then wait for room, never fail.
+          if (take > 1) take = Math.ceil(take / 2);
+          else await new Promise<void>((resolve) => this.options.clock.setTimeout(resolve, QUEUE_FULL_RETRY_MS));
+          if (!goesOn()) return false;
+          continue;
+        }
+        const perChild = Math.max(performance.now() - started, 0.1) / part.length;
+        chunkSize = Math.round(Math.min(CHUNK_LIMITS.max, Math.max(CHUNK_LIMITS.min, CHUNK_TARGET_MS / perChild)));
+        first += part.length;
+        chunk = chunk.slice(part.length);
+        take = chunk.length;
+        await yieldTurn();
       }
-      const perChild = Math.max(performance.now() - started, 0.1) / chunk.length;
-      chunkSize = Math.round(Math.min(CHUNK_LIMITS.max, Math.max(CHUNK_LIMITS.min, CHUNK_TARGET_MS / perChild)));
-      first += chunk.length;
-      chunk = [];
-      await yieldTurn();
       return true;
     };
     // Checked once a chunk: a cancel or the window's end drops the chunk being gathered.
