@@ -37,6 +37,14 @@ test("a batch is one row with a progress bar and '0 of 30 requests'; its request
   await expect(requests.locator('[data-job-id]')).toHaveCount(LINES);
   await expect(requests.locator('[data-state="queued"]').first()).toBeVisible();
 
+  // Its priority moves its requests too.
+  await row.getByRole('combobox', { name: `Priority of job ${parentId}` }).selectOption('7');
+  await expect(requests.locator('[data-job-id]').first()).toBeVisible();
+  await expect(async () => {
+    const children = (await api.request<{ jobs: { priority: number }[] }>('GET', `/api/jobs?parent=${parentId}&limit=${LINES}`)).body.jobs;
+    expect(children.every((c) => c.priority === 7)).toBe(true);
+  }).toPass({ timeout: 10_000 });
+
   await api.request('POST', '/api/dispatch/resume');
   await expect(row).toHaveAttribute('data-state', 'running');
   await expect(async () => expect(Number(await row.getByRole('progressbar').getAttribute('aria-valuenow'))).toBeGreaterThan(0)).toPass({ timeout: 20_000 });

@@ -12,7 +12,7 @@ import { canManageJob } from '../../state/session-store';
 import { JobId } from '../../ui/JobId';
 import { notify } from '../../ui/notices';
 import { useNow, useSlice, useStores } from '../../ui/stores-context';
-import { ProgressBar, StateBadge } from '../../ui/widgets';
+import { PriorityOptions, ProgressBar, StateBadge } from '../../ui/widgets';
 
 const CHILD_PAGE = 50;
 /** Most rows read again when the parent moves on (one jobs.list page). */
@@ -93,6 +93,13 @@ function ParentJobRow({ row, now }: { row: QueueRow; now: number }) {
   const [open, setOpen] = useState(false);
   const { job } = row;
   const elapsed = Math.max(0, (now - row.receivedAt) / 1000);
+  const canManage = canManageJob(caller, job);
+  const maxPriority = caller?.maxPriority ?? 0;
+  const onPriority = (priority: number) =>
+    bridge.invoke('jobs.reprioritize', { id: job.id, priority }).then(
+      () => notify(`Batch ${jobIdTail(job.id)} and its queued requests now have priority ${priorityLabel(priority)}`),
+      (error: Error) => notify(`Could not change the priority: ${error.message}`, 'error'),
+    );
   const onCancel = () =>
     bridge.invoke('jobs.cancel', { id: job.id }).then(
       () => notify(`Canceling batch ${jobIdTail(job.id)} and its requests`),
@@ -114,9 +121,20 @@ function ParentJobRow({ row, now }: { row: QueueRow; now: number }) {
         <span className="parent-job__what">
           <strong>{job.kind}</strong> <JobId id={job.id} />
         </span>
-        <span className="muted small">
-          {job.owner} · {priorityLabel(job.priority)} · {job.lane}
-        </span>
+        <span className="muted small">{job.owner}</span>
+        {canManage ? (
+          <select
+            className="select select--compact"
+            aria-label={`Priority of job ${job.id}`}
+            value={job.priority}
+            onChange={(event) => void onPriority(Number(event.target.value))}
+          >
+            <PriorityOptions highest={Math.max(maxPriority, job.priority)} enabledUpTo={maxPriority} />
+          </select>
+        ) : (
+          <span className="muted small">{priorityLabel(job.priority)}</span>
+        )}
+        <span className="muted small">{job.lane}</span>
         <span className="parent-job__progress small" data-field="progress">
           {job.progress.message}
           {job.children && job.children.failed > 0 ? `, ${job.children.failed.toLocaleString('en-US')} failed` : ''}
@@ -124,7 +142,7 @@ function ParentJobRow({ row, now }: { row: QueueRow; now: number }) {
         <span className="small" data-field="eta">
           {etaInWords(job, elapsed)}
         </span>
-        {canManageJob(caller, job) ? (
+        {canManage ? (
           <button type="button" className="button button--small button--danger" aria-label={`Cancel job ${job.id}`} onClick={onCancel}>
             Cancel
           </button>
