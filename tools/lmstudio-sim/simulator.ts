@@ -11,6 +11,7 @@ import { handleInference, INFERENCE_ENDPOINTS, type InferenceEndpoint } from './
 import { getOpenAiModel, getV0Model, listOpenAiModels, listV0Models, listV1Models, loadModel, unloadModel } from './management-routes';
 import { ModelHost, type InstanceView } from './model-host';
 import { resolveOptions, type Injection, type SimulatorInput, type SimulatorOptions } from './options';
+import { attachSdkSockets } from './sdk-socket';
 import { SimRecorder, type SimRecord } from './sim-record';
 import { createContext, type SimContext } from './sim-context';
 import { createRandom } from './text-generator';
@@ -78,11 +79,14 @@ export async function startSimulator(input: SimulatorInput = {}): Promise<Simula
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
   let down = false;
   let closed = false;
+  // LM Studio's SDKs (WebSocket), served through the HTTP endpoints above.
+  const sdkSockets = attachSdkSockets(server, ctx, () => url);
 
   const stopListening = (): Promise<void> =>
     new Promise((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
+      sdkSockets.dropClients();
     });
 
   return {
@@ -120,6 +124,7 @@ export async function startSimulator(input: SimulatorInput = {}): Promise<Simula
       if (closed) return;
       closed = true;
       host.shutdown();
+      sdkSockets.detach();
       if (!down) await stopListening();
     },
   };
