@@ -9,13 +9,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { LmqError } from '../../../shared/errors';
-import { FINISHED_STATES, type RequestKind } from '../../../shared/job';
+import { FINISHED_STATES } from '../../../shared/job';
 import { FINISHED_BATCH_STATUSES, type CreateBatchRequest, type OpenAiBatch, type OpenAiFile } from '../../../shared/batch';
 import { DEFAULT_PRIORITY, MAX_PRIORITY } from '../../../shared/priority';
 import { MAX_TIMER_MS, type Clock } from '../clock';
 import type { EngineLogger } from '../config';
-import type { Engine, NewChild } from '../engine-api';
-import { BATCH_ENDPOINTS, checkBatchFile, isBatchEndpoint, MAX_BATCH_REQUESTS, requestLines } from './batch-input';
+import type { Engine } from '../engine-api';
+import { addBatchChildren } from './batch-children';
+import { BATCH_ENDPOINTS, checkBatchFile, isBatchEndpoint, MAX_BATCH_REQUESTS } from './batch-input';
 import { writeBatchResults } from './batch-output';
 import { BatchStore, type BatchRecord } from './batch-store';
 import { FileStore, type FileRecord, type FilePurpose } from './file-store';
@@ -40,21 +41,10 @@ export interface BatchesOptions {
   filesDir: string;
   clock: Clock;
   logger: EngineLogger;
-  /** Requests in the first addChildren call (one commit each); later calls are sized to CHUNK_TARGET_MS. Default 500. */
-  chunkSize?: number;
 }
 
 const WINDOW_MS = { '24h': 86_400_000 } as const;
-/**
- * How long one addChildren call may hold the event loop. Each chunk is sized from how long the
- * last one took, so a loaded machine adds smaller chunks rather than blocking longer.
- */
-const CHUNK_TARGET_MS = 15;
-const CHUNK_LIMITS = { min: 50, max: 2_000 } as const;
-/** How long a batch waits before adding more when the queue is full (--max-queued). */
-const QUEUE_FULL_RETRY_MS = 5_000;
 const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
-const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The ids a batch's result files get, fixed so that finalizing twice replaces rather than adds. */
 function resultFileId(batchId: string, which: 'output' | 'error'): string {
@@ -305,53 +295,22 @@ export class Batches {
     return true;
   }
 
-  /** Children from where the last run stopped (the parent's child count), a chunk per turn. */
+  /** Children from where the last run stopped (the parent's child count), then the seal. */
   private async addChildren(batch: BatchRecord): Promise<void> {
     const parentJobId = batch.parentJobId!;
-    const kind: RequestKind = BATCH_ENDPOINTS[batch.endpoint];
-    let chunkSize = this.options.chunkSize ?? 500;
-    const from = this.parentCounts(parentJobId)?.total ?? 0;
-    let chunk: NewChild[] = [];
-    let first = from;
-    /** Adds the gathered chunk; false when the batch is to stop (its parent ended elsewhere, or a cancel). */
-    const flush = async (): Promise<boolean> => {
-      let take = chunk.length;
-      while (chunk.length > 0) {
-        const part = chunk.slice(0, take);
-        const started = performance.now();
-        try {
-          this.parents.addChildren(parentJobId, first, part);
-        } catch (error) {
-          // The parent was canceled from elsewhere (the Queue tab): the batch ends as cancelled.
-          if (error instanceof LmqError && error.code === 'invalid_state') return false;
-          if (!(error instanceof LmqError && error.code === 'queue_full') || this.stopped) throw error;
-          // The whole queue is full (--max-queued): add what fits, then wait for room, never fail.
-          if (take > 1) take = Math.ceil(take / 2);
-          else await new Promise<void>((resolve) => this.options.clock.setTimeout(resolve, QUEUE_FULL_RETRY_MS));
-          if (!goesOn()) return false;
-          continue;
-        }
-        const perChild = Math.max(performance.now() - started, 0.1) / part.length;
-        chunkSize = Math.round(Math.min(CHUNK_LIMITS.max, Math.max(CHUNK_LIMITS.min, CHUNK_TARGET_MS / perChild)));
-        first += part.length;
-        chunk = chunk.slice(part.length);
-        take = chunk.length;
-        await yieldTurn();
-      }
-      return true;
-    };
-    // Checked once a chunk: a cancel or the window's end drops the chunk being gathered.
-    const goesOn = () => {
-      const current = this.batches.get(batch.id);
-      return !this.stopped && current?.status === 'in_progress' && current.expiredAt === null;
-    };
-    for await (const request of requestLines(this.files.contentPath(batch.inputFileId), batch.endpoint, from)) {
-      chunk.push({ kind, model: request.model, input: request.body });
-      if (chunk.length >= chunkSize) {
-        if (!goesOn() || !(await flush())) return;
-      }
-    }
-    if (!goesOn() || !(await flush())) return;
+    const added = await addBatchChildren({
+      parents: this.parents,
+      parentJobId,
+      inputPath: this.files.contentPath(batch.inputFileId),
+      endpoint: batch.endpoint,
+      from: this.parentCounts(parentJobId)?.total ?? 0,
+      goesOn: () => {
+        const current = this.batches.get(batch.id);
+        return !this.stopped && current?.status === 'in_progress' && current.expiredAt === null;
+      },
+      clock: this.options.clock,
+    });
+    if (!added) return;
     this.options.transaction(() => {
       this.parents.sealParent(parentJobId);
       this.batches.update(batch.id, { sealed: true });
