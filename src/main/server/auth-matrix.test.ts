@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SERVER_WAIT } from '../testing/waiting';
 import { JobStore } from '../core/store/job-store';
 import { TokenStore } from '../core/store/token-store';
 import { resolveCaller } from './auth';
@@ -21,6 +22,9 @@ interface Ids {
   adminJob: string;
   memberJob: string;
   spareToken: string;
+  /** The admin's batch file and its (finished) batch: someone else's for the member. */
+  adminFile: string;
+  adminBatch: string;
 }
 
 /** Every protected endpoint; the admin's queued job is someone else's job for the member. */
@@ -49,6 +53,14 @@ const CASES: Case[] = [
   { name: 'embeddings', method: 'POST', path: () => '/v1/embeddings', body: { model: 'nope', input: 'x' }, member: 400, admin: 400 },
   { name: 'metrics', method: 'GET', path: () => '/metrics', member: 200, admin: 200 },
   { name: "cancel someone's job", method: 'DELETE', path: (i) => `/api/jobs/${i.adminJob}`, member: 403, admin: 200 },
+  // Files and batches: a member sees its own only (anyone else's is not there for it).
+  { name: 'list files', method: 'GET', path: () => '/v1/files', member: 200, admin: 200 },
+  { name: "someone's file", method: 'GET', path: (i) => `/v1/files/${i.adminFile}`, member: 404, admin: 200 },
+  { name: "someone's file content", method: 'GET', path: (i) => `/v1/files/${i.adminFile}/content`, member: 404, admin: 200 },
+  { name: 'list batches', method: 'GET', path: () => '/v1/batches', member: 200, admin: 200 },
+  { name: "someone's batch", method: 'GET', path: (i) => `/v1/batches/${i.adminBatch}`, member: 404, admin: 200 },
+  { name: "cancel someone's finished batch", method: 'POST', path: (i) => `/v1/batches/${i.adminBatch}/cancel`, member: 404, admin: 409 },
+  { name: "delete someone's file", method: 'DELETE', path: (i) => `/v1/files/${i.adminFile}`, member: 404, admin: 200 },
 ];
 
 describe('auth matrix with --require-auth (loopback needs a token too)', () => {
@@ -61,7 +73,14 @@ describe('auth matrix with --require-auth (loopback needs a token too)', () => {
     const later = { ...SUBMIT, runAt: new Date(Date.now() + 3_600_000).toISOString() };
     const adminJob = (await call(h, 'POST', '/api/jobs', { token: h.adminToken, body: later })).body.job.id;
     const memberJob = (await call(h, 'POST', '/api/jobs', { token: h.memberToken, body: later })).body.job.id;
-    ids = { adminJob, memberJob, spareToken: 'spare' };
+    // Its one line names a model LM Studio does not have: the batch ends at once, paused or not.
+    const form = new FormData();
+    form.append('purpose', 'batch');
+    form.append('file', new Blob([JSON.stringify({ custom_id: 'x', method: 'POST', url: '/v1/chat/completions', body: { model: 'nope', messages: CHAT.messages } })]), 'in.jsonl');
+    const adminFile = ((await (await fetch(`${h.url}/v1/files`, { method: 'POST', body: form, headers: { authorization: `Bearer ${h.adminToken}` } })).json()) as { id: string }).id;
+    const adminBatch = (await call(h, 'POST', '/v1/batches', { token: h.adminToken, body: { input_file_id: adminFile, endpoint: '/v1/chat/completions', completion_window: '24h' } })).body.id as string;
+    await vi.waitFor(async () => expect((await call(h, 'GET', `/v1/batches/${adminBatch}`, { token: h.adminToken })).body.status).toBe('completed'), SERVER_WAIT);
+    ids = { adminJob, memberJob, spareToken: 'spare', adminFile, adminBatch };
   });
   afterAll(() => h.close());
 
