@@ -19,6 +19,7 @@ import type { JobRecord, NewJob } from '../store/job-record';
 import type { JobStore } from '../store/job-store';
 import { ParentStore, type ChildWithResult } from '../store/parent-store';
 import { emptyCounts, unfinished, type ParentEnding, type ParentEntry, type ParentLedger } from './parent-ledger';
+import { splitForecast, type ForecastSplit } from './parent-forecast';
 import { parentJobView, type ParentTimes } from './parent-view';
 import { JOB_KIND_DEFINITIONS } from './job-kinds';
 
@@ -70,8 +71,7 @@ export class ParentJobs {
   /** Canceled children whose request is still being aborted: their parent ends after them. */
   private readonly aborting = new Map<number, LiveParent>();
   private readonly finishListeners = new Set<(job: Job) => void>();
-  private timesFor: { forecast: Forecast; byParent: Map<string, { first: QueueNode; last: QueueNode; lastFinishAt: number }> } | null = null;
-  private topLevelFor: { forecast: Forecast; order: readonly QueueNode[] } | null = null;
+  private split: ForecastSplit | null = null;
   private closed = false;
 
   constructor(private readonly deps: ParentJobsDeps) {
@@ -258,11 +258,12 @@ export class ParentJobs {
 
   /** The forecast's order without children (the queue as the Queue tab lists it), redone only with the forecast. */
   withoutChildren(forecast: Forecast): readonly QueueNode[] {
-    if (this.topLevelFor?.forecast !== forecast) {
-      // Children are queued only while their parent is unfinished: without one, nothing to leave out.
-      this.topLevelFor = { forecast, order: this.ledger.size === 0 ? forecast.order : forecast.order.filter((n) => !n.parentId) };
-    }
-    return this.topLevelFor.order;
+    return this.splitOf(forecast).topLevel;
+  }
+
+  private splitOf(forecast: Forecast): ForecastSplit {
+    if (this.split?.forecast !== forecast) this.split = splitForecast(forecast, this.ledger.size > 0);
+    return this.split;
   }
 
   /** Queued children of every unfinished parent. */
@@ -420,35 +421,15 @@ export class ParentJobs {
     return false;
   }
 
-  /**
-   * Where a parent's queued children are in the latest forecast: one pass over it for every
-   * parent, redone only when the forecast is.
-   */
+  /** Where a parent's queued children are in the latest forecast, and when its running ones end. */
   private times(parentId: string): ParentTimes {
     const { forecaster, running, clock } = this.deps;
-    const forecast = forecaster.latest;
-    if (this.timesFor?.forecast !== forecast) {
-      const byParent = new Map<string, { first: QueueNode; last: QueueNode; lastFinishAt: number }>();
-      const { order, finishAt } = forecast;
-      for (let i = 0; i < order.length; i++) {
-        const node = order[i]!;
-        const id = node.parentId;
-        if (!id) continue;
-        const seen = byParent.get(id);
-        if (!seen) byParent.set(id, { first: node, last: node, lastFinishAt: finishAt[i]! });
-        else if (finishAt[i]! >= seen.lastFinishAt) {
-          seen.last = node;
-          seen.lastFinishAt = finishAt[i]!;
-        }
-      }
-      this.timesFor = { forecast, byParent };
-    }
+    const seen = this.splitOf(forecaster.latest).byParent.get(parentId);
     const now = clock.now();
     let runningFinishAt: number | null = null;
     for (const run of running.values()) {
       if (run.entry.parentId === parentId) runningFinishAt = Math.max(runningFinishAt ?? -Infinity, now + remainingMs(run, now));
     }
-    const seen = this.timesFor.byParent.get(parentId);
     const place = (node: QueueNode | undefined): Place | null => (node && node.alive ? forecaster.placeOf(node) : null);
     return { first: place(seen?.first), last: place(seen?.last), runningFinishAt };
   }
