@@ -19,12 +19,11 @@ import type { JobRecord, NewJob } from '../store/job-record';
 import type { JobStore } from '../store/job-store';
 import { ParentStore, type ChildWithResult } from '../store/parent-store';
 import { emptyCounts, unfinished, type ParentEnding, type ParentEntry, type ParentLedger } from './parent-ledger';
+import { walkChildren } from './child-walk';
 import { splitForecast, type ForecastSplit } from './parent-forecast';
 import { parentJobView, type ParentTimes } from './parent-view';
 import { JOB_KIND_DEFINITIONS } from './job-kinds';
 
-/** Children canceled per event-loop turn while a parent is swept (~10 ms a chunk). */
-const SWEEP_CHUNK = 500;
 /** Most children one addChildren call takes: a chunk is one transaction, and one turn of the loop. */
 export const MAX_CHILDREN_PER_CALL = 5_000;
 
@@ -303,8 +302,8 @@ export class ParentJobs {
 
   /**
    * Cancels an ending parent's children: running ones at once (their requests aborted), queued
-   * ones a chunk per turn, so a 50,000-child parent never holds the event loop. Its queued
-   * children cannot start meanwhile (JobQueue.claim skips them).
+   * ones a chunk per turn (walkChildren). Its queued children cannot start meanwhile
+   * (JobQueue.claim skips them).
    */
   private sweep(parent: LiveParent): void {
     if (parent.sweeping) return;
@@ -320,53 +319,44 @@ export class ParentJobs {
         this.deps.jobChanged(seq);
       }
     });
-    // In child order from where the last chunk ended: a scan from the start each time passed
-    // over every child already canceled (2.7 s for 50,000).
-    let after = -1;
-    let rescanned = false;
-    const step = (): void => {
-      if (this.closed) return;
-      const chunk = this.parentStore.childrenIn(parent.id, 'queued', after, SWEEP_CHUNK);
-      const now = clock.now();
-      store.transaction(() => {
-        for (const { seq } of chunk) queue.cancelQueuedChild(seq, parent.id, now, reason);
-      });
-      for (const { seq } of chunk) this.deps.childSwept(seq);
-      this.changed(parent);
-      after = chunk.at(-1)?.index ?? after;
-      const more = chunk.length === SWEEP_CHUNK;
-      // Some still counted queued behind the cursor (requeued meanwhile): one more pass from the start.
-      if (more || (!rescanned && parent.counts.queued > 0)) {
-        if (!more) [after, rescanned] = [-1, true];
-        setImmediate(step);
-        return;
-      }
-      parent.sweeping = false;
-      this.deps.queueChanged();
-      this.changed(parent);
-    };
-    step();
+    walkChildren({
+      next: (after, limit) => this.parentStore.childrenIn(parent.id, 'queued', after, limit),
+      apply: (chunk) => {
+        const now = clock.now();
+        store.transaction(() => {
+          for (const { seq } of chunk) queue.cancelQueuedChild(seq, parent.id, now, reason);
+        });
+        for (const { seq } of chunk) this.deps.childSwept(seq);
+        this.changed(parent);
+      },
+      stopped: () => this.closed,
+      // A child requeued behind the cursor meanwhile (a retry of one that was running).
+      leftBehind: () => parent.counts.queued > 0,
+      done: () => {
+        parent.sweeping = false;
+        this.deps.queueChanged();
+        this.changed(parent);
+      },
+    });
   }
 
+  /** The parent's queued children follow its priority (those not at it yet). */
   private movePriority(parent: LiveParent, priority: number): void {
     const pass = ++parent.priorityPass;
     const { store, queue, clock } = this.deps;
-    let after = -1;
-    const step = (): void => {
-      if (this.closed || parent.priorityPass !== pass || parent.ending || this.ledger.get(parent.id) !== parent) return;
-      const chunk = this.parentStore.queuedNotAt(parent.id, priority, after, SWEEP_CHUNK);
-      if (chunk.length === 0) return;
-      const now = clock.now();
-      store.transaction(() => {
-        for (const { seq } of chunk) queue.reprioritize(seq, priority, now);
-      });
-      after = chunk.at(-1)!.index;
-      this.changed(parent);
-      this.deps.queueChanged();
-      this.deps.wake();
-      if (chunk.length === SWEEP_CHUNK) setImmediate(step);
-    };
-    step();
+    walkChildren({
+      next: (after, limit) => this.parentStore.queuedNotAt(parent.id, priority, after, limit),
+      apply: (chunk) => {
+        const now = clock.now();
+        store.transaction(() => {
+          for (const { seq } of chunk) queue.reprioritize(seq, priority, now);
+        });
+        this.changed(parent);
+        this.deps.queueChanged();
+        this.deps.wake();
+      },
+      stopped: () => this.closed || parent.priorityPass !== pass || parent.ending !== null || this.ledger.get(parent.id) !== parent,
+    });
   }
 
   private changed(parent: LiveParent): void {
