@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkBatchFile, MAX_BATCH_REQUESTS, MAX_REPORTED_ERRORS, requestLines } from './batch-input';
 
@@ -70,5 +71,53 @@ describe('batch input files', () => {
     const check = await checkBatchFile(fileOf(Array.from({ length: 300 }, () => 'nope')), '/v1/chat/completions');
     expect(check.errors).toHaveLength(MAX_REPORTED_ERRORS);
     expect(check.errors.at(-1)!.line).toBe(MAX_REPORTED_ERRORS);
+  });
+});
+
+describe('batch input files, any mix of lines (fast-check)', () => {
+  type Kind = 'good' | 'blank' | 'not-json' | 'no-custom-id' | 'wrong-url' | 'wrong-method' | 'no-model';
+  const lineOf = (kind: Kind, id: string): string => {
+    const good = { custom_id: id, method: 'POST', url: '/v1/embeddings', body: { model: 'e', input: id } };
+    switch (kind) {
+      case 'good':
+        return JSON.stringify(good);
+      case 'blank':
+        return ' ';
+      case 'not-json':
+        return `{"custom_id": "${id}"`;
+      case 'no-custom-id':
+        return JSON.stringify({ ...good, custom_id: '' });
+      case 'wrong-url':
+        return JSON.stringify({ ...good, url: '/v1/chat/completions' });
+      case 'wrong-method':
+        return JSON.stringify({ ...good, method: 'PUT' });
+      case 'no-model':
+        return JSON.stringify({ ...good, body: { input: id } });
+    }
+  };
+
+  it('names exactly the bad lines (by number), and reads back exactly the good ones with their request index', async () => {
+    const kinds: Kind[] = ['good', 'good', 'good', 'blank', 'not-json', 'no-custom-id', 'wrong-url', 'wrong-method', 'no-model'];
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom(...kinds), { minLength: 1, maxLength: 40 }), fc.integer({ min: 0, max: 39 }), async (picked, duplicateAt) => {
+        const lines = picked.map((kind, i) => lineOf(kind, `id-${i}`));
+        // One good line repeats an earlier good line's custom_id.
+        const goodAt = picked.flatMap((kind, i) => (kind === 'good' ? [i] : []));
+        const duplicate = goodAt.length >= 2 ? goodAt[1 + (duplicateAt % (goodAt.length - 1))]! : -1;
+        if (duplicate >= 0) lines[duplicate] = lineOf('good', `id-${goodAt[0]}`);
+        const path = fileOf(lines);
+        const check = await checkBatchFile(path, '/v1/embeddings');
+        const bad = picked.flatMap((kind, i) => (kind !== 'good' && kind !== 'blank') || i === duplicate ? [i + 1] : []);
+        const requests = picked.filter((kind) => kind !== 'blank').length;
+        expect(check.total).toBe(requests);
+        expect(check.errors.map((e) => e.line)).toEqual(requests === 0 ? [null] : bad);
+        const read = [];
+        for await (const line of requestLines(path, '/v1/embeddings')) read.push(line);
+        const nonBlank = picked.flatMap((kind, i) => (kind === 'blank' ? [] : [i]));
+        const valid = nonBlank.flatMap((line, index) => (picked[line] === 'good' ? [{ index, customId: line === duplicate ? `id-${goodAt[0]}` : `id-${line}` }] : []));
+        expect(read.map((l) => ({ index: l.index, customId: l.customId }))).toEqual(valid);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
