@@ -102,7 +102,7 @@ export async function runDisk(options: { log: (line: string) => void }): Promise
         exitCode = 'started';
       } catch (error) {
         message = (error as Error).message.split('\n').find((line) => line.includes('lmqueue:')) ?? (error as Error).message.slice(0, 300);
-        exitCode = /exited with (\S+)/.exec((error as Error).message)?.[1] ?? null;
+        exitCode = /exited with (\w+)/.exec((error as Error).message)?.[1] ?? null;
       }
       mount(['-o', 'remount,rw', mountPoint]);
       const again = await startHeadless({ backendUrl: sim.url, dataDir });

@@ -64,15 +64,20 @@ export async function runKillNine(options: { jobs: number; kills: number; seed: 
     await Promise.all(lanes);
   })();
 
-  // Kills spread over the submissions and the run that follows them.
-  for (let kill = 0; kill < options.kills; kill++) {
-    await sleep(300 + next() * 1_500);
+  const counts = async () => (await tryJson(url, '/api/queue?limit=0')).body?.counts as { queued: number; running: number; succeeded: number } | undefined;
+  // Kills at random moments spread over the submissions and the run that follows them: the
+  // gaps are drawn so that the N kills span about the time the whole run takes.
+  const spreadMs = options.jobs * 25;
+  let kills = 0;
+  for (; kills < options.kills; kills++) {
+    await sleep(200 + next() * (spreadMs / options.kills));
+    const before = await counts();
+    if (submitted >= options.jobs && before && before.queued === 0 && before.running === 0) break; // all done already
     await killHard(server);
     server = await start();
-    options.log(`  kill ${kill + 1}/${options.kills}: ${accepted.size} accepted so far`);
+    options.log(`  kill ${kills + 1}/${options.kills}: ${accepted.size} accepted, ${before?.succeeded ?? '?'} succeeded, ${before?.running ?? '?'} running`);
   }
   await submitters;
-  const counts = async () => (await tryJson(url, '/api/queue?limit=0')).body?.counts as { queued: number; running: number } | undefined;
   await until('every job to finish', async () => {
     const c = await counts();
     return c !== undefined && c.queued === 0 && c.running === 0;
@@ -102,7 +107,7 @@ export async function runKillNine(options: { jobs: number; kills: number; seed: 
   rmSync(dataDir, { recursive: true, force: true });
   return {
     jobs: options.jobs,
-    kills: options.kills,
+    kills,
     accepted: accepted.size,
     lost,
     failed,
