@@ -86,3 +86,15 @@ test('read-only: a claim whose commit fails never reaches LM Studio and the job 
   await harness.runUntil(() => engine.get(job.id).state === 'succeeded');
   expect(harness.backend.served.map((s) => s.jobId)).toEqual([job.id]);
 });
+
+test('a cancel that cannot be written is refused as storage_full and the job stays queued', async () => {
+  harness = await startHarness();
+  const { engine } = harness;
+  engine.setPaused(true);
+  const job = engine.submit(chat, { owner: 'alice' });
+  await engine.durable();
+  failSqliteWrites('SQLITE_FULL');
+  expect(refusal(() => engine.cancel(job.id))).toMatchObject({ code: 'storage_full' });
+  expect(engine.get(job.id)).toMatchObject({ state: 'queued', position: 1 });
+  expect(engine.counts().queued).toBe(1);
+});

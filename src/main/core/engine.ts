@@ -394,7 +394,8 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
         dispatcher.wake();
         return view(mustGet(id));
       }
-      queue.cancel(record, now, reason);
+      // A write that fails for want of space is refused as such (503), the index put back as the disk has it.
+      storage.guard(() => queue.cancel(record, now, reason));
       if (record.state === 'running') dispatcher.abort(record.seq);
       jobChanged(record.seq);
       settleWaiters(record.seq);
@@ -409,7 +410,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
         return viewFresh(mustGet(id));
       }
       if (record.state !== 'queued') throw new LmqError('invalid_state', `job ${id} is ${record.state}; only queued jobs can be reprioritized`);
-      queue.reprioritize(record.seq, priority, clock.now());
+      storage.guard(() => queue.reprioritize(record.seq, priority, clock.now()));
       jobChanged(record.seq);
       dispatcher.wake();
       return viewFresh(mustGet(id));
