@@ -7,7 +7,7 @@ import { LmqError } from '../../../shared/errors';
 import type { RequestKind } from '../../../shared/job';
 import type { Clock } from '../clock';
 import type { Engine, NewChild } from '../engine-api';
-import { BATCH_ENDPOINTS, requestLines, type BatchEndpoint } from './batch-input';
+import { BATCH_ENDPOINTS, requestLines, type BatchEndpoint, type BatchRequestLine } from './batch-input';
 
 /** How long one addChildren call may hold the event loop. */
 const CHUNK_TARGET_MS = 15;
@@ -24,6 +24,8 @@ export interface AddChildrenOptions {
   endpoint: BatchEndpoint;
   /** The first request index not yet a child (a restart resumes there). */
   from: number;
+  /** The requests as the file check kept them (a small file); null: read the file again. */
+  requests: readonly BatchRequestLine[] | null;
   /** Asked before each chunk: false stops (a cancel, the window's end, shutdown). */
   goesOn: () => boolean;
   clock: Clock;
@@ -63,7 +65,8 @@ export async function addBatchChildren(options: AddChildrenOptions): Promise<boo
     return true;
   };
 
-  for await (const request of requestLines(options.inputPath, options.endpoint, options.from)) {
+  const requests = options.requests ? options.requests.slice(options.from) : requestLines(options.inputPath, options.endpoint, options.from);
+  for await (const request of requests) {
     chunk.push({ kind, model: request.model, input: request.body });
     // Checked once a chunk: a cancel or the window's end drops the chunk being gathered.
     if (chunk.length >= chunkSize && (!options.goesOn() || !(await flush()))) return false;

@@ -21,7 +21,11 @@ const request = (customId: string, extra: Record<string, unknown> = {}) =>
 describe('batch input files', () => {
   it('passes a good file, skipping blank lines, and reads its requests back in order', async () => {
     const path = fileOf([request('a'), '', '  ', request('b'), request('c')]);
-    expect(await checkBatchFile(path, '/v1/chat/completions')).toEqual({ total: 3, errors: [] });
+    expect(await checkBatchFile(path, '/v1/chat/completions')).toEqual({ total: 3, errors: [], requests: null });
+    // A small file's requests are kept by the check (no second read); past the cap, they are not.
+    const kept = await checkBatchFile(path, '/v1/chat/completions', 10_000);
+    expect(kept.requests?.map((r) => [r.index, r.customId])).toEqual([[0, 'a'], [1, 'b'], [2, 'c']]);
+    expect((await checkBatchFile(path, '/v1/chat/completions', request('a').length * 2)).requests).toBeNull();
     const lines = [];
     for await (const line of requestLines(path, '/v1/chat/completions')) lines.push(line);
     expect(lines.map((l) => [l.index, l.customId, l.model])).toEqual([[0, 'a', 'm'], [1, 'b', 'm'], [2, 'c', 'm']]);

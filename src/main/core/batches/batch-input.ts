@@ -102,16 +102,21 @@ export interface BatchFileCheck {
   total: number;
   /** Empty when the file is good; at most MAX_REPORTED_ERRORS, in line order. */
   errors: BatchLineError[];
+  /** The requests as read, when the file is good and no bigger than `keepUpToBytes`; else null. */
+  requests: BatchRequestLine[] | null;
 }
 
 /**
- * Reads the whole file once. Only custom_ids are kept (for duplicates), so memory grows with
- * the number of requests, not with their size.
+ * Reads the whole file once. Besides the custom_ids (for duplicates), the parsed requests are
+ * kept only while the file is small (`keepUpToBytes` of lines), which spares adding them a
+ * second read; a bigger file is read again by `requestLines`, so memory stays bounded.
  */
-export async function checkBatchFile(path: string, endpoint: BatchEndpoint): Promise<BatchFileCheck> {
+export async function checkBatchFile(path: string, endpoint: BatchEndpoint, keepUpToBytes = 0): Promise<BatchFileCheck> {
   const errors: BatchLineError[] = [];
   const seen = new Set<string>();
   let total = 0;
+  let kept: BatchRequestLine[] | null = keepUpToBytes > 0 ? [] : null;
+  let keptBytes = 0;
   const report = (error: BatchLineError) => {
     if (errors.length < MAX_REPORTED_ERRORS) errors.push(error);
   };
@@ -131,9 +136,14 @@ export async function checkBatchFile(path: string, endpoint: BatchEndpoint): Pro
       report({ code: 'duplicate_custom_id', message: `line ${line}: custom_id "${parsed.customId}" appears more than once`, line, param: 'custom_id' });
     }
     seen.add(parsed.customId);
+    if (kept) {
+      keptBytes += text.length;
+      if (keptBytes > keepUpToBytes) kept = null;
+      else kept.push({ index: total - 1, customId: parsed.customId, model: parsed.model, body: parsed.body });
+    }
   }
   if (total === 0) errors.push({ code: 'empty_file', message: 'the input file has no requests', line: null, param: null });
-  return { total, errors };
+  return { total, errors, requests: errors.length === 0 ? kept : null };
 }
 
 /**

@@ -16,7 +16,7 @@ import { MAX_TIMER_MS, type Clock } from '../clock';
 import type { EngineLogger } from '../config';
 import type { Engine } from '../engine-api';
 import { addBatchChildren } from './batch-children';
-import { BATCH_ENDPOINTS, checkBatchFile, isBatchEndpoint, MAX_BATCH_REQUESTS } from './batch-input';
+import { BATCH_ENDPOINTS, checkBatchFile, isBatchEndpoint, MAX_BATCH_REQUESTS, type BatchRequestLine } from './batch-input';
 import { writeBatchResults } from './batch-output';
 import { BatchStore, type BatchRecord } from './batch-store';
 import { FileStore, type FileRecord, type FilePurpose } from './file-store';
@@ -44,6 +44,8 @@ export interface BatchesOptions {
 }
 
 const WINDOW_MS = { '24h': 86_400_000 } as const;
+/** A file this small is added from what its check read (~4x its size in memory, briefly); a bigger one is read again. */
+const KEEP_CHECKED_BYTES = 32_000_000;
 const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
 
 /** The ids a batch's result files get, fixed so that finalizing twice replaces rather than adds. */
@@ -64,6 +66,8 @@ export class Batches {
   private readonly again = new Set<string>();
   private stopListening: (() => void) | null = null;
   private readonly expiryTimers = new Map<string, unknown>();
+  /** Requests a small file's check kept, until they are children (this run only). */
+  private readonly checked = new Map<string, readonly BatchRequestLine[]>();
   private stopped = false;
 
   constructor(private readonly options: BatchesOptions) {
@@ -278,7 +282,7 @@ export class Batches {
 
   /** The file check; true when the batch goes on (in_progress, with its parent job). */
   private async validate(batch: BatchRecord): Promise<boolean> {
-    const check = await checkBatchFile(this.files.contentPath(batch.inputFileId), batch.endpoint);
+    const check = await checkBatchFile(this.files.contentPath(batch.inputFileId), batch.endpoint, KEEP_CHECKED_BYTES);
     if (this.stopped) return false;
     const now = this.options.clock.now();
     const current = this.batches.get(batch.id)!;
@@ -292,6 +296,7 @@ export class Batches {
       const parent = this.parents.createParent({ kind: 'batch', owner: batch.owner, priority: batch.priority, lane: 'batch', metadata: { batch: batch.id, endpoint: batch.endpoint } });
       this.batches.update(batch.id, { status: 'in_progress', inProgressAt: now, parentJobId: parent.id, total: check.total });
     });
+    if (check.requests) this.checked.set(batch.id, check.requests);
     return true;
   }
 
@@ -304,12 +309,14 @@ export class Batches {
       inputPath: this.files.contentPath(batch.inputFileId),
       endpoint: batch.endpoint,
       from: this.parentCounts(parentJobId)?.total ?? 0,
+      requests: this.checked.get(batch.id) ?? null,
       goesOn: () => {
         const current = this.batches.get(batch.id);
         return !this.stopped && current?.status === 'in_progress' && current.expiredAt === null;
       },
       clock: this.options.clock,
     });
+    this.checked.delete(batch.id);
     if (!added) return;
     this.options.transaction(() => {
       this.parents.sealParent(parentJobId);
