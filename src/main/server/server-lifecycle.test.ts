@@ -29,6 +29,7 @@ describe('health, metrics, docs and the web UI', () => {
       version: '9.9.9',
       backend: { status: 'up', reachable: true, loadedModel: expect.anything(), lastError: null, since: expect.any(String) },
       neo4j: null,
+      storage: { status: 'ok', message: null, since: expect.any(String), unsavedResults: 0 },
     });
   });
 
