@@ -92,3 +92,22 @@ test('a streaming caller waiting at shutdown: the stream ends with shutting_down
   expect(reopened.engine.get(id)).toMatchObject({ state: 'canceled' });
   expect(sim.record.requests).toHaveLength(0);
 }, 30_000);
+
+test('a synchronous caller whose job is still running when the grace period ends: the job is canceled, not requeued for nobody', async () => {
+  sim = await startSimulator({ models: ['model-a'], tokensPerSecond: 5, seed: 3 });
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'lmq-shutdown-'));
+  const host = await start();
+  const answer = fetch(`${host.server.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'model-a', max_tokens: 200, messages: [{ role: 'user', content: 'a long answer' }] }),
+  });
+  await vi.waitFor(() => expect(host.engine.counts().running).toBe(1), SERVER_WAIT);
+  hosts.splice(hosts.indexOf(host), 1);
+  expect(await host.stop(200)).toBe(true);
+  const response = await answer;
+  expect(response.status).toBe(503);
+  const id = response.headers.get('x-lmq-job-id')!;
+  const reopened = await start();
+  expect(reopened.engine.get(id)).toMatchObject({ state: 'canceled' });
+}, 30_000);
