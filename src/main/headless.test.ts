@@ -82,7 +82,7 @@ describe('npm run serve (headless)', () => {
     }
   });
 
-  it('serves, and on SIGTERM lets the running job finish, keeps the queued one, exits 0', async () => {
+  it('serves, and on SIGTERM lets the running job finish, keeps the queued job API job, cancels the one whose caller it sends away, exits 0', async () => {
     const run = spawnHeadless(['--port', '0', '--backend', sim.url, '--data-dir', dataDir, '--grace-ms', '5000'], {
       LMQ_ADMIN_TOKEN: ADMIN_SECRET,
     });
@@ -95,6 +95,13 @@ describe('npm run serve (headless)', () => {
     const running = await chat(url);
     const queued = await chat(url);
     const queuedId = queued.headers.get('x-lmq-job-id')!;
+    const kept = await fetch(`${url}/api/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'chat', model: 'sim-model-a', input: { messages: [{ role: 'user', content: 'later' }] } }),
+    });
+    expect(kept.status).toBe(202);
+    const keptId = ((await kept.json()) as { job: { id: string } }).job.id;
     const runningText = running.text();
     await vi.waitFor(() => expect(sim.record.requests.map((r) => r.clientRequestId)).toContain(running.headers.get('x-lmq-job-id')), STARTUP);
 
@@ -104,10 +111,12 @@ describe('npm run serve (headless)', () => {
     expect(await run.exited).toBe(0);
     expect(run.output()).not.toContain(ADMIN_SECRET);
 
-    // The queued job survived the restart.
+    // The job API's job survived the restart; the stream's job went with its caller (the
+    // client's retry is the one copy that runs).
     const engine = await createEngine({ dataDir, backend: { url: sim.url } });
     try {
-      expect(['queued', 'running', 'succeeded']).toContain(engine.get(queuedId).state);
+      expect(['queued', 'running', 'succeeded']).toContain(engine.get(keptId).state);
+      expect(engine.get(queuedId).state).toBe('canceled');
     } finally {
       await engine.close({ graceMs: 0 });
     }
