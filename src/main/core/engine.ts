@@ -1,6 +1,8 @@
 /**
  * Composition root: wires store, queue index, policy, dispatcher, forecaster, events and the
  * LM Studio client into the `Engine` both hosts (Electron main, headless) run.
+ * Longer than our ~400 lines because it is the one place every part is wired; the logic of
+ * each part lives in its own module.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -2,6 +2,7 @@
  * The LM Studio client the engine dispatches through: inference calls, the resident set, explicit
  * loads beside what is loaded and unloads the scheduler asks for (never one of its own), and a circuit breaker that reports LM Studio `down` (with the next retry time) while it
  * does not answer, probes on a backoff schedule, and reports `up` again on its own.
+ * Over ~400 lines: the breaker and the resident-set reads share one state machine.
  */
 import type { BackendState } from '../../../shared/backend';
 import type { Backend, BackendRequest, RunCallbacks, RunOutcome } from '../backend';

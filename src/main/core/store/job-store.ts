@@ -75,6 +75,8 @@ function openDatabase(options: JobStoreOptions, nativeBinding: { nativeBinding?:
  * The durable record of every job. Each state change is one SQLite statement guarded by the
  * expected current state, so a change that lost a race reports `false` instead of clobbering.
  * Nothing is deleted on dequeue; finished jobs are removed only by `purgeFinished` (retention).
+ * Over ~400 lines: every guarded transition of a job's row is here, side by side, so the
+ * guards can be read against each other.
  */
 export class JobStore {
   readonly db: Database.Database;
