@@ -72,6 +72,37 @@ function openDatabase(options: JobStoreOptions, nativeBinding: { nativeBinding?:
 }
 
 /**
+ * The record of a job just inserted. Field by field: a record never carries the input, and in
+ * V8 a spread that adds fields ({ ...job, seq, id }) is a slow path that cost as much as the
+ * insert (enqueue bench).
+ */
+function queuedRecord(seq: number, id: string, job: NewJob, parentId: string | null, childIndex: number | null): JobRecord {
+  return {
+    seq,
+    id,
+    kind: job.kind,
+    model: job.model,
+    owner: job.owner,
+    priority: job.priority,
+    lane: job.lane,
+    state: 'queued',
+    attempts: 0,
+    maxAttempts: job.maxAttempts,
+    createdAt: job.createdAt,
+    runAt: job.runAt,
+    startedAt: null,
+    finishedAt: null,
+    promptTokens: job.promptTokens,
+    maxTokens: job.maxTokens,
+    metadata: job.metadata,
+    error: null,
+    usage: null,
+    parentId,
+    childIndex,
+  };
+}
+
+/**
  * The durable record of every job. Each state change is one SQLite statement guarded by the
  * expected current state, so a change that lost a race reports `false` instead of clobbering.
  * Nothing is deleted on dequeue; finished jobs are removed only by `purgeFinished` (retention).
@@ -157,31 +188,7 @@ export class JobStore {
     // Same transaction as the row (the write batch, or the caller's).
     this.statements.insertInput.run(seq, JSON.stringify(job.input));
     this.counts.queued++;
-    // Field by field: a record never carries the input, and in V8 a spread that adds fields
-    // ({ ...job, seq, id }) is a slow path that cost as much as the insert (enqueue bench).
-    return {
-      seq,
-      id,
-      kind: job.kind,
-      model: job.model,
-      owner: job.owner,
-      priority: job.priority,
-      lane: job.lane,
-      state: 'queued',
-      attempts: 0,
-      maxAttempts: job.maxAttempts,
-      createdAt: job.createdAt,
-      runAt: job.runAt,
-      startedAt: null,
-      finishedAt: null,
-      promptTokens: job.promptTokens,
-      maxTokens: job.maxTokens,
-      metadata: job.metadata,
-      error: null,
-      usage: null,
-      parentId: null,
-      childIndex: null,
-    };
+    return queuedRecord(seq, id, job, null, null);
   }
 
   /**
@@ -211,29 +218,7 @@ export class JobStore {
     const seq = Number(info.lastInsertRowid);
     this.statements.insertInput.run(seq, JSON.stringify(job.input));
     this.counts.queued++;
-    return {
-      seq,
-      id,
-      kind: job.kind,
-      model: job.model,
-      owner: job.owner,
-      priority: job.priority,
-      lane: job.lane,
-      state: 'queued',
-      attempts: 0,
-      maxAttempts: job.maxAttempts,
-      createdAt: job.createdAt,
-      runAt: job.runAt,
-      startedAt: null,
-      finishedAt: null,
-      promptTokens: job.promptTokens,
-      maxTokens: job.maxTokens,
-      metadata: job.metadata,
-      error: null,
-      usage: null,
-      parentId,
-      childIndex,
-    };
+    return queuedRecord(seq, id, job, parentId, childIndex);
   }
 
   /** A parent job's first child started: the parent is running (it holds no slot itself). */
