@@ -143,3 +143,34 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
   }
   socket.destroy(error);
 }
+
+/** The `error` object of one of our error bodies, as parsed: every field unchecked. */
+export interface SentError {
+  code?: unknown;
+  message?: unknown;
+  type?: unknown;
+}
+
+/** Its message, or a generic one. */
+export function sentMessage(error: SentError): string {
+  return typeof error.message === 'string' ? error.message : 'request failed';
+}
+
+/**
+ * Rewrites our `{error: {code, message}}` bodies in a route scope, whoever sent them (a route,
+ * auth, validation, limits), into the shape of the API that scope speaks. `reshape` returns the
+ * new body, or undefined to send the body as it is (one already in that shape).
+ */
+export function reshapeErrorBodies(scope: FastifyInstance, reshape: (status: number, error: SentError) => unknown): void {
+  scope.addHook('onSend', (_request, reply, payload, done) => {
+    if (reply.statusCode < 400 || typeof payload !== 'string') return done(null, payload);
+    let body: { error?: SentError };
+    try {
+      body = JSON.parse(payload) as typeof body;
+    } catch {
+      return done(null, payload);
+    }
+    const reshaped = reshape(reply.statusCode, body.error ?? {});
+    done(null, reshaped === undefined ? payload : JSON.stringify(reshaped));
+  });
+}

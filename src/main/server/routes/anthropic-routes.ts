@@ -3,6 +3,7 @@
  * `x-api-key` or a bearer token (auth.ts); every error leaves in Anthropic's shape
  * `{type: "error", error: {type, message}}`, ours (auth, limits, queue full) included.
  */
+import { reshapeErrorBodies, sentMessage } from '../error-handling';
 import type { FastifyInstance } from 'fastify';
 import { LmqError } from '../../../shared/errors';
 import { registerQueuedPost } from './openai-routes';
@@ -32,20 +33,9 @@ export const MESSAGES_STREAM: StreamDialect = {
   failed: (stream, error) => stream.event('error', JSON.stringify(anthropicError(error.status, error.message))),
 };
 
-/** Rewrites our `{error: {code, message}}` bodies, whoever sent them, into Anthropic's shape. */
+/** Our error bodies, whoever sent them, in Anthropic's shape (our code kept in the message). */
 function reshapeErrors(scope: FastifyInstance): void {
-  scope.addHook('onSend', (_request, reply, payload, done) => {
-    if (reply.statusCode < 400 || typeof payload !== 'string') return done(null, payload);
-    let body: { error?: { code?: unknown; message?: unknown } };
-    try {
-      body = JSON.parse(payload) as typeof body;
-    } catch {
-      return done(null, payload);
-    }
-    const message = typeof body.error?.message === 'string' ? body.error.message : 'request failed';
-    const code = typeof body.error?.code === 'string' ? ` (${body.error.code})` : '';
-    done(null, JSON.stringify(anthropicError(reply.statusCode, `${message}${code}`)));
-  });
+  reshapeErrorBodies(scope, (status, error) => anthropicError(status, `${sentMessage(error)}${typeof error.code === 'string' ? ` (${error.code})` : ''}`));
 }
 
 export async function registerAnthropicRoutes(app: FastifyInstance, options: RelayOptions): Promise<void> {

@@ -4,6 +4,7 @@
  * listings are read through (cached briefly, never queued); loading, unloading and downloading
  * are LM Queue's business and refused. Errors leave in LM Studio's shape `{error: {type, message}}`.
  */
+import { reshapeErrorBodies, sentMessage } from '../error-handling';
 import type { FastifyInstance } from 'fastify';
 import { isBackendError } from '../../core/lmstudio/errors';
 import { LmqError } from '../../../shared/errors';
@@ -25,21 +26,11 @@ export const NATIVE_CHAT_STREAM: StreamDialect = {
   failed: (stream, error) => stream.event('error', JSON.stringify({ type: 'error', ...nativeError(error.status, error.code, error.message) })),
 };
 
-/** Rewrites our `{error: {code, message}}` bodies into LM Studio's shape (keeping the code). */
+/** Our error bodies in LM Studio's shape (keeping the code); LM Studio's own, read through, already are. */
 function reshapeErrors(scope: FastifyInstance): void {
-  scope.addHook('onSend', (_request, reply, payload, done) => {
-    if (reply.statusCode < 400 || typeof payload !== 'string') return done(null, payload);
-    let body: { error?: { code?: unknown; message?: unknown; type?: unknown } };
-    try {
-      body = JSON.parse(payload) as typeof body;
-    } catch {
-      return done(null, payload);
-    }
-    // LM Studio's own error bodies (read through) already are in its shape.
-    if (typeof body.error?.type === 'string' || typeof body.error?.code !== 'string') return done(null, payload);
-    const message = typeof body.error.message === 'string' ? body.error.message : 'request failed';
-    done(null, JSON.stringify(nativeError(reply.statusCode, body.error.code, message)));
-  });
+  reshapeErrorBodies(scope, (status, error) =>
+    typeof error.type === 'string' || typeof error.code !== 'string' ? undefined : nativeError(status, error.code, sentMessage(error)),
+  );
 }
 
 /** Reads a listing through to LM Studio, sharing one answer between callers for a moment. */

@@ -4,6 +4,7 @@
  * batches belong to their token's owner: members see and act on their own, admins on all.
  * Errors leave in OpenAI's shape `{error: {message, type, param, code}}`.
  */
+import { reshapeErrorBodies, sentMessage } from '../error-handling';
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -40,19 +41,11 @@ function paramOf(message: string): string | null {
   return /^([a-z_][a-z0-9_.]*): /i.exec(message)?.[1] ?? null;
 }
 
-/** Rewrites our `{error: {code, message}}` bodies, whoever sent them, into OpenAI's shape. */
+/** Our error bodies, whoever sent them, in OpenAI's shape. */
 function reshapeErrors(scope: FastifyInstance): void {
-  scope.addHook('onSend', (_request, reply, payload, done) => {
-    if (reply.statusCode < 400 || typeof payload !== 'string') return done(null, payload);
-    let body: { error?: { code?: unknown; message?: unknown } };
-    try {
-      body = JSON.parse(payload) as typeof body;
-    } catch {
-      return done(null, payload);
-    }
-    const message = typeof body.error?.message === 'string' ? body.error.message : 'request failed';
-    const code = typeof body.error?.code === 'string' ? body.error.code : null;
-    done(null, JSON.stringify({ error: { message, type: openAiErrorType(reply.statusCode), param: paramOf(message), code } }));
+  reshapeErrorBodies(scope, (status, error) => {
+    const message = sentMessage(error);
+    return { error: { message, type: openAiErrorType(status), param: paramOf(message), code: typeof error.code === 'string' ? error.code : null } };
   });
 }
 
