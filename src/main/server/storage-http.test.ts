@@ -33,6 +33,10 @@ it('refuses new work with 503 storage_full, keeps reads and health, and resumes 
   expect(health.status).toBe(200);
   expect(health.body.storage).toMatchObject({ status: 'full', message: expect.stringContaining('full: the database') });
   expect((await call(h, 'GET', '/metrics')).body).toMatch(/^lmq_storage_ok 0$/m);
+  // A route's own write (a token here) gets the same 503, not an internal error.
+  const token = await call(h, 'POST', '/api/tokens', { body: { name: 'carol' } });
+  expect(token.status).toBe(503);
+  expect(token.body.error).toMatchObject({ code: 'storage_full', message: expect.stringContaining('SQLITE_FULL') });
 
   failSqliteWrites(null);
   await vi.waitFor(async () => expect((await call(h, 'GET', '/api/health')).body.storage.status).toBe('ok'), { ...SERVER_WAIT, timeout: 10_000 });
