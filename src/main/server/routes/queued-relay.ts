@@ -90,6 +90,21 @@ function finishSignal(): { onFinish: FinishListener; finished: Promise<Finished>
   return { onFinish, finished };
 }
 
+/** A promise that settles when the server sends the caller away (shutdown), and whether it has. */
+function sendAwaySignal(): { sendAway: () => void; serverShutdown: Promise<'shutdown'>; readonly endedByServer: boolean } {
+  let resolveShutdown: (value: 'shutdown') => void = () => {};
+  const serverShutdown = new Promise<'shutdown'>((resolve) => (resolveShutdown = resolve));
+  const signal = {
+    endedByServer: false,
+    serverShutdown,
+    sendAway: () => {
+      signal.endedByServer = true;
+      resolveShutdown('shutdown');
+    },
+  };
+  return signal;
+}
+
 /**
  * Queues a non-streaming job, waits for it and answers with its body exactly as LM Studio sent
  * it. A failure answers `{error: {code, message}}`: the route's scope reshapes it for its API.
@@ -97,27 +112,20 @@ function finishSignal(): { onFinish: FinishListener; finished: Promise<Finished>
 export async function answerWhenFinished(reply: FastifyReply, jobRequest: SubmitJobRequest, caller: CallerContext, options: RelayOptions): Promise<unknown> {
   const { engine, connections } = options;
   const { onFinish, finished } = finishSignal();
-  let endedByServer = false;
-  let sendAway: () => void = () => {};
-  const serverShutdown = new Promise<'shutdown'>((resolve) => {
-    sendAway = () => {
-      endedByServer = true;
-      resolve('shutdown');
-    };
-  });
-  const job = submitJob(engine, jobRequest, withIdempotencyKey(caller, reply), { onFinish, onShutdown: () => sendAway() });
+  const away = sendAwaySignal();
+  const job = submitJob(engine, jobRequest, withIdempotencyKey(caller, reply), { onFinish, onShutdown: () => away.sendAway() });
   // Accepted once on disk: a commit that fails (disk full) answers 503 storage_* instead.
   await engine.durable();
   reply.header('x-lmq-job-id', job.id);
-  const removeConnection = connections.add({ shutdown: () => sendAway() });
+  const removeConnection = connections.add({ shutdown: () => away.sendAway() });
   let clientGone = false;
   reply.raw.on('close', () => {
-    if (reply.raw.writableFinished || endedByServer) return;
+    if (reply.raw.writableFinished || away.endedByServer) return;
     // A client that leaves while its job waits should not cost LM Studio anything.
     clientGone = true;
     cancelQuietly(engine, job.id);
   });
-  const outcome = await Promise.race([finished, serverShutdown]);
+  const outcome = await Promise.race([finished, away.serverShutdown]);
   removeConnection();
   // The engine canceled the job (nobody would read its answer after the restart): the client's
   // retry, once LM Queue is back, is the one copy that runs.
@@ -151,15 +159,8 @@ export async function relayStream(
   let deliver: (data: string, event: string | undefined) => void = (data, event) => void early.push([data, event]);
   const sink: JobSink = { onChunk: (data, event) => deliver(data, event) };
   const { onFinish, finished } = finishSignal();
-  let endedByServer = false;
-  let sendAway: () => void = () => {};
-  const serverShutdown = new Promise<'shutdown'>((resolve) => {
-    sendAway = () => {
-      endedByServer = true;
-      resolve('shutdown');
-    };
-  });
-  const submitted = submitJob(engine, jobRequest, withIdempotencyKey(caller, reply), { sink, onFinish, onShutdown: () => sendAway() });
+  const away = sendAwaySignal();
+  const submitted = submitJob(engine, jobRequest, withIdempotencyKey(caller, reply), { sink, onFinish, onShutdown: () => away.sendAway() });
   const id = submitted.id;
   await engine.durable();
   const stream = new SseStream(reply, { 'x-lmq-job-id': id }, connections.streamBudget);
@@ -188,14 +189,14 @@ export async function relayStream(
   });
   const removeConnection = connections.add({
     heartbeat: () => (running ? dialect.waiting(stream, 'keepalive', null) : sendPosition(true)),
-    shutdown: () => sendAway(),
+    shutdown: () => away.sendAway(),
   });
   stream.onClientClose((reason) => {
-    if (!endedByServer) cancelQuietly(engine, id, reason);
+    if (!away.endedByServer) cancelQuietly(engine, id, reason);
   });
 
   try {
-    const outcome = await Promise.race([finished, serverShutdown]);
+    const outcome = await Promise.race([finished, away.serverShutdown]);
     if (outcome === 'shutdown') {
       const { error } = shuttingDown().toBody();
       dialect.failed(stream, { status: 503, code: error.code, message: error.message });
