@@ -87,6 +87,13 @@ function fixture(withEta: boolean): { trace: RunTrace; record: SimRecord } {
 }
 
 describe('analyzing a run', () => {
+  test('counts the requests the policy aborted and ran again, and the output they threw away', () => {
+    const { trace, record } = fixture(true);
+    const preempted = { ...request('pre-1', MODEL_A, 5, 7), aborted: true, completionTokens: 37 };
+    const m = analyzeRun(trace, { ...record, requests: [...record.requests, preempted] }, workload, { timeScale: SCALE, slots: 2 });
+    expect(m.preempted).toEqual({ requests: 1, wastedTokens: 37 });
+  });
+
   test('reports waits, batch completion, loads, unloads, cut-offs and utilization in simulated seconds', () => {
     const { trace, record } = fixture(false);
     const m = analyzeRun(trace, record, workload, { timeScale: SCALE, slots: 2 });
@@ -96,6 +103,7 @@ describe('analyzing a run', () => {
     expect(m.interactiveServiceMedian).toBeCloseTo(8); // services 6 and 10
     expect(m.batchCompletionSeconds).toBeCloseTo(30);
     expect([m.loads, m.unloads, m.requestsCutOff]).toEqual([1, 1, 1]);
+    expect(m.preempted).toEqual({ requests: 0, wastedTokens: 0 });
     expect(m.makespanSeconds).toBeCloseTo(60);
     // busy: 30 + 12 + 6 + 10 + 17 = 75 slot-seconds out of 2 × 60
     expect(m.utilization).toBeCloseTo(75 / 120);

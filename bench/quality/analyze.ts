@@ -65,6 +65,11 @@ export interface PolicyMetrics {
    * that lets an evicted model's requests finish) cut off on an LM Studio that evicts.
    */
   requestsCutOff: number;
+  /**
+   * Requests the policy itself aborted and ran again (LM Queue preempting batch or background
+   * work to make room for interactive work), and the output tokens they had produced: the cost.
+   */
+  preempted?: { requests: number; wastedTokens: number };
   utilization: number;
   makespanSeconds: number;
   /** LM Queue only; null for policies that predict nothing. */
@@ -156,6 +161,7 @@ export function analyzeRun(trace: RunTrace, record: SimRecord, workload: Workloa
     loads: record.loads.length,
     unloads: record.unloads.length,
     requestsCutOff: record.unloads.reduce((sum, u) => sum + u.inFlight, 0),
+    preempted: preemptedRequests(record.requests),
     utilization: slotUtilization(busy, settings.slots, { start: 0, end: lastFinish }),
     makespanSeconds: lastFinish,
     eta: etaErrors(trace, workload, done, toSim, settings.timeScale),
@@ -246,4 +252,10 @@ function etaErrors(
     asReturnedBySubmitByLane: Object.fromEntries(Object.entries(returnedByLane).map(([lane, list]) => [lane, summarizeEtaError(list, ETA_FLOOR_SECONDS)])),
     insideRange: { jobs: samples.size, share: inside / samples.size },
   };
+}
+
+/** Requests aborted by the client while generating, that is by the policy (the bench's clients never abort). */
+function preemptedRequests(requests: ReadonlyArray<{ aborted: boolean; completionTokens: number }>): NonNullable<PolicyMetrics['preempted']> {
+  const aborted = requests.filter((r) => r.aborted);
+  return { requests: aborted.length, wastedTokens: aborted.reduce((sum, r) => sum + r.completionTokens, 0) };
 }

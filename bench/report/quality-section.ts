@@ -29,6 +29,7 @@ function metricRows(workload: WorkloadResult): string[][] {
     row('Loads after start-up', (p) => num(p.loads, 0)),
     row('Unloads after start-up', (p) => num(p.unloads, 0)),
     row('Requests cut off (or cut off by an evicting LM Studio)', (p) => num(p.requestsCutOff, 0)),
+    row('Requests preempted and run again (output tokens thrown away)', (p) => (p.preempted ? `${num(p.preempted.requests, 0)} (${num(p.preempted.wastedTokens, 0)})` : 'n/a')),
     row('Interactive wait p50 (s)', (p) => num(p.interactiveWait.p50)),
     row('Interactive wait p95 (s)', (p) => num(p.interactiveWait.p95)),
     ...owners.map((owner) => row(`— ${owner}: wait p95 (s)`, (p) => num(p.interactiveWaitByOwner[owner]?.p95))),

@@ -95,6 +95,43 @@ describe('resident set', () => {
     expect(engine.backend().resident.map((i) => i.model).sort()).toEqual(['llm-b', 'text-embedding-x']);
   });
 
+  test('room for interactive work: a batch request just started on the model to unload goes back to the queue instead of being waited for', async () => {
+    const { sim, engine } = await start(
+      // Room for one LLM; slow generation, so the batch answer would take ~100 simulated seconds.
+      { models: ['llm-a', 'llm-b'], initialLoaded: ['llm-a'], memoryBytes: 4.1e9, tokensPerSecond: 4, minOutputTokens: 400, maxOutputTokens: 400 },
+      { switchBoundSeconds: 0.2 },
+    );
+    const batch = engine.submit({ ...chat('llm-a', 'summarize', 400), lane: 'batch' }, { owner: 'ana' }).id;
+    await vi.waitFor(() => expect(sim.record.requests.some((r) => r.clientRequestId === batch && r.startedAt !== null)).toBe(true));
+    const asked = engine.submit(chat('llm-b', 'quick question', 8), { owner: 'ben' }).id;
+    const answered = await engine.waitForFinish(asked);
+    expect(answered.state).toBe('succeeded');
+    // The batch request was aborted by us (not cut off by an unload), early in its answer.
+    const first = sim.record.requests.find((r) => r.clientRequestId === batch)!;
+    expect(first.aborted).toBe(true);
+    expect(first.completionTokens).toBeLessThanOrEqual(200);
+    expect(sim.record.cutOff).toEqual([]);
+    expect(Date.parse(answered.startedAt!)).toBeLessThan(first.startedAt! + 400 / 4 * 1000 * 0.01);
+    // It runs again later, its attempt given back.
+    const done = await engine.waitForFinish(batch);
+    expect(done.state).toBe('succeeded');
+    expect(done.attempts).toBe(1);
+    expect(sim.record.requests.filter((r) => r.clientRequestId === batch)).toHaveLength(2);
+  });
+
+  test('room for batch work waits for the requests in flight: nothing is preempted', async () => {
+    const { sim, engine } = await start(
+      { models: ['llm-a', 'llm-b'], initialLoaded: ['llm-a'], memoryBytes: 4.1e9, tokensPerSecond: 40, minOutputTokens: 40, maxOutputTokens: 40 },
+      { switchBoundSeconds: 0.05 },
+    );
+    const first = engine.submit({ ...chat('llm-a', 'one', 40), lane: 'batch' }, { owner: 'ana' }).id;
+    await vi.waitFor(() => expect(sim.record.requests.some((r) => r.clientRequestId === first && r.startedAt !== null)).toBe(true));
+    const second = engine.submit({ ...chat('llm-b', 'two', 8), lane: 'batch' }, { owner: 'ben' }).id;
+    const jobs = await Promise.all([first, second].map((id) => engine.waitForFinish(id)));
+    expect(jobs.map((j) => j.state)).toEqual(['succeeded', 'succeeded']);
+    expect(sim.record.requests.filter((r) => r.aborted)).toEqual([]);
+  });
+
   test('models loaded or unloaded in LM Studio by hand are adopted, not fought', async () => {
     const { sim, engine } = await start({ models: ['llm-a', 'llm-b'], initialLoaded: ['llm-a'], memoryBytes: 8e9 });
     // Someone loads llm-b in LM Studio's UI.

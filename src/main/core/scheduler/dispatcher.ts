@@ -59,9 +59,14 @@ function toBackendError(error: unknown): BackendError {
   return new BackendError('protocol', message, { cause: error });
 }
 
+/** The most output a preempted request may have produced (see `preempt`). */
+export const PREEMPT_MAX_TOKENS = 256;
 
 export class Dispatcher {
   readonly running = new Map<number, RunningJob>();
+  /** Requests preempted to make room for interactive work, and the output they had produced. */
+  preemptions = 0;
+  preemptedTokens = 0;
   readonly runningView: RunningView = emptyRunningView();
   readonly room: ModelRoom;
   private readonly outcomes: RunOutcomes;
@@ -243,6 +248,7 @@ export class Dispatcher {
         case 'makeRoom':
           this.deps.logger.info({ model: decision.model, victims: decision.victims }, 'making room for a model');
           room.view.making = { model: decision.model, victims: decision.victims };
+          if (decision.preempt) this.preempt(decision.victims);
           continue;
         case 'abandon':
           room.view.making = null;
@@ -397,6 +403,25 @@ export class Dispatcher {
       this.complete(run, () => this.outcomes.succeeded(run, outcome.body, usage));
     } catch (error) {
       this.complete(run, () => this.outcomes.failed(run, toBackendError(error), clock.now()));
+    }
+  }
+
+  /**
+   * Room for interactive work: the batch and background requests on the models to unload go back
+   * to the queue (their attempt refunded, their place kept) instead of being waited for, so the
+   * switch waits only for interactive requests and answers nearly done. Only a request nobody
+   * reads live, with less than half its expected output out and at most PREEMPT_MAX_TOKENS:
+   * that bounds the tokens thrown away.
+   */
+  private preempt(victims: readonly string[]): void {
+    for (const run of this.running.values()) {
+      if (run.abortReason !== null || run.entry.lane === 'interactive' || !victims.includes(run.entry.model)) continue;
+      if (run.streamedToListener || run.tokens > Math.min(PREEMPT_MAX_TOKENS, run.estimate.outputTokens / 2)) continue;
+      run.abortReason = 'preempted';
+      this.preemptions++;
+      this.preemptedTokens += run.tokens;
+      this.deps.logger.info({ job: run.claim.id, model: run.entry.model, tokens: run.tokens }, 'preempted to make room for interactive work');
+      run.controller.abort(new BackendError('aborted', 'preempted to make room for interactive work'));
     }
   }
 

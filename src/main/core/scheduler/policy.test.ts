@@ -69,9 +69,12 @@ describe('policy: the resident set', () => {
     const other = head({ model: 'b', priority: 7 });
     const models = modelViewOf({ resident: { a: 4 }, sizes: { a: 4, b: 4 }, budgetBytes: 4 });
     expect(decide(lanes([current, other]), emptyRunningView(), models, fair, params, 14_999)).toMatchObject({ type: 'run', candidate: current });
-    expect(decide(lanes([current, other]), emptyRunningView(), models, fair, params, 15_000)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'] });
+    expect(decide(lanes([current, other]), emptyRunningView(), models, fair, params, 15_000)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: true });
     // With no work left for `a`, room is made at once.
-    expect(decide(lanes([other]), emptyRunningView(), models, fair, params, 0)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'] });
+    expect(decide(lanes([other]), emptyRunningView(), models, fair, params, 0)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: true });
+    // Room for batch work is made by waiting only: preempting is for interactive work.
+    const batchOther = head({ model: 'b', lane: 'batch' });
+    expect(decide(lanes([batchOther]), emptyRunningView(), models, fair, params, 0)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: false });
   });
 
   test('making room: victims start nothing new, are unloaded once idle, then the model loads', () => {
@@ -91,8 +94,8 @@ describe('policy: the resident set', () => {
     const other = head({ model: 'c' });
     const models = modelViewOf({ resident: { a: 4, b: 4, e: 4 }, sizes: { a: 4, b: 4, c: 4, e: 1 }, budgetBytes: 9, pinned: ['e'] });
     models.lastUsedAt.set('a', 10).set('b', 5);
-    expect(decide(lanes([other]), emptyRunningView(), models, fair, params, 0)).toEqual({ type: 'makeRoom', model: 'c', victims: ['b'] });
-    expect(decide(lanes([other]), runningOn('b', 1), models, fair, params, 0)).toEqual({ type: 'makeRoom', model: 'c', victims: ['a'] });
+    expect(decide(lanes([other]), emptyRunningView(), models, fair, params, 0)).toEqual({ type: 'makeRoom', model: 'c', victims: ['b'], preempt: true });
+    expect(decide(lanes([other]), runningOn('b', 1), models, fair, params, 0)).toEqual({ type: 'makeRoom', model: 'c', victims: ['a'], preempt: true });
     // Pinned models leave no room at all: the model can never load.
     const tight = modelViewOf({ resident: { e: 4 }, sizes: { c: 4, e: 1 }, budgetBytes: 4, pinned: ['e'] });
     expect(decide(lanes([other]), emptyRunningView(), tight, fair, params, 0)).toEqual({ type: 'reject', model: 'c' });
@@ -116,7 +119,7 @@ describe('policy: the resident set', () => {
     const current = head({ model: 'a' });
     const other = head({ model: 'b' });
     const models = modelViewOf({ resident: { a: 4 }, canLoadAlongside: false });
-    expect(decide(lanes([other]), runningOn('a', 1), models, fair, params, 0)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'] });
+    expect(decide(lanes([other]), runningOn('a', 1), models, fair, params, 0)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: true });
     const making = { ...models, making: { model: 'b', victims: ['a'] } };
     expect(decide(lanes([other]), runningOn('a', 1), making, fair, params, 0)).toEqual({ type: 'wait' });
     expect(decide(lanes([other]), emptyRunningView(), making, fair, params, 0)).toEqual({ type: 'load', model: 'b' });

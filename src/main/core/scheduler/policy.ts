@@ -56,8 +56,12 @@ export type Decision<C> =
   | { type: 'load'; model: string }
   /** Unload `model` (a victim of the room-making, nothing in flight on it). */
   | { type: 'unload'; model: string }
-  /** Make room for `model`: `victims` start nothing new and go once their in-flight work is done. */
-  | { type: 'makeRoom'; model: string; victims: string[] }
+  /**
+   * Make room for `model`: `victims` start nothing new and go once their in-flight work is done.
+   * `preempt`: the room is for interactive work, so the victims' batch and background requests
+   * may be sent back to the queue instead of waited for (the dispatcher's bounds decide which).
+   */
+  | { type: 'makeRoom'; model: string; victims: string[]; preempt: boolean }
   /** The room-making under way is for a model with no due work left: drop it. */
   | { type: 'abandon' }
   /** `model` cannot fit the budget even with every unpinned model unloaded. */
@@ -348,7 +352,7 @@ export function decide<C extends Contender>(
       scan.heads = heads;
       const victims = chooseVictims(models, target.model, inFlight, hasQueued);
       if (victims === null) return { type: 'reject', model: target.model };
-      if (overdue.c !== null || !victims.some(hasQueued)) return { type: 'makeRoom', model: target.model, victims };
+      if (overdue.c !== null || !victims.some(hasQueued)) return { type: 'makeRoom', model: target.model, victims, preempt: target.entry.lane === 'interactive' };
     }
   }
   const next = best.c as C | null;

@@ -50,6 +50,12 @@ export class RunOutcomes {
       queue.requeueAfterShutdown(entry.seq);
       return;
     }
+    if (run.abortReason === 'preempted') {
+      // Not the job's doing: back in its place, the attempt and the fair-share charge given back.
+      queue.retryLater(entry, now, { code: 'preempted', message: 'sent back to the queue to make room for interactive work', retryable: true }, true, now);
+      this.deps.fair.charge(entry.owner, -serviceCost(run.estimate.promptTokens, run.estimate.outputTokens));
+      return;
+    }
     const record = queue.store.getBySeq(entry.seq);
     if (!record || record.state !== 'running') return;
     const refunds = this.refunds.get(entry.seq) ?? 0;

@@ -19,7 +19,8 @@ export interface RunningJob {
   /** Output already went to a live listener: a retry would send it twice, so none happens. */
   streamedToListener: boolean;
   controller: AbortController;
-  abortReason: 'canceled' | 'shutdown' | null;
+  /** Why we aborted it: canceled, our shutdown, or preempted to make room for interactive work. */
+  abortReason: 'canceled' | 'shutdown' | 'preempted' | null;
   /** Resolves once the outcome is committed. */
   done: Promise<void>;
   settle: () => void;
