@@ -64,9 +64,6 @@ export const PREEMPT_MAX_TOKENS = 256;
 
 export class Dispatcher {
   readonly running = new Map<number, RunningJob>();
-  /** Requests preempted to make room for interactive work, and the output they had produced. */
-  preemptions = 0;
-  preemptedTokens = 0;
   readonly runningView: RunningView = emptyRunningView();
   readonly room: ModelRoom;
   private readonly outcomes: RunOutcomes;
@@ -418,8 +415,6 @@ export class Dispatcher {
       if (run.abortReason !== null || run.entry.lane === 'interactive' || !victims.includes(run.entry.model)) continue;
       if (run.streamedToListener || run.tokens > Math.min(PREEMPT_MAX_TOKENS, run.estimate.outputTokens / 2)) continue;
       run.abortReason = 'preempted';
-      this.preemptions++;
-      this.preemptedTokens += run.tokens;
       this.deps.logger.info({ job: run.claim.id, model: run.entry.model, tokens: run.tokens }, 'preempted to make room for interactive work');
       run.controller.abort(new BackendError('aborted', 'preempted to make room for interactive work'));
     }
