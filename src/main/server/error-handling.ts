@@ -7,7 +7,7 @@ import { httpErrorResponse } from '../api/http-adapter';
 import { hasZodFastifySchemaValidationErrors, type ZodFastifySchemaValidationError } from 'fastify-type-provider-zod';
 import { badRequestFromIssues, type IssueLike } from '../api/api-errors';
 import { isLmqError, LmqError } from '../../shared/errors';
-import { storageStatusOf } from '../core/store/storage-health';
+import { storageErrorCode, storageStatusOf } from '../core/store/storage-health';
 import { ZodError } from 'zod';
 
 /** Fastify's own 4xx errors, in our vocabulary. */
@@ -94,10 +94,9 @@ export function registerErrorHandling(app: FastifyInstance, logger: Logger | und
     if (storage !== null) {
       // A route's own write (a token, a schedule, a file's record) that the data directory
       // refused: the 503 the engine gives new work then, not an internal error.
-      const code = storage === 'full' ? 'storage_full' : storage === 'read_only' ? 'storage_read_only' : 'storage_failed';
       logger?.warn({ code: (error as { code?: string }).code, method: request.method, path: pathOf(request.url) }, 'a write to the data directory failed');
       const response = httpErrorResponse(
-        new LmqError(code, `LM Queue could not write its data directory (${(error as { code?: string }).code}: ${(error as Error).message}); try again once it takes writes`, { retryAfterSeconds: 10 }),
+        new LmqError(storageErrorCode(storage), `LM Queue could not write its data directory (${(error as { code?: string }).code}: ${(error as Error).message}); try again once it takes writes`, { retryAfterSeconds: 10 }),
       );
       return reply.code(response.status).headers(response.headers).send(response.body);
     }

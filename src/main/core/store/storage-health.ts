@@ -28,9 +28,14 @@ export function describeStorageFailure(status: Exclude<StorageStatus, 'ok'>, pat
   return `${WHAT[status]}: ${path}${detail}`;
 }
 
+/** The error code a refusal for this failure carries. */
+export function storageErrorCode(status: StorageStatus): 'storage_full' | 'storage_read_only' | 'storage_failed' {
+  return status === 'full' ? 'storage_full' : status === 'read_only' ? 'storage_read_only' : 'storage_failed';
+}
+
 /** How the engine refuses new work while writes fail. */
 export function storageUnavailable(state: StorageState): LmqError {
-  const code = state.status === 'full' ? 'storage_full' : state.status === 'read_only' ? 'storage_read_only' : 'storage_failed';
+  const code = storageErrorCode(state.status);
   return new LmqError(code, `LM Queue cannot take new work: ${state.message ?? state.path}; it resumes by itself once writes succeed`, {
     retryAfterSeconds: 10,
     details: { path: state.path },
