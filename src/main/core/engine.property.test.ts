@@ -41,6 +41,12 @@ const opArb = (models: number): fc.Arbitrary<Op> =>
   );
 
 const SLOTS = 3;
+const PREEMPTED_AS_IT_FINISHED: Op[] = [
+  { type: 'submit', owner: 0, lane: 'background', priority: 0, model: 1, delayMs: 0 },
+  { type: 'submit', owner: 0, lane: 'interactive', priority: 0, model: 0, delayMs: 1 },
+  { type: 'submit', owner: 0, lane: 'background', priority: 0, model: 1, delayMs: 0 },
+  { type: 'advance', ms: 1 },
+];
 /** With aging on, order depends on group history; the order check runs with it off. */
 const NO_AGING_SECONDS = 1e9;
 const MODELS = ['model-a', 'model-b'];
@@ -192,7 +198,8 @@ describe('engine properties', () => {
   test('two models: nothing lost, no load under in-flight work, no overlapping loads', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb(2), { minLength: 1, maxLength: 40 }), (ops) => runScenario(ops, 2, 30)),
-      { numRuns: 40 },
+      // Found by CI: an interactive job preempts the batch answer that finishes in that same tick.
+      { numRuns: 40, examples: [[PREEMPTED_AS_IT_FINISHED]] },
     );
   });
 

@@ -384,6 +384,8 @@ export class Dispatcher {
           },
         },
       );
+      // A whole answer that arrived as we preempted it is kept: sending it again would serve it twice.
+      if (run.abortReason === 'preempted') run.abortReason = null;
       if (run.abortReason) throw new BackendError('aborted', 'aborted');
       this.deps.service.observe({
         concurrency: run.concurrency,
