@@ -10,6 +10,8 @@ export const ERROR_STATUS = {
   forbidden_origin: 403,
   priority_not_allowed: 403,
   not_found: 404,
+  /** No --index-root is configured: the index endpoints say how to turn indexing on. */
+  indexing_disabled: 404,
   invalid_state: 409,
   /** An Idempotency-Key whose first request is a stream that has not finished. */
   idempotency_key_in_use: 409,
