@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
-import { LaneSchema, RequestKindSchema, SubmitJobSchema } from './job';
+import { LaneSchema, REQUEST_KINDS, SubmitJobSchema } from './job';
 
 export const OVERLAP_POLICIES = ['skip', 'queue'] as const;
 export const CATCH_UP_POLICIES = ['none', 'once'] as const;
@@ -52,7 +52,32 @@ const TimeZoneSchema = z
   .refine(isTimeZone, 'not an IANA time zone (e.g. Europe/Berlin, UTC)');
 
 /** What each run submits: an ordinary job request, minus what belongs to one job only. */
-export const ScheduleJobSchema = SubmitJobSchema.pick({ kind: true, model: true, input: true, priority: true, lane: true, metadata: true }).strict();
+const RequestJobTemplateSchema = SubmitJobSchema.pick({ kind: true, model: true, input: true, priority: true, lane: true, metadata: true }).strict();
+
+/** Parent jobs a schedule can make, each through the layer that owns its kind. */
+export const SCHEDULED_PARENT_KINDS = ['batch'] as const;
+export type ScheduledParentKind = (typeof SCHEDULED_PARENT_KINDS)[number];
+export const SCHEDULE_JOB_KINDS = [...REQUEST_KINDS, ...SCHEDULED_PARENT_KINDS] as const;
+export type ScheduleJobKind = (typeof SCHEDULE_JOB_KINDS)[number];
+
+/** Each run sends the same uploaded file through the Batch API (lane batch; the models are in its lines). */
+const BatchJobTemplateSchema = z
+  .object({
+    kind: z.literal('batch'),
+    input: z
+      .object({
+        input_file_id: z.string().min(1).max(200),
+        endpoint: z.string().min(1).max(100),
+        completion_window: z.literal('24h').default('24h'),
+      })
+      .strict(),
+    priority: SubmitJobSchema.shape.priority,
+    metadata: SubmitJobSchema.shape.metadata,
+  })
+  .strict();
+
+export const ScheduleJobSchema = z.discriminatedUnion('kind', [RequestJobTemplateSchema, BatchJobTemplateSchema]);
+export type ScheduleJobRequest = z.output<typeof ScheduleJobSchema>;
 
 export const CreateScheduleSchema = z
   .object({
@@ -94,7 +119,8 @@ export const ScheduleSchema = z.object({
   overlap: z.enum(OVERLAP_POLICIES),
   catchUp: z.enum(CATCH_UP_POLICIES),
   job: z.object({
-    kind: RequestKindSchema,
+    kind: z.enum(SCHEDULE_JOB_KINDS),
+    /** Empty for a batch (its lines name their models). */
     model: z.string(),
     input: z.record(z.string(), z.unknown()),
     priority: z.number().int(),

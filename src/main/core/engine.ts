@@ -40,6 +40,7 @@ import { StorageGuard } from './storage-guard';
 import { TokenStore } from './store/token-store';
 import { Schedules } from './schedules/schedules';
 import { Batches } from './batches/batches';
+import { scheduledBatchMaker } from './batches/scheduled-batch';
 
 const DAY_MS = 86_400_000;
 const DISPATCH_PAUSED_SETTING = 'dispatchPaused';
@@ -304,10 +305,11 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
 
   // Lazily bound to the engine below: a run submits as any caller does.
   const schedules = new Schedules({ db: store.db, transaction: (fn) => store.transaction(fn), submit: (request, options) => engine.submit(request, options),
-    jobState: (id) => store.getById(id)?.state ?? null, tokens: () => engine.tokens, clock, logger });
+    jobState: (id) => store.getById(id)?.state ?? null, parents: () => ({ batch: scheduledBatch }), tokens: () => engine.tokens, clock, logger });
   // In memory (tests), files still need a folder: a temporary one, removed at close.
   const filesDir = config.dataDir === null ? mkdtempSync(join(tmpdir(), 'lmq-files-')) : join(config.dataDir, 'files');
   const batches = new Batches({ db: store.db, transaction: (fn) => store.transaction(fn), parents: () => engine, filesDir, clock, logger });
+  const scheduledBatch = scheduledBatchMaker(batches, (id) => engine.get(id));
   const engine: Engine = {
     tokens: new TokenStore(store.db),
     schedules,

@@ -103,7 +103,9 @@ describe('OpenAI Files and Batch API', () => {
       [5, 'invalid_url', 'url'],
     ]);
     expect(batch.output_file_id).toBeNull();
-    expect((batch as Batch & { lmq_job_id: string | null }).lmq_job_id).toBeNull();
+    // Its job (made with the batch) failed with it, and never had a child.
+    const parent = h.engine.get((batch as Batch & { lmq_job_id: string }).lmq_job_id);
+    expect([parent.state, parent.error?.code, parent.children?.total]).toEqual(['failed', 'invalid_file', 0]);
   });
 
   it('refuses a bad create: unknown endpoint or window, a missing file, a priority above the token\'s ceiling', async () => {

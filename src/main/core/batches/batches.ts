@@ -16,7 +16,7 @@ import { MAX_TIMER_MS, type Clock } from '../clock';
 import type { EngineLogger } from '../config';
 import type { Engine } from '../engine-api';
 import { addBatchChildren } from './batch-children';
-import { BATCH_ENDPOINTS, checkBatchFile, isBatchEndpoint, MAX_BATCH_REQUESTS, type BatchRequestLine } from './batch-input';
+import { BATCH_ENDPOINTS, checkBatchFile, type BatchEndpoint, isBatchEndpoint, MAX_BATCH_REQUESTS, type BatchRequestLine } from './batch-input';
 import { writeBatchResults } from './batch-output';
 import { BatchStore, type BatchRecord } from './batch-store';
 import { FileStore, type FileRecord, type FilePurpose } from './file-store';
@@ -125,8 +125,38 @@ export class Batches {
     return batch;
   }
 
-  /** `priority`: already resolved from the header or metadata.priority (null: the default). */
-  create(viewer: BatchViewer, request: CreateBatchRequest, priority: number | null): OpenAiBatch {
+  /**
+   * `priority`: already resolved from the header or metadata.priority (null: the default).
+   * The batch's parent job is made with it (queued, no children until the file is checked), so
+   * every batch has a job from its first moment; `jobMetadata` goes on that job (a schedule's name).
+   */
+  create(viewer: BatchViewer, request: CreateBatchRequest, priority: number | null, jobMetadata: Record<string, unknown> = {}): OpenAiBatch {
+    const { file, endpoint } = this.check(viewer, request, priority);
+    const now = this.options.clock.now();
+    const id = `batch_${randomBytes(12).toString('hex')}`;
+    const resolvedPriority = priority ?? Math.min(DEFAULT_PRIORITY, viewer.maxPriority ?? MAX_PRIORITY);
+    const batch = this.options.transaction(() => {
+      const parent = this.parents.createParent({ kind: 'batch', owner: viewer.owner, priority: resolvedPriority, lane: 'batch', metadata: { ...jobMetadata, batch: id, endpoint } });
+      this.batches.insert({
+        id,
+        owner: viewer.owner,
+        endpoint,
+        inputFileId: file.id,
+        completionWindow: request.completion_window,
+        metadata: request.metadata ?? null,
+        priority: resolvedPriority,
+        createdAt: now,
+        expiresAt: now + WINDOW_MS[request.completion_window as keyof typeof WINDOW_MS],
+      });
+      return this.batches.update(id, { parentJobId: parent.id });
+    });
+    // After the answer: the caller awaits durable() first, then the work begins.
+    setImmediate(() => this.drive(batch.id));
+    return this.view(batch);
+  }
+
+  /** What `create` refuses, checked without making anything; the input file when all is well. */
+  check(viewer: BatchViewer, request: CreateBatchRequest, priority: number | null): { file: FileRecord; endpoint: BatchEndpoint } {
     if (!isBatchEndpoint(request.endpoint)) {
       throw new LmqError('bad_request', `endpoint: must be one of ${Object.keys(BATCH_ENDPOINTS).join(', ')}; got "${request.endpoint}"`);
     }
@@ -138,21 +168,7 @@ export class Batches {
     if (priority !== null && priority > ceiling) {
       throw new LmqError('priority_not_allowed', `priority ${priority} is above your highest allowed priority ${ceiling}`);
     }
-    const now = this.options.clock.now();
-    const batch = this.batches.insert({
-      id: `batch_${randomBytes(12).toString('hex')}`,
-      owner: viewer.owner,
-      endpoint: request.endpoint,
-      inputFileId: file.id,
-      completionWindow: request.completion_window,
-      metadata: request.metadata ?? null,
-      priority: priority ?? Math.min(DEFAULT_PRIORITY, ceiling),
-      createdAt: now,
-      expiresAt: now + WINDOW_MS[request.completion_window as keyof typeof WINDOW_MS],
-    });
-    // After the answer: the caller awaits durable() first, then the work begins.
-    setImmediate(() => this.drive(batch.id));
-    return this.view(batch);
+    return { file, endpoint: request.endpoint };
   }
 
   get(viewer: BatchViewer, id: string): OpenAiBatch {
@@ -260,7 +276,9 @@ export class Batches {
   }
 
   private async run(id: string): Promise<void> {
-    let batch = this.batches.get(id)!;
+    const found = this.batches.get(id);
+    if (!found) return; // its creation was rolled back (a schedule's run that could not be written)
+    let batch = found;
     this.armExpiry(batch);
     if (batch.status === 'validating') {
       if (!(await this.validate(batch))) return;
@@ -288,13 +306,17 @@ export class Batches {
     const current = this.batches.get(batch.id)!;
     if (current.status === 'cancelling') return true; // no parent: finalizing writes every request as not run
     if (check.errors.length > 0) {
-      this.batches.update(batch.id, { status: 'failed', failedAt: now, errors: check.errors, total: Math.min(check.total, MAX_BATCH_REQUESTS), requestCounts: { total: 0, completed: 0, failed: 0 } });
+      this.options.transaction(() => {
+        this.batches.update(batch.id, { status: 'failed', failedAt: now, errors: check.errors, total: Math.min(check.total, MAX_BATCH_REQUESTS), requestCounts: { total: 0, completed: 0, failed: 0 } });
+        if (current.parentJobId) this.parents.failParent(current.parentJobId, { code: 'invalid_file', message: `the input file has ${check.errors.length} error(s); see the batch's errors`, retryable: false });
+      });
       this.clearExpiry(batch.id);
       return false;
     }
     this.options.transaction(() => {
-      const parent = this.parents.createParent({ kind: 'batch', owner: batch.owner, priority: batch.priority, lane: 'batch', metadata: { batch: batch.id, endpoint: batch.endpoint } });
-      this.batches.update(batch.id, { status: 'in_progress', inProgressAt: now, parentJobId: parent.id, total: check.total });
+      // A batch made before parents came with their batch has none yet.
+      const parentJobId = current.parentJobId ?? this.parents.createParent({ kind: 'batch', owner: batch.owner, priority: batch.priority, lane: 'batch', metadata: { batch: batch.id, endpoint: batch.endpoint } }).id;
+      this.batches.update(batch.id, { status: 'in_progress', inProgressAt: now, parentJobId, total: check.total });
     });
     if (check.requests) this.checked.set(batch.id, check.requests);
     return true;

@@ -1,10 +1,12 @@
 import type Database from 'better-sqlite3';
-import type { RequestKind, Lane } from '../../../shared/job';
+import type { Lane } from '../../../shared/job';
+import type { ScheduleJobKind } from '../../../shared/schedule';
 import type { CATCH_UP_POLICIES, OVERLAP_POLICIES } from '../../../shared/schedule';
 
 /** What each run submits, with the priority and lane resolved at creation. */
 export interface ScheduleJobTemplate {
-  kind: RequestKind;
+  kind: ScheduleJobKind;
+  /** Empty for a batch. */
   model: string;
   input: Record<string, unknown>;
   priority: number;

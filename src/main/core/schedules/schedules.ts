@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import { LmqError, isLmqError } from '../../../shared/errors';
 import type { Job, JobState, SubmitJobRequest } from '../../../shared/job';
 import { DEFAULT_PRIORITY, priorityLabel } from '../../../shared/priority';
-import type { CreateScheduleRequest, Schedule, UpdateScheduleRequest } from '../../../shared/schedule';
+import type { CreateScheduleRequest, Schedule, ScheduledParentKind, ScheduleJobRequest, UpdateScheduleRequest } from '../../../shared/schedule';
 import { MAX_TIMER_MS, type Clock } from '../clock';
 import type { EngineLogger } from '../config';
 import type { SubmitOptions } from '../engine-api';
@@ -30,20 +30,46 @@ function requirePriorityAllowed(priority: number, caller: ScheduleCreator): void
   }
 }
 
-/** A schedule's job as given, with the defaults resolved: the background lane, normal priority. */
-function jobTemplate(job: CreateScheduleRequest['job'], creator: ScheduleCreator): ScheduleJobTemplate {
-  // As for a submitted job: a ceiling below normal gets its ceiling, not a 403 it never asked for.
-  const priority = job.priority ?? Math.min(DEFAULT_PRIORITY, creator.maxPriority);
-  requirePriorityAllowed(priority, creator);
-  // Checked now, as a submission's would be: a body every run would refuse is the creator's to fix, not a nightly failure.
+/** Keeps the field's place in a message about a schedule's job: "job.input: ...". */
+function withinJob<T>(check: () => T): T {
   try {
-    JOB_KIND_DEFINITIONS[job.kind].validate(job.input);
+    return check();
   } catch (error) {
     if (!isLmqError(error)) throw error;
     throw new LmqError(error.code, `job.${error.message}`);
   }
-  return { kind: job.kind, model: job.model, input: job.input, priority, lane: job.lane ?? 'background', metadata: job.metadata ?? null };
 }
+
+/** A schedule's job as given, with the defaults resolved: the background lane (batch for a batch), normal priority. */
+function jobTemplate(job: ScheduleJobRequest, creator: ScheduleCreator, parents: () => ScheduledParentMakers): ScheduleJobTemplate {
+  // As for a submitted job: a ceiling below normal gets its ceiling, not a 403 it never asked for.
+  const priority = job.priority ?? Math.min(DEFAULT_PRIORITY, creator.maxPriority);
+  requirePriorityAllowed(priority, creator);
+  const metadata = job.metadata ?? null;
+  // Checked now, as a submission's would be: a body every run would refuse is the creator's to fix, not a nightly failure.
+  if (job.kind === 'batch') {
+    withinJob(() => parents().batch.check(job.input, { ...creator, role: creator.role ?? 'member' }));
+    return { kind: job.kind, model: '', input: job.input, priority, lane: 'batch', metadata };
+  }
+  withinJob(() => JOB_KIND_DEFINITIONS[job.kind].validate(job.input));
+  return { kind: job.kind, model: job.model, input: job.input, priority, lane: job.lane ?? 'background', metadata };
+}
+
+/** Who a run acts as: the schedule's owner, with the role and ceiling their token has now. */
+export interface ScheduleOwner {
+  owner: string;
+  role: 'admin' | 'member';
+  maxPriority: number;
+}
+
+/** Makes a parent kind's job for a schedule: a batch through the Batch API. */
+export interface ScheduledParentMaker {
+  /** At creation and edit: the input is one this creator could run (the file exists and is theirs). */
+  check(input: Record<string, unknown>, creator: ScheduleOwner): void;
+  /** One run's job, inside the fire's transaction; `jobMetadata` goes on the job (the schedule's name). */
+  make(template: ScheduleJobTemplate, owner: ScheduleOwner, jobMetadata: Record<string, unknown>): Job;
+}
+export type ScheduledParentMakers = Record<ScheduledParentKind, ScheduledParentMaker>;
 
 export interface SchedulesOptions {
   db: Database.Database;
@@ -51,6 +77,8 @@ export interface SchedulesOptions {
   transaction<T>(fn: () => T): T;
   submit(request: SubmitJobRequest, options: SubmitOptions): Job;
   jobState(id: string): JobState | null;
+  /** Bound lazily: the layers that make parent jobs are built after the schedules. */
+  parents: () => ScheduledParentMakers;
   tokens(): TokenStore;
   clock: Clock;
   logger: EngineLogger;
@@ -60,6 +88,8 @@ export interface SchedulesOptions {
 export interface ScheduleCreator {
   owner: string;
   maxPriority: number;
+  /** Default member: what a parent kind's input may refer to (another owner's file is an admin's only). */
+  role?: 'admin' | 'member';
 }
 
 export class Schedules {
@@ -111,7 +141,7 @@ export class Schedules {
 
   create(request: CreateScheduleRequest, creator: ScheduleCreator): Schedule {
     if (this.store.get(request.name)) throw new LmqError('invalid_state', `a schedule named ${request.name} exists already`);
-    const job = jobTemplate(request.job, creator);
+    const job = jobTemplate(request.job, creator, this.options.parents);
     const now = this.options.clock.now();
     this.store.insert({
       name: request.name,
@@ -141,7 +171,7 @@ export class Schedules {
       enabled: patch.enabled ?? record.enabled,
       overlap: patch.overlap ?? record.overlap,
       catchUp: patch.catchUp ?? record.catchUp,
-      job: patch.job ? jobTemplate(patch.job, editor) : record.job,
+      job: patch.job ? jobTemplate(patch.job, editor, this.options.parents) : record.job,
       updatedAt: now,
     };
     // A new timing, or enabling again, owes nothing from before now.
@@ -243,11 +273,11 @@ export class Schedules {
     return state === 'queued' || state === 'running';
   }
 
-  /** The owner's limits as they are now: a revoked token makes no more jobs. */
-  private ownerLimits(owner: string): { maxPriority: number; maxQueued: number | null } | null {
+  /** The owner's role and limits as they are now: a revoked token makes no more jobs. */
+  private ownerLimits(owner: string): (ScheduleOwner & { maxQueued: number | null }) | null {
     const token = this.options.tokens().list().find((t) => t.name === owner);
-    if (token) return { maxPriority: token.maxPriority, maxQueued: token.maxQueued };
-    return owner === LOCAL_OWNER ? { maxPriority: Number.POSITIVE_INFINITY, maxQueued: null } : null;
+    if (token) return { owner, role: token.role === 'admin' ? 'admin' : 'member', maxPriority: token.maxPriority, maxQueued: token.maxQueued };
+    return owner === LOCAL_OWNER ? { owner, role: 'admin', maxPriority: Number.POSITIVE_INFINITY, maxQueued: null } : null;
   }
 
   private submitFor(record: ScheduleRecord): Job {
@@ -259,8 +289,10 @@ export class Schedules {
         `priority ${priorityLabel(record.job.priority)} is above ${record.owner}'s highest allowed priority ${priorityLabel(limits.maxPriority)}`,
       );
     }
-    const { metadata, ...job } = record.job;
-    return this.options.submit({ ...job, metadata: { ...metadata, schedule: record.name } }, { owner: record.owner, maxQueuedForOwner: limits.maxQueued });
+    const { metadata, kind, ...job } = record.job;
+    const scheduleMetadata = { ...metadata, schedule: record.name };
+    if (kind === 'batch') return this.options.parents().batch.make(record.job, limits, scheduleMetadata);
+    return this.options.submit({ ...job, kind, metadata: scheduleMetadata }, { owner: record.owner, maxQueuedForOwner: limits.maxQueued });
   }
 
   private view(record: ScheduleRecord): Schedule {

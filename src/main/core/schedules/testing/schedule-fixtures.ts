@@ -83,6 +83,9 @@ export function openBareSchedules(path: string, clock: FakeClock, options: { fai
     transaction: (fn) => store.transaction(fn),
     submit,
     jobState: (id) => store.getById(id)?.state ?? null,
+    parents: () => {
+      throw new Error('these schedules make request jobs only');
+    },
     tokens: () => tokens,
     clock,
     logger: silent,

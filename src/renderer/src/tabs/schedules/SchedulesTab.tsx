@@ -46,7 +46,7 @@ function ScheduleRow({ schedule, now, historyOpen, onEdit }: { schedule: Schedul
         <div className="muted small">{schedule.timezone}</div>
       </td>
       <td className="col--optional">
-        {schedule.job.kind} · <span className="mono">{schedule.job.model}</span>
+        {schedule.job.kind} · <span className="mono">{schedule.job.kind === 'batch' ? String(schedule.job.input.input_file_id) : schedule.job.model}</span>
         <div className="muted small">
           {schedule.job.lane}, priority {schedule.job.priority}, overlap {schedule.overlap}, catch-up {schedule.catchUp}
         </div>
