@@ -12,7 +12,7 @@ export type RequestKind = (typeof REQUEST_KINDS)[number];
  * A parent job owns child request jobs (a batch's lines) and holds no LM Studio slot: its state,
  * progress and ETA come from its children. `index` (a document folder) joins these.
  */
-export const PARENT_KINDS = ['batch'] as const;
+export const PARENT_KINDS = ['batch', 'index'] as const;
 export type ParentKind = (typeof PARENT_KINDS)[number];
 export const JOB_KINDS = [...REQUEST_KINDS, ...PARENT_KINDS] as const;
 export type JobKind = (typeof JOB_KINDS)[number];

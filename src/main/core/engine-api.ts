@@ -10,6 +10,7 @@ import type { QueueCounts, QueueSnapshot, QueueSnapshotQuery } from '../../share
 import type { Batches } from './batches/batches';
 import type { Schedules } from './schedules/schedules';
 import type { TokenStore } from './store/token-store';
+import type { ParentDescriber } from './jobs/parent-jobs';
 
 export interface SubmitOptions {
   /** Who the job belongs to (the token's name, or `local`). */
@@ -100,8 +101,17 @@ export interface Engine {
    * model) is added failed with that error. The owner's max-queued limit is not applied per child.
    */
   addChildren(parentId: string, firstIndex: number, children: readonly NewChild[]): { added: number };
-  /** Every child is added: the parent succeeds once every child has ended (whatever each came to). */
-  sealParent(parentId: string): Job;
+  /**
+   * Every child is added: the parent succeeds once every child has ended (whatever each came to).
+   * `summary` joins its result beside `children` (an index's counts and skipped files).
+   */
+  sealParent(parentId: string, summary?: Record<string, unknown>): Job;
+  /** The parent's own work began before any child (an index's scan): it shows running. */
+  beginParent(parentId: string): void;
+  /** Pushes a parent's view again (its owner's stage moved on). */
+  touchParent(parentId: string): void;
+  /** A parent kind whose owner describes its live parents' progress and position (an index's stages). */
+  describeParents(kind: ParentKind, describer: ParentDescriber): void;
   /** The parent fails with `error`; its children are canceled as by `cancel`. */
   failParent(parentId: string, error: JobError): Job;
   /** Children after `afterIndex` (-1: from the first), in order, with their stored results. */

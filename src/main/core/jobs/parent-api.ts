@@ -5,17 +5,20 @@ import type { Engine } from '../engine-api';
 import type { JobRecord } from '../store/job-record';
 import type { ParentJobs } from './parent-jobs';
 
-type ParentMethods = Pick<Engine, 'createParent' | 'addChildren' | 'sealParent' | 'failParent' | 'childPage' | 'onParentFinished'>;
+type ParentMethods = Pick<Engine, 'createParent' | 'addChildren' | 'sealParent' | 'beginParent' | 'touchParent' | 'describeParents' | 'failParent' | 'childPage' | 'onParentFinished'>;
 
 export function parentEngineMethods(parents: ParentJobs, show: { view: (record: JobRecord) => Job; mustGet: (id: string) => JobRecord }): ParentMethods {
   const { view, mustGet } = show;
   return {
     createParent: (request) => view(parents.create({ ...request, priority: request.priority ?? DEFAULT_PRIORITY })),
     addChildren: (parentId, firstIndex, children) => parents.addChildren(parentId, firstIndex, children),
-    sealParent(parentId) {
-      parents.seal(parentId);
+    sealParent(parentId, summary) {
+      parents.seal(parentId, summary);
       return view(mustGet(parentId));
     },
+    beginParent: (parentId) => parents.begin(parentId),
+    touchParent: (parentId) => parents.touch(parentId),
+    describeParents: (kind, describer) => parents.describe(kind, describer),
     failParent(parentId, error) {
       parents.fail(parentId, error);
       return view(mustGet(parentId));

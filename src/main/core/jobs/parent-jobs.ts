@@ -55,6 +55,9 @@ export interface ParentJobsDeps {
   wake: () => void;
 }
 
+/** A live parent's progress and position as its owner's layer sees them (null: as its children say). */
+export type ParentDescriber = (job: Job) => Partial<Pick<Job, 'progress' | 'position' | 'eta'>> | null;
+
 interface LiveParent extends ParentEntry {
   kind: ParentKind;
   sweeping: boolean;
@@ -70,6 +73,7 @@ export class ParentJobs {
   /** Canceled children whose request is still being aborted: their parent ends after them. */
   private readonly aborting = new Map<number, LiveParent>();
   private readonly finishListeners = new Set<(job: Job) => void>();
+  private readonly describers = new Map<ParentKind, ParentDescriber>();
   private split: ForecastSplit | null = null;
   private closed = false;
 
@@ -194,13 +198,37 @@ export class ParentJobs {
     return { added };
   }
 
-  /** Every child is added: the parent ends once they have. */
-  seal(parentId: string): void {
+  /** Every child is added: the parent ends once they have. `summary` joins its result (beside `children`). */
+  seal(parentId: string, summary?: Record<string, unknown>): void {
     const parent = this.live(parentId, 'seal');
     if (parent.sealed) return;
-    this.deps.store.transaction(() => this.parentStore.seal(parent.seq));
+    this.deps.store.transaction(() => {
+      if (summary) this.deps.store.saveParentSummary(parent.seq, summary);
+      this.parentStore.seal(parent.seq);
+    });
     parent.sealed = true;
     this.changed(parent);
+  }
+
+  /** The parent's own work began (an index's scan, before any child): it shows running. */
+  begin(parentId: string): void {
+    const parent = this.live(parentId, 'begin');
+    parent.started = this.deps.store.startParent(parent.seq, this.deps.clock.now()) || parent.started;
+    this.deps.jobChanged(parent.seq);
+  }
+
+  /** Its owner's layer has news (a stage moved on): its view is pushed again. */
+  touch(parentId: string): void {
+    const live = this.ledger.get(parentId);
+    if (live) this.deps.jobChanged(live.seq);
+  }
+
+  /**
+   * A kind whose owner knows more than the children say (an index's stage, its place among
+   * waiting index jobs) describes its live parents' progress and position itself.
+   */
+  describe(kind: ParentKind, describer: ParentDescriber): void {
+    this.describers.set(kind, describer);
   }
 
   /** Cancels a parent: its queued children are canceled, its running ones aborted. */
@@ -245,7 +273,11 @@ export class ParentJobs {
   decorate(record: JobRecord, job: Job): Job {
     if (!isParentKind(record.kind)) return job;
     const live = this.ledger.get(record.id) as LiveParent | undefined;
-    if (live) return parentJobView(job, record.kind, live.counts, live.sealed, this.times(record.id), this.deps.clock.now());
+    if (live) {
+      const view = parentJobView(job, record.kind, live.counts, live.sealed, this.times(record.id), this.deps.clock.now());
+      const own = this.describers.get(record.kind)?.(view);
+      return own ? { ...view, ...own } : view;
+    }
     const marks = this.parentStore.marks(record.seq);
     const counts = marks?.children ?? this.parentStore.childCounts(record.id);
     return parentJobView(job, record.kind, counts, true, { first: null, last: null, runningFinishAt: null }, this.deps.clock.now());

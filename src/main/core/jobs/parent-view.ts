@@ -7,7 +7,7 @@ import type { ChildCounts, Job, JobEta, JobProgress, ParentKind } from '../../..
 import type { Place } from '../eta/forecaster';
 
 /** What a parent's children are, in words. */
-const CHILD_NOUN: Record<ParentKind, string> = { batch: 'requests' };
+const CHILD_NOUN: Record<ParentKind, string> = { batch: 'requests', index: 'embedding requests' };
 
 export interface ParentTimes {
   /** The first queued child's place, and the one expected to finish last (null: none queued). */

@@ -236,8 +236,18 @@ export class JobStore {
   ): boolean {
     this.batch.join();
     const info = this.statements.finishParent.run(end.state, now, end.error && JSON.stringify(end.error), seq, from);
-    if (info.changes === 1) this.statements.saveResult.run(seq, JSON.stringify(end.result));
+    if (info.changes === 1) {
+      const summary = this.statements.bySeqWithResult.get(seq) as { result: string | null } | undefined;
+      const saved = summary?.result ? (JSON.parse(summary.result) as Record<string, unknown>) : {};
+      this.statements.saveResult.run(seq, JSON.stringify({ ...saved, ...(end.result as Record<string, unknown>) }));
+    }
     return this.moved(from, end.state, info.changes === 1);
+  }
+
+  /** What a parent's owner says it came to (an index's summary), kept beside what its children say at its end. */
+  saveParentSummary(seq: number, summary: Record<string, unknown>): void {
+    this.batch.join();
+    this.statements.saveResult.run(seq, JSON.stringify(summary));
   }
 
   /** Runs `fn` in one transaction (one commit for a burst of inserts). */
