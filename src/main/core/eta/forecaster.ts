@@ -6,7 +6,7 @@ import type { PolicyParams } from '../scheduler/policy';
 import type { QueueIndex, QueueNode } from '../scheduler/queue-index';
 import type { EtaCalibration } from './eta-calibration';
 import { forecast, type Forecast, type RunningJobView } from './forecast';
-import { shownTimes, startRange, type ShownTimes } from './shown-times';
+import { ShownTimes, startRange } from './shown-times';
 import { remainingMs } from './running-estimate';
 import type { ServiceModel } from './service-model';
 
@@ -41,7 +41,7 @@ const MAX_AGE_MS = 1_000;
  */
 export class Forecaster {
   private result: Forecast = { order: [], startAt: new Float64Array(0), finishAt: new Float64Array(0) };
-  private shown: ShownTimes = { startAt: new Float64Array(0), earliestOf: new Map() };
+  private shown: ShownTimes;
   private computedAt = -Infinity;
   private computedVersion = -1;
   private runningKey = '';
@@ -49,7 +49,9 @@ export class Forecaster {
   lastDurationMs = 0;
   private finishedAt = -Infinity;
 
-  constructor(private readonly deps: ForecasterDeps) {}
+  constructor(private readonly deps: ForecasterDeps) {
+    this.shown = new ShownTimes([], this.result.startAt, 0, deps.calibration);
+  }
 
   /** The queue in predicted dispatch order, recomputed if stale. */
   current(): Forecast {
@@ -72,12 +74,12 @@ export class Forecaster {
   placeOf(node: QueueNode): Place | null {
     const { order, startAt, finishAt } = this.result;
     const slot = node.position - 1;
-    if (slot < 0 || order[slot] !== node || slot >= this.shown.startAt.length) return null;
+    if (slot < 0 || order[slot] !== node || slot >= this.shown.length) return null;
     const now = this.deps.clock.now();
     const rawStartAt = startAt[slot]!;
-    const shownStart = this.shown.startAt[slot]!;
+    const shownStart = this.shown.startAt(slot);
     const runMs = finishAt[slot]! - rawStartAt;
-    const earliest = this.shown.earliestOf.get(node.model) ?? rawStartAt;
+    const earliest = this.shown.earliestOf(node.model) ?? rawStartAt;
     const range = startRange(rawStartAt, shownStart, earliest, now, this.deps.calibration.range(node.lane, node.priority));
     return {
       position: node.position,
@@ -92,8 +94,8 @@ export class Forecaster {
 
   /** When the job at `position` in the latest forecast is shown to start (a provisional start), or null. */
   startAtPosition(position: number): number | null {
-    const slot = Math.min(position, this.shown.startAt.length) - 1;
-    return slot < 0 ? null : this.shown.startAt[slot]!;
+    const slot = Math.min(position, this.shown.length) - 1;
+    return slot < 0 ? null : this.shown.startAt(slot);
   }
 
   /** Real milliseconds since the last recompute finished. */
@@ -130,7 +132,7 @@ export class Forecaster {
       now,
       resumeInMs: Math.max(0, retryAt - now),
     });
-    this.shown = shownTimes(this.result.order, this.result.startAt, now, this.deps.calibration);
+    this.shown = new ShownTimes(this.result.order, this.result.startAt, now, this.deps.calibration);
     this.computedAt = now;
     this.computedVersion = index.version;
     this.runningKey = runningKey;

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { LANES, type Lane } from '../../../shared/job';
 import type { QueueNode } from '../scheduler/queue-index';
 import { EtaCalibration } from './eta-calibration';
-import { shownTimes, startRange } from './shown-times';
+import { ShownTimes, startRange } from './shown-times';
 
 const NOW = 1_000_000;
 
@@ -31,9 +31,29 @@ describe('shown start times', () => {
     const calibration = calibrated({ batch: 0.2 });
     const order = [node('b', 'interactive'), node('b', 'batch')];
     const raw = Float64Array.from([NOW + 31_000, NOW + 31_000]);
-    const shown = shownTimes(order, raw, NOW, calibration);
-    expect(shown.startAt[0]).toBe(NOW + 31_000);
-    expect(shown.startAt[1]).toBeGreaterThanOrEqual(shown.startAt[0]!);
+    const shown = new ShownTimes(order, raw, NOW, calibration);
+    expect(shown.startAt(0)).toBe(NOW + 31_000);
+    expect(shown.startAt(1)).toBeGreaterThanOrEqual(shown.startAt(0));
+  });
+
+  test('property: read in any order, each shown start is what reading in order gives', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ model: fc.constantFrom('a', 'b'), lane: fc.constantFrom(...LANES), gap: fc.integer({ min: 0, max: 20_000 }) }), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.nat(), { maxLength: 40 }),
+        (specs, reads) => {
+          const calibration = calibrated({ batch: 0.3, interactive: 2 });
+          const order = specs.map((s) => node(s.model, s.lane));
+          let t = NOW;
+          const raw = Float64Array.from(specs.map((s) => (t += s.gap)));
+          const inOrder = new ShownTimes(order, raw, NOW, calibration);
+          const expected = order.map((_, i) => inOrder.startAt(i));
+          const scattered = new ShownTimes(order, raw, NOW, calibration);
+          for (const r of reads) expect(scattered.startAt(r % order.length)).toBe(expected[r % order.length]);
+          for (const n of order) expect(scattered.earliestOf(n.model) ?? inOrder.earliestOf(n.model)).toBe(inOrder.earliestOf(n.model));
+        },
+      ),
+    );
   });
 
   test('property: per model, shown starts follow positions and none is before its first start', () => {
@@ -46,16 +66,16 @@ describe('shown start times', () => {
           const order = specs.map((s) => node(s.model, s.lane, s.priority));
           let t = NOW;
           const raw = Float64Array.from(specs.map((s) => (t += s.gap)));
-          const shown = shownTimes(order, raw, NOW, calibration);
+          const shown = new ShownTimes(order, raw, NOW, calibration);
           const last = new Map<string, number>();
           order.forEach((n, i) => {
-            const s = shown.startAt[i]!;
+            const s = shown.startAt(i);
             expect(s).toBeGreaterThanOrEqual(last.get(n.model) ?? -Infinity);
-            expect(s).toBeGreaterThanOrEqual(shown.earliestOf.get(n.model)!);
+            expect(s).toBeGreaterThanOrEqual(shown.earliestOf(n.model)!);
             last.set(n.model, s);
-            const range = startRange(raw[i]!, s, shown.earliestOf.get(n.model)!, NOW, calibration.range(n.lane, n.priority));
+            const range = startRange(raw[i]!, s, shown.earliestOf(n.model)!, NOW, calibration.range(n.lane, n.priority));
             expect(range.low).toBeLessThanOrEqual(s);
-            expect(range.low).toBeGreaterThanOrEqual(shown.earliestOf.get(n.model)!);
+            expect(range.low).toBeGreaterThanOrEqual(shown.earliestOf(n.model)!);
             expect(range.high).toBeGreaterThan(s);
           });
         },
