@@ -1,0 +1,145 @@
+/** The index tables: what the store keeps of an index, its documents and chunks, as rows and as records. */
+import type { SkippedFile } from '../../../shared/indexes';
+
+export interface IndexSettings {
+  name: string;
+  /** The folder's real path. */
+  path: string;
+  embeddingModel: string;
+  chunkTokens: number;
+  overlapTokens: number;
+  include: string[] | null;
+}
+
+export interface IndexRecord extends IndexSettings {
+  id: number;
+  owner: string;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  updatedAt: number;
+  lastJobId: string | null;
+  skipped: SkippedFile[];
+  /** Fixed by the first vector stored; null while there is none. */
+  dimensions: number | null;
+}
+
+export type NewIndex = IndexSettings & { owner: string; now: number };
+export interface IndexPatch {
+  lastJobId?: string | null;
+  skipped?: SkippedFile[];
+  updatedAt?: number;
+}
+
+export interface StoredDocument {
+  id: number;
+  /** Relative to the indexed folder. */
+  path: string;
+  hash: string;
+  bytes: number;
+}
+
+export interface NewChunk {
+  ordinal: number;
+  text: string;
+  tokens: number;
+}
+
+export interface NewDocument {
+  path: string;
+  hash: string;
+  bytes: number;
+  chunks: readonly NewChunk[];
+}
+
+export interface PendingChunk {
+  id: number;
+  text: string;
+  tokens: number;
+}
+
+export interface VectorEntry {
+  chunkId: number;
+  vector: Float32Array | readonly number[];
+}
+
+export interface IndexCounts {
+  documents: number;
+  chunks: number;
+  /** Chunks with a vector. */
+  embedded: number;
+  bytes: number;
+}
+
+// AUTOINCREMENT: a chunk id is never used twice, so an embedding answer that comes back after
+// its chunk was replaced cannot land on the chunk that took its place.
+export const INDEX_SCHEMA = `
+  CREATE TABLE IF NOT EXISTS index_indexes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    path TEXT NOT NULL,
+    embedding_model TEXT NOT NULL,
+    chunk_tokens INTEGER NOT NULL,
+    overlap_tokens INTEGER NOT NULL,
+    include TEXT,
+    owner TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    last_job_id TEXT,
+    skipped TEXT NOT NULL DEFAULT '[]',
+    dimensions INTEGER
+  );
+  CREATE TABLE IF NOT EXISTS index_documents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    index_id INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    UNIQUE (index_id, path)
+  );
+  CREATE TABLE IF NOT EXISTS index_chunks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    index_id INTEGER NOT NULL,
+    document_id INTEGER NOT NULL,
+    ordinal INTEGER NOT NULL,
+    tokens INTEGER NOT NULL,
+    embedded INTEGER NOT NULL DEFAULT 0,
+    text TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS index_chunks_by_document ON index_chunks(document_id, embedded);
+  CREATE INDEX IF NOT EXISTS index_chunks_by_index ON index_chunks(index_id, embedded);
+  CREATE INDEX IF NOT EXISTS index_chunks_pending ON index_chunks(index_id, id) WHERE embedded = 0;
+`;
+
+export interface IndexRow {
+  id: number;
+  name: string;
+  path: string;
+  embedding_model: string;
+  chunk_tokens: number;
+  overlap_tokens: number;
+  include: string | null;
+  owner: string;
+  created_at: number;
+  updated_at: number;
+  last_job_id: string | null;
+  skipped: string;
+  dimensions: number | null;
+}
+
+export function toRecord(row: IndexRow): IndexRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    path: row.path,
+    embeddingModel: row.embedding_model,
+    chunkTokens: row.chunk_tokens,
+    overlapTokens: row.overlap_tokens,
+    include: row.include === null ? null : (JSON.parse(row.include) as string[]),
+    owner: row.owner,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    lastJobId: row.last_job_id,
+    skipped: JSON.parse(row.skipped) as SkippedFile[],
+    dimensions: row.dimensions,
+  };
+}
