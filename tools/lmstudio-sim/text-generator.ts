@@ -63,10 +63,36 @@ export function pickOutputLength(
   return { count: natural, truncated: false };
 }
 
-/** A unit-length vector that depends only on the text and the seed. */
+/** Slots each word (or word pair) adds to, with a sign each: few enough that unrelated texts stay apart. */
+const SLOTS_PER_FEATURE = 3;
+const BIGRAM_WEIGHT = 0.5;
+
+/**
+ * A unit-length vector that depends only on the text and the seed: a hashed bag of words (lower
+ * case, with word pairs counted lightly), so texts that share words lie near each other and a
+ * search over simulated embeddings finds what a reader would expect. A text with no words is
+ * hashed whole.
+ */
 export function embeddingVector(text: string, seed: number, dimensions: number): number[] {
-  const random = createRandom(hashText(text, seed));
-  const raw = Array.from({ length: dimensions }, () => random() * 2 - 1);
-  const norm = Math.sqrt(raw.reduce((sum, x) => sum + x * x, 0)) || 1;
-  return raw.map((x) => x / norm);
+  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const sum = new Float64Array(dimensions);
+  const add = (feature: string, weight: number): void => {
+    const random = createRandom(hashText(feature, seed));
+    for (let i = 0; i < SLOTS_PER_FEATURE; i++) {
+      const slot = Math.floor(random() * dimensions);
+      sum[slot] = sum[slot]! + (random() < 0.5 ? -weight : weight);
+    }
+  };
+  if (words.length === 0) add(text, 1);
+  words.forEach((word, i) => {
+    add(word, 1);
+    if (i > 0) add(`${words[i - 1]} ${word}`, BIGRAM_WEIGHT);
+  });
+  let norm = Math.sqrt(sum.reduce((total, x) => total + x * x, 0));
+  // The slots can cancel out (a word and its sign-flipped twin): any fixed direction will do then.
+  if (norm === 0) {
+    sum[0] = 1;
+    norm = 1;
+  }
+  return Array.from(sum, (x) => x / norm);
 }
