@@ -1,4 +1,6 @@
+import { embeddingVector } from '../../../../tools/lmstudio-sim/text-generator';
 import type { BackendState } from '../../../shared/backend';
+import { isEmbeddingKind } from '../../../shared/job';
 import type { Backend, BackendRequest, RunCallbacks, RunOutcome } from '../backend';
 import { BackendError, type BackendErrorCode } from '../lmstudio/errors';
 import type { FakeClock } from './fake-clock';
@@ -37,6 +39,21 @@ export interface FakeBackendOptions {
   serviceMs?: (request: BackendRequest) => number;
   loadMs?: number;
   outputTokens?: (request: BackendRequest) => number;
+  /** Length of the vectors an embeddings request answers with (default 16, as the simulator's). */
+  embeddingDimensions?: number;
+}
+
+/** What the backend answers: an OpenAI embeddings list for embedding kinds (the simulator's vectors), else an empty chat body. */
+function answerBody(request: BackendRequest, dimensions: number): Record<string, unknown> {
+  if (!isEmbeddingKind(request.kind)) return { id: `fake-${request.jobId}`, object: 'chat.completion', model: request.model, choices: [] };
+  const input = request.body.input;
+  const texts = Array.isArray(input) ? input.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))) : [String(input ?? '')];
+  return {
+    object: 'list',
+    data: texts.map((text, index) => ({ object: 'embedding', index, embedding: embeddingVector(text, 0, dimensions) })),
+    model: request.model,
+    usage: { prompt_tokens: 10, total_tokens: 10 },
+  };
 }
 
 /**
@@ -146,7 +163,7 @@ export class FakeBackend implements Backend {
         const durationMs = this.clock.now() - startedAt;
         this.served.push({ jobId: request.jobId, model: request.model, startedAt, finishedAt: this.clock.now() });
         resolve({
-          body: { id: `fake-${request.jobId}`, object: 'chat.completion', model: request.model, choices: [] },
+          body: answerBody(request, this.options.embeddingDimensions ?? 16),
           usage: { promptTokens: 10, completionTokens, totalTokens: 10 + completionTokens },
           stats: { promptTokens: 10, completionTokens, tokensPerSecond: null, timeToFirstTokenMs: null, durationMs },
         });
