@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import fs, { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -25,11 +25,28 @@ describe('parseHeadlessOptions', () => {
       maxFileBytes: 200_000_000,
       modelMemoryBytes: null,
       pinnedModels: [],
+      indexRoots: [],
+      maxIndexJobs: 2,
       logFormat: null,
       neo4j: null,
       durability: 'normal',
       help: false,
     });
+  });
+
+  it('takes index roots from --index-root (repeated) or LMQ_INDEX_ROOTS, as real paths, and refuses one that is not a folder', () => {
+    const a = fs.mkdtempSync(path.join(os.tmpdir(), 'lmq-root-a-'));
+    const b = fs.mkdtempSync(path.join(os.tmpdir(), 'lmq-root-b-'));
+    try {
+      expect(parseHeadlessOptions(['--index-root', a, '--index-root', b], { LMQ_INDEX_ROOTS: '/nowhere' }, cwd).indexRoots).toEqual([fs.realpathSync(a), fs.realpathSync(b)]);
+      expect(parseHeadlessOptions([], { LMQ_INDEX_ROOTS: `${a}${path.delimiter}${b}` }, cwd).indexRoots).toEqual([fs.realpathSync(a), fs.realpathSync(b)]);
+      expect(() => parseHeadlessOptions(['--index-root', path.join(a, 'missing')], {}, cwd)).toThrow(/--index-root: .*missing/);
+      expect(parseHeadlessOptions(['--max-index-jobs', '3'], {}, cwd).maxIndexJobs).toBe(3);
+      expect(() => parseHeadlessOptions(['--max-index-jobs', '0'], {}, cwd)).toThrow(UsageError);
+    } finally {
+      fs.rmSync(a, { recursive: true, force: true });
+      fs.rmSync(b, { recursive: true, force: true });
+    }
   });
 
   it('takes the names to answer to from --allowed-host or LMQ_ALLOWED_HOSTS, and refuses a port', () => {

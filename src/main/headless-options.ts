@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Durability, Neo4jSettings } from './core/config';
+import { resolveIndexRoots } from './core/indexing/index-roots';
+import { DEFAULT_MAX_INDEX_JOBS } from '../shared/indexes';
 
 export interface HeadlessOptions {
   host: string;
@@ -31,6 +33,10 @@ export interface HeadlessOptions {
   modelMemoryBytes: number | null;
   /** Models never unloaded to make room for another. */
   pinnedModels: string[];
+  /** Folders indexing may read, as real paths; empty: indexing is off. */
+  indexRoots: string[];
+  /** Index jobs that run at once. */
+  maxIndexJobs: number;
   /** null: human-readable when stderr is a terminal, else JSON. */
   logFormat: LogFormat | null;
   /** Mirror job records into Neo4j (LMQ_NEO4J_*); null: off. The password is never logged. */
@@ -77,6 +83,10 @@ export const USAGE = `Usage: npm run serve -- [options]
                           the largest model)
   --pin-model ID          a model never unloaded to make room; repeat for more
                           (env LMQ_PIN_MODELS, comma-separated)
+  --index-root DIR        a folder whose documents may be indexed (POST /api/indexes); repeat for
+                          more (env LMQ_INDEX_ROOTS, separated by ${path.delimiter}); default none: indexing is off
+  --max-index-jobs N      index jobs that run at once; the rest wait in order (env
+                          LMQ_MAX_INDEX_JOBS; default 2)
   --log-format FORMAT     pretty or json (env LMQ_LOG_FORMAT; default pretty on a terminal, else json)
   --neo4j-uri URI         mirror every job's record into Neo4j, e.g. bolt://db.lan:7687 (env LMQ_NEO4J_URI;
                           default off); with --neo4j-user (env LMQ_NEO4J_USER; default neo4j),
@@ -228,6 +238,16 @@ function neo4jSettings(uri: string | undefined, user: string | undefined, passwo
   return { uri, user: user ?? 'neo4j', password, database: database ?? null };
 }
 
+/** Flags win over the env list; each root must be a folder that exists (its real path is kept). */
+function indexRoots(flags: string[] | undefined, envList: string | undefined, cwd: string): string[] {
+  const given = flags ?? envList?.split(path.delimiter).filter((p) => p.trim() !== '') ?? [];
+  try {
+    return resolveIndexRoots(given.map((dir) => path.resolve(cwd, expandHome(dir.trim()))));
+  } catch (error) {
+    throw new UsageError(`--index-root: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 /** An env var set to "" counts as unset (a blank line in a .env file should not break the start). */
 function fromEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const value = env[name]?.trim();
@@ -267,6 +287,8 @@ export function parseHeadlessOptions(
         'model-memory': { type: 'string' },
         'max-file-mb': { type: 'string' },
         'pin-model': { type: 'string', multiple: true },
+        'index-root': { type: 'string', multiple: true },
+        'max-index-jobs': { type: 'string' },
         'log-format': { type: 'string' },
         'neo4j-uri': { type: 'string' },
         'neo4j-user': { type: 'string' },
@@ -308,6 +330,8 @@ export function parseHeadlessOptions(
     maxFileBytes: (maxFileText === undefined ? DEFAULTS.maxFileMegabytes : integer(maxFileText, '--max-file-mb', 1, 100_000)) * 1_000_000,
     modelMemoryBytes: modelMemoryText === undefined ? null : gigabytesAsBytes(modelMemoryText, '--model-memory'),
     pinnedModels: modelIds(values['pin-model'], fromEnv(env, 'LMQ_PIN_MODELS')),
+    indexRoots: indexRoots(values['index-root'], fromEnv(env, 'LMQ_INDEX_ROOTS'), cwd),
+    maxIndexJobs: integer(values['max-index-jobs'] ?? fromEnv(env, 'LMQ_MAX_INDEX_JOBS') ?? String(DEFAULT_MAX_INDEX_JOBS), '--max-index-jobs', 1, 64),
     logFormat: logFormat(values['log-format'] ?? fromEnv(env, 'LMQ_LOG_FORMAT')),
     durability: durability(values.durability ?? fromEnv(env, 'LMQ_DURABILITY')),
     neo4j: neo4jSettings(

@@ -16,7 +16,7 @@ describe('the handler contract', () => {
   it('says which handlers are for admins and which create work', () => {
     const admin = HANDLER_NAMES.filter((name) => HANDLERS[name].access === 'admin');
     expect(admin.sort()).toEqual(['dispatch.pause', 'dispatch.resume', 'tokens.create', 'tokens.list', 'tokens.revoke']);
-    expect(HANDLER_NAMES.filter((name) => HANDLERS[name].createsWork).sort()).toEqual(['jobs.retry', 'jobs.submit', 'schedules.run']);
+    expect(HANDLER_NAMES.filter((name) => HANDLERS[name].createsWork).sort()).toEqual(['indexes.create', 'indexes.search', 'jobs.retry', 'jobs.submit', 'schedules.run']);
   });
 
   it('refuses a name declared by two domains, naming both', () => {

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { EventName, ServerEvents } from './events';
 import { BATCH_HANDLERS } from './handlers/batch-handlers';
 import { combineDomains, type HandlerSpec } from './handlers/handler-spec';
+import { INDEX_HANDLERS } from './handlers/index-handlers';
 import { JOB_HANDLERS } from './handlers/job-handlers';
 import { QUEUE_HANDLERS } from './handlers/queue-handlers';
 import { SCHEDULE_HANDLERS } from './handlers/schedule-handlers';
@@ -14,7 +15,7 @@ import { SESSION_HANDLERS } from './handlers/session-handlers';
 import { STATS_HANDLERS } from './handlers/stats-handlers';
 import { TOKEN_HANDLERS } from './handlers/token-handlers';
 
-type HandlerSpecs = typeof SESSION_HANDLERS & typeof JOB_HANDLERS & typeof QUEUE_HANDLERS & typeof TOKEN_HANDLERS & typeof STATS_HANDLERS & typeof SCHEDULE_HANDLERS & typeof BATCH_HANDLERS;
+type HandlerSpecs = typeof SESSION_HANDLERS & typeof JOB_HANDLERS & typeof QUEUE_HANDLERS & typeof TOKEN_HANDLERS & typeof STATS_HANDLERS & typeof SCHEDULE_HANDLERS & typeof BATCH_HANDLERS & typeof INDEX_HANDLERS;
 
 /** Every handler by name. Combined at start: a name declared by two domains throws here. */
 export const HANDLERS = combineDomains<HandlerSpec>([
@@ -25,6 +26,7 @@ export const HANDLERS = combineDomains<HandlerSpec>([
   ['stats', STATS_HANDLERS],
   ['schedules', SCHEDULE_HANDLERS],
   ['batches', BATCH_HANDLERS],
+  ['indexes', INDEX_HANDLERS],
 ]) as HandlerSpecs;
 
 export type HandlerName = keyof HandlerSpecs;

@@ -11,6 +11,8 @@ export type IndexStage = (typeof INDEX_STAGES)[number];
 /** The formats an index reads, by file extension (lower case). */
 export const INDEXED_EXTENSIONS = ['.txt', '.md', '.html', '.htm', '.pdf', '.docx'] as const;
 
+/** Index jobs that run at once (the old design's concurrency limit of two). */
+export const DEFAULT_MAX_INDEX_JOBS = 2;
 export const DEFAULT_CHUNK_TOKENS = 400;
 export const DEFAULT_OVERLAP_TOKENS = 50;
 export const MAX_CHUNK_TOKENS = 8_000;
@@ -46,11 +48,8 @@ export const CreateIndexSchema = z
     /** Glob patterns relative to the folder (picomatch); none: every supported file. */
     include: z.array(z.string().min(1).max(500)).max(100).optional(),
   })
-  .strict()
-  .refine((r) => (r.overlapTokens ?? DEFAULT_OVERLAP_TOKENS) < (r.chunkTokens ?? DEFAULT_CHUNK_TOKENS), {
-    message: 'overlapTokens must be smaller than chunkTokens',
-    path: ['overlapTokens'],
-  });
+  // overlapTokens < chunkTokens is checked by the handler: the HTTP adapter derives route schemas from this one, and refinements would not survive.
+  .strict();
 export type CreateIndexRequest = z.infer<typeof CreateIndexSchema>;
 
 export const SearchIndexSchema = z

@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { IndexNameSchema } from './indexes';
 import { LaneSchema, REQUEST_KINDS, SubmitJobSchema } from './job';
 
 export const OVERLAP_POLICIES = ['skip', 'queue'] as const;
@@ -55,7 +56,7 @@ const TimeZoneSchema = z
 const RequestJobTemplateSchema = SubmitJobSchema.pick({ kind: true, model: true, input: true, priority: true, lane: true, metadata: true }).strict();
 
 /** Parent jobs a schedule can make, each through the layer that owns its kind. */
-export const SCHEDULED_PARENT_KINDS = ['batch'] as const;
+export const SCHEDULED_PARENT_KINDS = ['batch', 'index'] as const;
 export type ScheduledParentKind = (typeof SCHEDULED_PARENT_KINDS)[number];
 export const SCHEDULE_JOB_KINDS = [...REQUEST_KINDS, ...SCHEDULED_PARENT_KINDS] as const;
 export type ScheduleJobKind = (typeof SCHEDULE_JOB_KINDS)[number];
@@ -76,7 +77,17 @@ const BatchJobTemplateSchema = z
   })
   .strict();
 
-export const ScheduleJobSchema = z.discriminatedUnion('kind', [RequestJobTemplateSchema, BatchJobTemplateSchema]);
+/** Each run reads an index's folder again with its settings (a nightly re-index). */
+const IndexJobTemplateSchema = z
+  .object({
+    kind: z.literal('index'),
+    input: z.object({ name: IndexNameSchema }).strict(),
+    priority: SubmitJobSchema.shape.priority,
+    metadata: SubmitJobSchema.shape.metadata,
+  })
+  .strict();
+
+export const ScheduleJobSchema = z.discriminatedUnion('kind', [RequestJobTemplateSchema, BatchJobTemplateSchema, IndexJobTemplateSchema]);
 export type ScheduleJobRequest = z.output<typeof ScheduleJobSchema>;
 
 export const CreateScheduleSchema = z

@@ -116,7 +116,7 @@ export const DEFAULT_OPTIONS: SimulatorOptions = {
   batchExponent: 0.7,
   minOutputTokens: 16,
   maxOutputTokens: 256,
-  embeddingDimensions: 16,
+  embeddingDimensions: 256,
   apis: { v0: true, v1: true },
   evictOnSwitch: true,
   faults: { errorRate: 0, stallRate: 0, stallMs: 60_000 },

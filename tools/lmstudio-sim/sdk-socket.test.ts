@@ -63,7 +63,7 @@ describe("the simulator speaks LM Studio's SDK protocol", () => {
   it('embeds, and a cancel mid-stream aborts the generation', async () => {
     const sdk = client();
     const { embedding } = await (await sdk.embedding.model('text-embedding-sim')).embed('hello');
-    expect(embedding).toHaveLength(16);
+    expect(embedding).toHaveLength(256);
     sim.inject({ stall: { count: 1, afterTokens: 2 } });
     const prediction = (await sdk.llm.model('sim-model-a')).respond(HISTORY, { maxTokens: 10 });
     await prediction[Symbol.asyncIterator]().next();

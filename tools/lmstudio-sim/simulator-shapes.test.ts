@@ -143,7 +143,7 @@ describe('inference shapes', () => {
     const embedding = await postJson(`${s.url}/v1/embeddings`, { model: 'text-embedding-mini', input: ['one', 'two'] });
     expect(embedding.body).toMatchObject({ object: 'list', model: 'text-embedding-mini', data: [{ index: 0 }, { index: 1 }] });
     const vector = (embedding.body.data as Array<{ embedding: number[] }>)[0]?.embedding ?? [];
-    expect(vector).toHaveLength(16);
+    expect(vector).toHaveLength(256);
     expect(Math.hypot(...vector)).toBeCloseTo(1, 5);
   });
 

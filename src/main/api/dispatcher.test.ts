@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../core/testing/engine-harness';
 import { LmqError } from '../../shared/errors';
 import { LOCAL_CALLER, type CallerContext } from './caller';
+import type { HandlerName, HandlerResult } from '../../shared/contract';
 import { combineHandlers, createDispatcher, type Dispatcher } from './dispatcher';
 
 const alice: CallerContext = { owner: 'alice', role: 'member', maxPriority: 7, maxQueued: null };
@@ -30,10 +31,13 @@ describe('combineHandlers', () => {
 describe('dispatcher', () => {
   let harness: Harness;
   let api: Dispatcher;
+  let dispatchNow: <N extends HandlerName>(name: N, args: unknown, caller: CallerContext) => HandlerResult<N>;
   beforeEach(async () => {
     harness = await startHarness();
     harness.engine.setPaused(true);
     api = createDispatcher(harness.engine);
+    // Every handler these tests call answers at once (only a search waits for work).
+    dispatchNow = api.dispatch as <N extends HandlerName>(name: N, args: unknown, caller: CallerContext) => HandlerResult<N>;
   });
   afterEach(() => harness.engine.close({ graceMs: 0 }));
 
@@ -43,7 +47,8 @@ describe('dispatcher', () => {
         'backend.state', 'dispatch.pause', 'dispatch.resume', 'jobs.cancel', 'jobs.get', 'jobs.list', 'jobs.reprioritize',
         'jobs.result', 'jobs.retry', 'jobs.submit', 'queue.snapshot', 'session.whoami', 'stats.throughput', 'tokens.create',
         'tokens.list', 'tokens.revoke', 'schedules.create', 'schedules.list', 'schedules.get', 'schedules.update',
-        'schedules.delete', 'schedules.run', 'batches.forJob',
+        'schedules.delete', 'schedules.run', 'batches.forJob', 'indexes.create', 'indexes.list', 'indexes.get',
+        'indexes.delete', 'indexes.search',
       ].sort(),
     );
     expect(api.has('jobs.get')).toBe(true);
@@ -51,52 +56,52 @@ describe('dispatcher', () => {
   });
 
   it('validates args with the shared schemas and names the field', () => {
-    const error = failure(() => api.dispatch('jobs.submit', { ...SUBMIT, priority: 'soon' }, alice));
+    const error = failure(() => dispatchNow('jobs.submit', { ...SUBMIT, priority: 'soon' }, alice));
     expect(error.code).toBe('bad_request');
     expect(error.message).toMatch(/^priority: /);
-    expect(failure(() => api.dispatch('jobs.get', {}, alice)).message).toMatch(/^id: /);
-    expect(failure(() => api.dispatch('jobs.get' as never, { id: 'x', extra: 1 }, alice)).message).toContain('extra');
-    expect(failure(() => api.dispatch('nope' as never, {}, alice)).code).toBe('not_found');
+    expect(failure(() => dispatchNow('jobs.get', {}, alice)).message).toMatch(/^id: /);
+    expect(failure(() => dispatchNow('jobs.get' as never, { id: 'x', extra: 1 }, alice)).message).toContain('extra');
+    expect(failure(() => dispatchNow('nope' as never, {}, alice)).code).toBe('not_found');
     // IPC may pass nothing for handlers that take nothing.
-    expect(api.dispatch('backend.state', undefined, alice).status).toBe('up');
+    expect(dispatchNow('backend.state', undefined, alice).status).toBe('up');
   });
 
   it('submits as the caller, within its priority ceiling', () => {
-    expect(api.dispatch('jobs.submit', SUBMIT, alice)).toMatchObject({ owner: 'alice', priority: 5 });
-    expect(api.dispatch('jobs.submit', { ...SUBMIT, priority: 'high' }, alice).priority).toBe(7);
-    expect(failure(() => api.dispatch('jobs.submit', { ...SUBMIT, priority: 'urgent' }, alice)).code).toBe('priority_not_allowed');
+    expect(dispatchNow('jobs.submit', SUBMIT, alice)).toMatchObject({ owner: 'alice', priority: 5 });
+    expect(dispatchNow('jobs.submit', { ...SUBMIT, priority: 'high' }, alice).priority).toBe(7);
+    expect(failure(() => dispatchNow('jobs.submit', { ...SUBMIT, priority: 'urgent' }, alice)).code).toBe('priority_not_allowed');
     // A ceiling below normal is the default, not a refusal.
-    expect(api.dispatch('jobs.submit', SUBMIT, bob).priority).toBe(3);
-    expect(failure(() => api.dispatch('jobs.submit', SUBMIT, bob)).code).toBe('too_many_queued');
+    expect(dispatchNow('jobs.submit', SUBMIT, bob).priority).toBe(3);
+    expect(failure(() => dispatchNow('jobs.submit', SUBMIT, bob)).code).toBe('too_many_queued');
   });
 
   it('lets members act on their own jobs only; admins on anyone\'s', () => {
-    const bobs = api.dispatch('jobs.submit', SUBMIT, bob);
-    expect(api.dispatch('jobs.get', { id: bobs.id }, alice).id).toBe(bobs.id);
-    expect(failure(() => api.dispatch('jobs.cancel', { id: bobs.id }, alice)).code).toBe('forbidden');
-    expect(failure(() => api.dispatch('jobs.reprioritize', { id: bobs.id, priority: 1 }, alice)).code).toBe('forbidden');
-    expect(failure(() => api.dispatch('jobs.result', { id: bobs.id }, alice)).code).toBe('forbidden');
-    expect(failure(() => api.dispatch('jobs.reprioritize', { id: bobs.id, priority: 5 }, bob)).code).toBe('priority_not_allowed');
-    expect(api.dispatch('jobs.reprioritize', { id: bobs.id, priority: 2 }, bob).priority).toBe(2);
-    expect(api.dispatch('jobs.cancel', { id: bobs.id }, LOCAL_CALLER).state).toBe('canceled');
-    const retried = api.dispatch('jobs.retry', { id: bobs.id }, LOCAL_CALLER);
+    const bobs = dispatchNow('jobs.submit', SUBMIT, bob);
+    expect(dispatchNow('jobs.get', { id: bobs.id }, alice).id).toBe(bobs.id);
+    expect(failure(() => dispatchNow('jobs.cancel', { id: bobs.id }, alice)).code).toBe('forbidden');
+    expect(failure(() => dispatchNow('jobs.reprioritize', { id: bobs.id, priority: 1 }, alice)).code).toBe('forbidden');
+    expect(failure(() => dispatchNow('jobs.result', { id: bobs.id }, alice)).code).toBe('forbidden');
+    expect(failure(() => dispatchNow('jobs.reprioritize', { id: bobs.id, priority: 5 }, bob)).code).toBe('priority_not_allowed');
+    expect(dispatchNow('jobs.reprioritize', { id: bobs.id, priority: 2 }, bob).priority).toBe(2);
+    expect(dispatchNow('jobs.cancel', { id: bobs.id }, LOCAL_CALLER).state).toBe('canceled');
+    const retried = dispatchNow('jobs.retry', { id: bobs.id }, LOCAL_CALLER);
     expect(retried.owner).toBe('bob');
   });
 
   it('keeps pause, resume and tokens for admins', () => {
-    expect(failure(() => api.dispatch('dispatch.resume', {}, alice)).code).toBe('forbidden');
-    expect(api.dispatch('dispatch.resume', {}, LOCAL_CALLER)).toEqual({ paused: false });
-    expect(api.dispatch('dispatch.pause', {}, LOCAL_CALLER)).toEqual({ paused: true });
+    expect(failure(() => dispatchNow('dispatch.resume', {}, alice)).code).toBe('forbidden');
+    expect(dispatchNow('dispatch.resume', {}, LOCAL_CALLER)).toEqual({ paused: false });
+    expect(dispatchNow('dispatch.pause', {}, LOCAL_CALLER)).toEqual({ paused: true });
     for (const [name, args] of [['tokens.create', { name: 'eve' }], ['tokens.list', {}], ['tokens.revoke', { name: 'eve' }]] as const) {
-      expect(failure(() => api.dispatch(name, args, alice)).code).toBe('forbidden');
+      expect(failure(() => dispatchNow(name, args, alice)).code).toBe('forbidden');
     }
-    const created = api.dispatch('tokens.create', { name: 'eve', maxPriority: 'low' }, LOCAL_CALLER);
+    const created = dispatchNow('tokens.create', { name: 'eve', maxPriority: 'low' }, LOCAL_CALLER);
     expect(created).toMatchObject({ name: 'eve', role: 'member', maxPriority: 3, token: expect.stringMatching(/^lmq_/) });
-    expect(api.dispatch('tokens.list', {}, LOCAL_CALLER).map((t) => t.name)).toEqual(['eve']);
-    expect(api.dispatch('tokens.revoke', { name: 'eve' }, LOCAL_CALLER)).toEqual({ revoked: 'eve' });
+    expect(dispatchNow('tokens.list', {}, LOCAL_CALLER).map((t) => t.name)).toEqual(['eve']);
+    expect(dispatchNow('tokens.revoke', { name: 'eve' }, LOCAL_CALLER)).toEqual({ revoked: 'eve' });
   });
 
   it('answers whoami with the shared Caller fields only', () => {
-    expect(api.dispatch('session.whoami', {}, bob)).toEqual({ owner: 'bob', role: 'member', maxPriority: 3 });
+    expect(dispatchNow('session.whoami', {}, bob)).toEqual({ owner: 'bob', role: 'member', maxPriority: 3 });
   });
 });

@@ -5,11 +5,12 @@ import { LmqError } from '../../shared/errors';
 import { combineDomains } from '../../shared/handlers/handler-spec';
 import { badRequestFromZod } from './api-errors';
 import { requireAdmin, type CallerContext } from './caller';
-import type { DomainHandlers, HandlerRun } from './domain-handlers';
+import type { DomainHandlers, HandlerAnswer, HandlerRun } from './domain-handlers';
 import { jobHandlers } from './job-handlers';
 import { jobSeenBy, jobsSeenBy } from './job-visibility';
 import { queueHandlers } from './queue-handlers';
 import { batchHandlers } from './batch-handlers';
+import { indexHandlers } from './index-handlers';
 import { scheduleHandlers } from './schedule-handlers';
 import { sessionHandlers } from './session-handlers';
 import { statsHandlers } from './stats-handlers';
@@ -21,7 +22,7 @@ import { tokenHandlers } from './token-handlers';
  */
 export interface Dispatcher {
   /** Validates `args` with the handler's schema, checks access, runs it. Throws LmqError. */
-  dispatch<N extends HandlerName>(name: N, args: unknown, caller: CallerContext): HandlerResult<N>;
+  dispatch<N extends HandlerName>(name: N, args: unknown, caller: CallerContext): HandlerAnswer<N>;
   /** `dispatch`, then waits until its writes are on disk: what a transport answers with. */
   invoke<N extends HandlerName>(name: N, args: unknown, caller: CallerContext): Promise<HandlerResult<N>>;
   /** `invoke` for an edge that has validated `args` with the same schema already (HTTP). */
@@ -50,6 +51,7 @@ function domainsOf(engine: Engine, services: DispatcherServices = {}) {
     ['stats', statsHandlers(services.throughput ?? new ThroughputRecorder())],
     ['schedules', scheduleHandlers(engine)],
     ['batches', batchHandlers(engine)],
+    ['indexes', indexHandlers(engine)],
   ] as const;
 }
 
@@ -88,14 +90,15 @@ function implementations(engine: Engine, services: DispatcherServices): { [N in 
 export function createDispatcher(engine: Engine, services: DispatcherServices = {}): Dispatcher {
   const runs = implementations(engine, services);
 
-  function run<N extends HandlerName>(name: N, args: HandlerInput<N>, caller: CallerContext): HandlerResult<N> {
+  function run<N extends HandlerName>(name: N, args: HandlerInput<N>, caller: CallerContext): HandlerAnswer<N> {
     if (HANDLERS[name].access === 'admin') requireAdmin(caller, `call ${name}`);
     const result = (runs[name] as HandlerRun<N>)(args, caller);
     const view = VIEWS[name] as ((result: HandlerResult<N>, caller: CallerContext) => HandlerResult<N>) | undefined;
-    return view && caller.role !== 'admin' ? view(result, caller) : result;
+    if (!view || caller.role === 'admin') return result;
+    return result instanceof Promise ? result.then((r) => view(r, caller)) : view(result, caller);
   }
 
-  function dispatch<N extends HandlerName>(name: N, args: unknown, caller: CallerContext): HandlerResult<N> {
+  function dispatch<N extends HandlerName>(name: N, args: unknown, caller: CallerContext): HandlerAnswer<N> {
     if (!isHandlerName(name)) throw new LmqError('not_found', `no handler named "${String(name)}"`);
     // IPC callers may pass nothing for handlers that take nothing.
     const parsed = HANDLERS[name].args.safeParse(args ?? {});
@@ -108,12 +111,12 @@ export function createDispatcher(engine: Engine, services: DispatcherServices = 
     has: isHandlerName,
     dispatch,
     async invoke<N extends HandlerName>(name: N, args: unknown, caller: CallerContext): Promise<HandlerResult<N>> {
-      const result = dispatch(name, args, caller);
+      const result = await dispatch(name, args, caller);
       await engine.durable();
       return result;
     },
     async invokeValidated<N extends HandlerName>(name: N, args: HandlerInput<N>, caller: CallerContext): Promise<HandlerResult<N>> {
-      const result = run(name, args, caller);
+      const result = await run(name, args, caller);
       await engine.durable();
       return result;
     },

@@ -63,6 +63,12 @@ export interface EngineConfig {
   durability?: Durability;
   /** better-sqlite3 addon built for the host's ABI (Electron's), when not Node's own. */
   sqliteNativeBinding?: string | null;
+  /** Folders indexing may read (real paths; see indexing/index-roots.ts); empty/undefined: indexing is off. */
+  indexRoots?: readonly string[];
+  /** Index jobs that run at once; the rest wait in order (default 2). */
+  maxIndexJobs?: number;
+  /** Files over this are skipped by indexing (default 50 MB). */
+  maxIndexFileBytes?: number;
   /** Mirror every job's record into Neo4j; null/undefined: nothing of Neo4j starts (not even its import). */
   neo4j?: Neo4jSettings | null;
   clock?: Clock;

@@ -8,6 +8,7 @@ import type { ServerEvents, EventName } from '../../shared/contract';
 import type { Job, JobError, JobPage, Lane, ListJobsQuery, ParentKind, RequestKind, SubmitJobRequest } from '../../shared/job';
 import type { QueueCounts, QueueSnapshot, QueueSnapshotQuery } from '../../shared/queue';
 import type { Batches } from './batches/batches';
+import type { Indexes } from './indexing/indexes';
 import type { Schedules } from './schedules/schedules';
 import type { TokenStore } from './store/token-store';
 import type { ParentDescriber } from './jobs/parent-jobs';
@@ -145,6 +146,8 @@ export interface Engine {
   readonly schedules: Schedules;
   /** OpenAI Files and Batches; each batch is a parent job made through `createParent`. */
   readonly batches: Batches;
+  /** Folder indexes; each (re)index is a parent job of kind `index`. */
+  readonly indexes: Indexes;
   /** Stop dispatching, let running jobs finish within graceMs, requeue the rest, close the store. */
   close(options?: { graceMs?: number }): Promise<void>;
 }

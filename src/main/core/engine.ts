@@ -41,6 +41,10 @@ import { TokenStore } from './store/token-store';
 import { Schedules } from './schedules/schedules';
 import { Batches } from './batches/batches';
 import { scheduledBatchMaker } from './batches/scheduled-batch';
+import { Indexes } from './indexing/indexes';
+import { scheduledIndexMaker } from './indexing/scheduled-index';
+import { IndexStore } from './indexing/index-store';
+import { DEFAULT_MAX_INDEX_FILE_BYTES, DEFAULT_MAX_INDEX_JOBS } from '../../shared/indexes';
 
 const DAY_MS = 86_400_000;
 const DISPATCH_PAUSED_SETTING = 'dispatchPaused';
@@ -305,15 +309,28 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
 
   // Lazily bound to the engine below: a run submits as any caller does.
   const schedules = new Schedules({ db: store.db, transaction: (fn) => store.transaction(fn), submit: (request, options) => engine.submit(request, options),
-    jobState: (id) => store.getById(id)?.state ?? null, parents: () => ({ batch: scheduledBatch }), tokens: () => engine.tokens, clock, logger });
+    jobState: (id) => store.getById(id)?.state ?? null, parents: () => ({ batch: scheduledBatch, index: scheduledIndex }), tokens: () => engine.tokens, clock, logger });
   // In memory (tests), files still need a folder: a temporary one, removed at close.
   const filesDir = config.dataDir === null ? mkdtempSync(join(tmpdir(), 'lmq-files-')) : join(config.dataDir, 'files');
   const batches = new Batches({ db: store.db, transaction: (fn) => store.transaction(fn), parents: () => engine, filesDir, clock, logger });
   const scheduledBatch = scheduledBatchMaker(batches, (id) => engine.get(id));
+  const indexes = new Indexes({
+    store: new IndexStore(store.db),
+    transaction: (fn) => store.transaction(fn),
+    engine: () => engine,
+    roots: config.indexRoots ?? [],
+    maxIndexJobs: config.maxIndexJobs ?? DEFAULT_MAX_INDEX_JOBS,
+    maxFileBytes: config.maxIndexFileBytes ?? DEFAULT_MAX_INDEX_FILE_BYTES,
+    workDir: config.dataDir === null ? null : join(config.dataDir, 'index-work'),
+    clock,
+    logger,
+  });
+  const scheduledIndex = scheduledIndexMaker(indexes);
   const engine: Engine = {
     tokens: new TokenStore(store.db),
     schedules,
     batches,
+    indexes,
 
     submit(input, options: SubmitOptions) {
       // Validated at the edge (HTTP schema, IPC/invoke dispatcher); only the kind's own rules are checked here.
@@ -497,6 +514,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       closing ??= (async () => {
         schedules.stop();
         batches.stop();
+        indexes.stop();
         parents.close();
         // Queued now means never started in this run; after the grace period, requeued.
         sendAwayAttached();
@@ -519,5 +537,6 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   dispatcher.wake();
   schedules.start();
   batches.start();
+  indexes.start();
   return engine;
 }

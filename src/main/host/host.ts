@@ -29,7 +29,7 @@ export type HostSettings = Pick<
   | 'durability'
 > &
   // Optional: the server's defaults (this machine's names only; 4 MiB) serve a host that leaves them out.
-  Partial<Pick<HeadlessOptions, 'allowedHosts' | 'maxBodyBytes' | 'maxFileBytes'>>;
+  Partial<Pick<HeadlessOptions, 'allowedHosts' | 'maxBodyBytes' | 'maxFileBytes' | 'indexRoots' | 'maxIndexJobs'>>;
 
 export interface HostOptions {
   logger: Logger;
@@ -60,6 +60,8 @@ export function engineConfigFrom(settings: HostSettings, options: HostOptions): 
     maxConcurrency: settings.maxConcurrency,
     modelMemoryBytes: settings.modelMemoryBytes,
     pinnedModels: settings.pinnedModels,
+    indexRoots: settings.indexRoots ?? [],
+    maxIndexJobs: settings.maxIndexJobs,
     neo4j: settings.neo4j,
     durability: settings.durability,
     logger: options.logger.child({ component: 'engine' }),

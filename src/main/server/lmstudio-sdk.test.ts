@@ -76,7 +76,7 @@ describe("LM Studio's SDK (@lmstudio/sdk) through the queue", () => {
 
     const embedder = await sdk.embedding.model('text-embedding-sim');
     const { embedding } = await embedder.embed('a sentence to embed');
-    expect(embedding).toHaveLength(16);
+    expect(embedding).toHaveLength(256);
     const job = h.engine.get(h.forwarded.at(-1)!.jobId);
     expect(job).toMatchObject({ kind: 'embedding', model: 'text-embedding-sim', owner: 'member', state: 'succeeded' });
     expect(h.forwarded.at(-1)!.body).toMatchObject({ input: 'a sentence to embed' });

@@ -49,6 +49,11 @@ describe('REST routes against the handler declarations', () => {
       'PATCH /api/schedules/:name schedules.update',
       'DELETE /api/schedules/:name schedules.delete',
       'POST /api/schedules/:name/run schedules.run',
+      'POST /api/indexes indexes.create',
+      'GET /api/indexes indexes.list',
+      'GET /api/indexes/:name indexes.get',
+      'DELETE /api/indexes/:name indexes.delete',
+      'POST /api/indexes/:name/search indexes.search',
     ]);
     expect(new Set(REST_ROUTES.map((r) => r.handler))).toEqual(new Set(HANDLER_NAMES));
   });

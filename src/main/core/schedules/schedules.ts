@@ -47,8 +47,8 @@ function jobTemplate(job: ScheduleJobRequest, creator: ScheduleCreator, parents:
   requirePriorityAllowed(priority, creator);
   const metadata = job.metadata ?? null;
   // Checked now, as a submission's would be: a body every run would refuse is the creator's to fix, not a nightly failure.
-  if (job.kind === 'batch') {
-    withinJob(() => parents().batch.check(job.input, { ...creator, role: creator.role ?? 'member' }));
+  if (job.kind === 'batch' || job.kind === 'index') {
+    withinJob(() => parents()[job.kind].check(job.input, { ...creator, role: creator.role ?? 'member' }));
     return { kind: job.kind, model: '', input: job.input, priority, lane: 'batch', metadata };
   }
   withinJob(() => JOB_KIND_DEFINITIONS[job.kind].validate(job.input));
@@ -62,7 +62,7 @@ export interface ScheduleOwner {
   maxPriority: number;
 }
 
-/** Makes a parent kind's job for a schedule: a batch through the Batch API. */
+/** Makes a parent kind's job for a schedule: a batch through the Batch API, a re-index through the indexes. */
 export interface ScheduledParentMaker {
   /** At creation and edit: the input is one this creator could run (the file exists and is theirs). */
   check(input: Record<string, unknown>, creator: ScheduleOwner): void;
@@ -291,7 +291,7 @@ export class Schedules {
     }
     const { metadata, kind, ...job } = record.job;
     const scheduleMetadata = { ...metadata, schedule: record.name };
-    if (kind === 'batch') return this.options.parents().batch.make(record.job, limits, scheduleMetadata);
+    if (kind === 'batch' || kind === 'index') return this.options.parents()[kind].make(record.job, limits, scheduleMetadata);
     return this.options.submit({ ...job, kind, metadata: scheduleMetadata }, { owner: record.owner, maxQueuedForOwner: limits.maxQueued });
   }
 

@@ -32,6 +32,11 @@ export const REST_ROUTES: readonly RestRoute[] = [
   { method: 'PATCH', url: '/api/schedules/:name', handler: 'schedules.update', argsIn: 'body', wrapIn: 'schedule', tags: ['schedules'] },
   { method: 'DELETE', url: '/api/schedules/:name', handler: 'schedules.delete', tags: ['schedules'] },
   { method: 'POST', url: '/api/schedules/:name/run', handler: 'schedules.run', wrapIn: 'job', status: 202, tags: ['schedules'] },
+  { method: 'POST', url: '/api/indexes', handler: 'indexes.create', argsIn: 'body', status: 202, tags: ['indexes'] },
+  { method: 'GET', url: '/api/indexes', handler: 'indexes.list', wrapIn: 'indexes', tags: ['indexes'] },
+  { method: 'GET', url: '/api/indexes/:name', handler: 'indexes.get', wrapIn: 'index', tags: ['indexes'] },
+  { method: 'DELETE', url: '/api/indexes/:name', handler: 'indexes.delete', tags: ['indexes'] },
+  { method: 'POST', url: '/api/indexes/:name/search', handler: 'indexes.search', argsIn: 'body', tags: ['indexes'] },
 ];
 
 export interface ApiRouteOptions {

@@ -1,0 +1,173 @@
+/**
+ * /api/indexes through the real server, engine and LM Studio client, against the simulator
+ * (whose embeddings are a hashed bag of words, so similar text gives near vectors): real files of
+ * each format made in the test, what is skipped and why, search, re-indexing only what changed,
+ * paths outside the roots, who may do what, and at most two index jobs at once.
+ */
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { HTML_HIDDEN_MARKERS, makeDocx, makeHtml, makePdf } from '../core/indexing/testing/make-documents';
+import { call, startHttpHarness, type HttpHarness, type JsonBody } from './testing/http-harness';
+
+const EMBED = 'text-embedding-sim';
+const WAIT = { timeout: 30_000, interval: 50 } as const;
+
+async function finished(h: HttpHarness, jobId: string): Promise<JsonBody> {
+  return vi.waitFor(async () => {
+    const { body } = await call(h, 'GET', `/api/jobs/${jobId}`);
+    expect(['succeeded', 'failed', 'canceled']).toContain(body.job.state);
+    return body.job;
+  }, WAIT);
+}
+
+const embeddingRequests = (h: HttpHarness) => h.forwarded.filter((r) => r.model === EMBED && r.kind === 'embedding' && Array.isArray(r.body.input));
+
+describe('indexes', () => {
+  let h: HttpHarness;
+  let root: string;
+
+  beforeAll(async () => {
+    root = realpathSync(mkdtempSync(join(tmpdir(), 'lmq-index-root-')));
+    const docs = join(root, 'docs');
+    mkdirSync(join(docs, 'nested'), { recursive: true });
+    writeFileSync(join(docs, 'cooking.txt'), 'Simmer the tomato sauce with basil and garlic for twenty minutes.');
+    writeFileSync(join(docs, 'nested', 'rockets.md'), '# Rockets\n\nA rocket engine burns liquid oxygen and kerosene to make thrust.');
+    writeFileSync(join(docs, 'birds.html'), makeHtml(['Penguins cannot fly but swim fast in cold antarctic water.'], { heading: 'Birds' }));
+    writeFileSync(join(docs, 'tides.pdf'), await makePdf(['The moon pulls the ocean and makes the tides rise and fall twice a day.']));
+    writeFileSync(join(docs, 'violin.docx'), await makeDocx(['A violin has four strings tuned in fifths and is played with a bow.']));
+    writeFileSync(join(docs, '.secret.txt'), 'hidden file');
+    writeFileSync(join(docs, 'broken.pdf'), 'this is not a pdf at all');
+    writeFileSync(join(docs, 'huge.txt'), 'x'.repeat(20_000));
+    symlinkSync('/etc/passwd', join(docs, 'passwd.txt'));
+    mkdirSync(join(root, 'other'));
+    h = await startHttpHarness({ engine: { indexRoots: [root], maxIndexFileBytes: 10_000 } });
+  });
+  afterAll(async () => {
+    await h.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  test('indexes each format, lists what it skipped and why, and search finds the right document first', async () => {
+    const made = await call(h, 'POST', '/api/indexes', { token: h.memberToken, body: { name: 'docs', path: join(root, 'docs'), embeddingModel: EMBED, chunkTokens: 64, overlapTokens: 8 } });
+    expect(made.status).toBe(202);
+    expect(made.body.job).toMatchObject({ kind: 'index', owner: 'member', lane: 'batch', metadata: { index: 'docs' } });
+    const job = await finished(h, made.body.job.id);
+    expect(job.state).toBe('succeeded');
+    expect(job.children.total).toBeGreaterThan(0);
+
+    const { body } = await call(h, 'GET', '/api/indexes/docs', { token: h.memberToken });
+    expect(body.index).toMatchObject({ name: 'docs', documents: 5, embeddingModel: EMBED, owner: 'member', lastJobId: made.body.job.id });
+    expect(body.index.chunks).toBeGreaterThanOrEqual(5);
+    const skipped = Object.fromEntries(body.index.skipped.map((s: { path: string; reason: string }) => [s.path, s.reason]));
+    expect(skipped).toMatchObject({ '.secret.txt': 'hidden', 'broken.pdf': 'extract_failed', 'huge.txt': 'too_large', 'passwd.txt': 'outside_root' });
+    const result = (await call(h, 'GET', `/api/jobs/${made.body.job.id}/result`, { token: h.memberToken })).body;
+    expect(JSON.stringify(result)).toContain('passwd.txt');
+
+    for (const [query, document] of [
+      ['violin strings bow', 'violin.docx'],
+      ['moon ocean tides', 'tides.pdf'],
+      ['penguins swim antarctic', 'birds.html'],
+      ['rocket engine thrust', 'nested/rockets.md'],
+      ['tomato basil sauce', 'cooking.txt'],
+    ]) {
+      const search = await call(h, 'POST', '/api/indexes/docs/search', { token: h.adminToken, body: { query, k: 3 } });
+      expect(search.status, JSON.stringify(search.body)).toBe(200);
+      expect(search.body.results[0], JSON.stringify(search.body.results)).toMatchObject({ document, chunk: 0 });
+      expect(search.body.results[0].score).toBeGreaterThan(search.body.results[1]?.score ?? -1);
+    }
+    // HTML: visible text only.
+    const html = await call(h, 'POST', '/api/indexes/docs/search', { token: h.memberToken, body: { query: 'penguins', k: 10 } });
+    const htmlText = html.body.results.filter((r: { document: string }) => r.document === 'birds.html').map((r: { text: string }) => r.text).join(' ');
+    expect(htmlText).toContain('Penguins');
+    for (const marker of HTML_HIDDEN_MARKERS) expect(htmlText).not.toContain(marker);
+  });
+
+  test('re-indexing reads only what changed: an unchanged folder sends no embedding request, a changed file only its own', async () => {
+    const dir = join(root, 'incremental');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'a.txt'), 'alpha apples and apricots');
+    writeFileSync(join(dir, 'b.txt'), 'bravo bananas and blueberries');
+    writeFileSync(join(dir, 'c.txt'), 'charlie cherries and coconuts');
+    const body = { name: 'incremental', path: dir, embeddingModel: EMBED };
+    await finished(h, (await call(h, 'POST', '/api/indexes', { body })).body.job.id);
+
+    let before = embeddingRequests(h).length;
+    const again = await call(h, 'POST', '/api/indexes', { body });
+    expect((await finished(h, again.body.job.id)).state).toBe('succeeded');
+    expect(embeddingRequests(h).length - before).toBe(0);
+
+    writeFileSync(join(dir, 'b.txt'), 'bravo now speaks of blackberries only');
+    unlinkSync(join(dir, 'c.txt'));
+    before = embeddingRequests(h).length;
+    const changed = await call(h, 'POST', '/api/indexes', { body });
+    const job = await finished(h, changed.body.job.id);
+    const sent = embeddingRequests(h).slice(before).flatMap((r) => r.body.input as string[]);
+    expect(sent).toEqual(['bravo now speaks of blackberries only']);
+    const result = (await call(h, 'GET', `/api/jobs/${job.id}/result`)).body;
+    expect(result).toMatchObject({ added: 0, changed: 1, removed: 1, unchanged: 1 });
+    const index = (await call(h, 'GET', '/api/indexes/incremental')).body.index;
+    expect([index.documents, index.chunks]).toEqual([2, 2]);
+    const search = await call(h, 'POST', '/api/indexes/incremental/search', { body: { query: 'charlie cherries coconuts', k: 5 } });
+    expect(search.body.results.map((r: { document: string }) => r.document)).not.toContain('c.txt');
+  });
+
+  test('paths outside the roots are refused, whatever the spelling; a missing folder names the field', async () => {
+    for (const path of ['/etc', join(root, 'docs', '..', '..'), `${root}-sibling`]) {
+      const refused = await call(h, 'POST', '/api/indexes', { body: { name: 'escape', path, embeddingModel: EMBED } });
+      expect([refused.status, refused.body.error.code], path).toEqual([403, 'forbidden']);
+    }
+    const missing = await call(h, 'POST', '/api/indexes', { body: { name: 'missing', path: join(root, 'nope'), embeddingModel: EMBED } });
+    expect([missing.status, missing.body.error.message]).toEqual([400, expect.stringMatching(/^path: /)]);
+    const bad = await call(h, 'POST', '/api/indexes', { body: { name: 'bad', path: root, embeddingModel: EMBED, chunkTokens: 32, overlapTokens: 40 } });
+    expect([bad.status, bad.body.error.message]).toEqual([400, expect.stringMatching(/^overlapTokens: /)]);
+  });
+
+  test("members search any index but delete only their own; deleting removes it", async () => {
+    const other = h.token({ name: 'other-indexer', role: 'member' });
+    const made = await call(h, 'POST', '/api/indexes', { token: other, body: { name: 'others', path: join(root, 'other'), embeddingModel: EMBED } });
+    await finished(h, made.body.job.id);
+    const search = await call(h, 'POST', '/api/indexes/others/search', { token: h.memberToken, body: { query: 'anything' } });
+    expect([search.status, search.body.results]).toEqual([200, []]);
+    const denied = await call(h, 'DELETE', '/api/indexes/others', { token: h.memberToken });
+    expect([denied.status, denied.body.error.code]).toEqual([403, 'forbidden']);
+    const takeover = await call(h, 'POST', '/api/indexes', { token: h.memberToken, body: { name: 'others', path: root, embeddingModel: EMBED } });
+    expect(takeover.status).toBe(403);
+    expect((await call(h, 'DELETE', '/api/indexes/others', { token: other })).status).toBe(200);
+    expect((await call(h, 'GET', '/api/indexes/others')).status).toBe(404);
+  });
+
+  test('at most two index jobs run at once: the third waits with a position, then runs', async () => {
+    h.engine.setPaused(true); // the first two stay in their embedding stage
+    const jobs: string[] = [];
+    try {
+      for (const name of ['wait-1', 'wait-2', 'wait-3']) {
+        const dir = join(root, name);
+        mkdirSync(dir);
+        writeFileSync(join(dir, 'f.txt'), `${name} text`);
+        jobs.push((await call(h, 'POST', '/api/indexes', { body: { name, path: dir, embeddingModel: EMBED } })).body.job.id);
+      }
+      const third = await vi.waitFor(async () => {
+        const [a, b, c] = await Promise.all(jobs.map(async (id) => (await call(h, 'GET', `/api/jobs/${id}`)).body.job));
+        expect([a.progress.stage, b.progress.stage]).toEqual(['embed', 'embed']);
+        return c;
+      }, WAIT);
+      expect(third).toMatchObject({ state: 'queued', position: 1, progress: { stage: 'queued' } });
+    } finally {
+      h.engine.setPaused(false);
+    }
+    for (const id of jobs) expect((await finished(h, id)).state).toBe('succeeded');
+  });
+});
+
+test('without --index-root, indexing is off and says how to turn it on', async () => {
+  const h = await startHttpHarness();
+  try {
+    const off = await call(h, 'GET', '/api/indexes');
+    expect([off.status, off.body.error.code]).toEqual([404, 'indexing_disabled']);
+    expect(off.body.error.message).toContain('--index-root');
+  } finally {
+    await h.close();
+  }
+});
