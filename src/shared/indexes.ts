@@ -71,6 +71,8 @@ export interface IndexView {
   owner: string;
   documents: number;
   chunks: number;
+  /** Chunks with a vector (searchable); below `chunks` while an index job embeds. */
+  embedded: number;
   /** Bytes of the indexed documents. */
   bytes: number;
   createdAt: string;

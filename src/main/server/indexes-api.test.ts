@@ -12,6 +12,7 @@ import { HTML_HIDDEN_MARKERS, makeDocx, makeHtml, makePdf } from '../core/indexi
 import { call, startHttpHarness, type HttpHarness, type JsonBody } from './testing/http-harness';
 
 const EMBED = 'text-embedding-sim';
+const OTHER_EMBED = 'text-embedding-other';
 const WAIT = { timeout: 30_000, interval: 50 } as const;
 
 async function finished(h: HttpHarness, jobId: string): Promise<JsonBody> {
@@ -42,7 +43,7 @@ describe('indexes', () => {
     writeFileSync(join(docs, 'huge.txt'), 'x'.repeat(20_000));
     symlinkSync('/etc/passwd', join(docs, 'passwd.txt'));
     mkdirSync(join(root, 'other'));
-    h = await startHttpHarness({ engine: { indexRoots: [root], maxIndexFileBytes: 10_000 } });
+    h = await startHttpHarness({ sim: { models: ['sim-model-a', EMBED, OTHER_EMBED] }, engine: { indexRoots: [root], maxIndexFileBytes: 10_000 } });
   });
   afterAll(async () => {
     await h.close();
@@ -111,6 +112,44 @@ describe('indexes', () => {
     expect([index.documents, index.chunks]).toEqual([2, 2]);
     const search = await call(h, 'POST', '/api/indexes/incremental/search', { body: { query: 'charlie cherries coconuts', k: 5 } });
     expect(search.body.results.map((r: { document: string }) => r.document)).not.toContain('c.txt');
+  });
+
+  test('changing the embedding model rebuilds: every chunk is embedded again by the new model', async () => {
+    const dir = join(root, 'rebuild');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'one.txt'), 'first file about gardens');
+    writeFileSync(join(dir, 'two.txt'), 'second file about harbors');
+    await finished(h, (await call(h, 'POST', '/api/indexes', { body: { name: 'rebuild', path: dir, embeddingModel: EMBED } })).body.job.id);
+    const before = h.forwarded.length;
+    const changed = await call(h, 'POST', '/api/indexes', { body: { name: 'rebuild', path: dir, embeddingModel: OTHER_EMBED } });
+    expect((await finished(h, changed.body.job.id)).state).toBe('succeeded');
+    const sent = h.forwarded.slice(before).filter((r) => r.model === OTHER_EMBED).flatMap((r) => r.body.input as string[]);
+    expect(sent.sort()).toEqual(['first file about gardens', 'second file about harbors']);
+    const index = (await call(h, 'GET', '/api/indexes/rebuild')).body.index;
+    expect([index.embeddingModel, index.documents, index.embedded]).toEqual([OTHER_EMBED, 2, 2]);
+  });
+
+  test('a folder of 1,000 files', async () => {
+    const dir = join(root, 'thousand');
+    mkdirSync(dir);
+    for (let i = 0; i < 1_000; i++) writeFileSync(join(dir, `note-${i}.txt`), `note number ${i} mentions topic${i % 50} and item${i}`);
+    const made = await call(h, 'POST', '/api/indexes', { body: { name: 'thousand', path: dir, embeddingModel: EMBED } });
+    expect((await finished(h, made.body.job.id)).state).toBe('succeeded');
+    const index = (await call(h, 'GET', '/api/indexes/thousand')).body.index;
+    expect([index.documents, index.chunks, index.embedded, index.skipped]).toEqual([1_000, 1_000, 1_000, []]);
+    const search = await call(h, 'POST', '/api/indexes/thousand/search', { body: { query: 'item737', k: 1 } });
+    expect(search.body.results[0].document).toBe('note-737.txt');
+  }, 60_000);
+
+  test('a schedule can re-read an index every night: its run is an index job of the index', async () => {
+    const made = await call(h, 'POST', '/api/schedules', { body: { name: 'nightly-reindex', cron: '0 2 * * *', job: { kind: 'index', input: { name: 'incremental' } } } });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const run = await call(h, 'POST', '/api/schedules/nightly-reindex/run');
+    expect(run.body.job).toMatchObject({ kind: 'index', metadata: { index: 'incremental', schedule: 'nightly-reindex' } });
+    expect((await finished(h, run.body.job.id)).state).toBe('succeeded');
+    expect((await call(h, 'GET', '/api/indexes/incremental')).body.index.lastJobId).toBe(run.body.job.id);
+    const unknown = await call(h, 'POST', '/api/schedules', { body: { name: 'no-such-index', cron: '0 2 * * *', job: { kind: 'index', input: { name: 'nope' } } } });
+    expect([unknown.status, unknown.body.error.message]).toEqual([404, 'job.input.name: no index named nope']);
   });
 
   test('paths outside the roots are refused, whatever the spelling; a missing folder names the field', async () => {

@@ -17,6 +17,7 @@ export const IndexViewSchema = z.object({
   owner: z.string(),
   documents: z.number().int(),
   chunks: z.number().int(),
+  embedded: z.number().int(),
   bytes: z.number().int(),
   createdAt: z.string(),
   updatedAt: z.string(),

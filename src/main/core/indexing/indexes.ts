@@ -228,6 +228,7 @@ export class Indexes {
       owner: index.owner,
       documents: counts.documents,
       chunks: counts.chunks,
+      embedded: counts.embedded,
       bytes: counts.bytes,
       createdAt: iso(index.createdAt),
       updatedAt: iso(index.updatedAt),

@@ -8,19 +8,19 @@ export function scheduledIndexMaker(indexes: Indexes): ScheduledParentMaker {
   return {
     check: (input: Record<string, unknown>, creator: ScheduleOwner) =>
       prefixed(() => {
-        const index = indexes.get(String(input.name));
+        const index = prefixed(() => indexes.get(String(input.name)), 'name: ');
         if (creator.role !== 'admin' && index.owner !== creator.owner) throw new LmqError('forbidden', `name: index ${index.name} belongs to ${index.owner}`);
-      }),
+      }, 'input.'),
     make: (template: ScheduleJobTemplate, owner: ScheduleOwner, jobMetadata: Record<string, unknown>) =>
       indexes.reindex(String(template.input.name), owner, jobMetadata),
   };
 }
 
-function prefixed<T>(fn: () => T): T {
+function prefixed<T>(fn: () => T, prefix: string): T {
   try {
     return fn();
   } catch (error) {
     if (!isLmqError(error)) throw error;
-    throw new LmqError(error.code, `input.${error.message}`);
+    throw new LmqError(error.code, `${prefix}${error.message}`);
   }
 }
