@@ -58,6 +58,20 @@ export interface IndexRunSummary {
 
 const count = (n: number) => n.toLocaleString('en-US');
 const yieldLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Extracted text kept in memory up to this much; past it, each document's text waits on disk. */
+const TEXT_IN_MEMORY_CHARS = 32_000_000;
+/** Work between turns of the event loop, so other requests never wait long behind a big folder. */
+const SLICE_MS = 8;
+
+/** Yields when the current slice of work is used up. */
+class Slicer {
+  private since = performance.now();
+  async maybeYield(): Promise<void> {
+    if (performance.now() - this.since < SLICE_MS) return;
+    await yieldLoop();
+    this.since = performance.now();
+  }
+}
 
 function stageProgress(stage: IndexStage, done: number, total: number, message: string): JobProgress {
   const [from, to] = STAGE_SHARE[stage];
@@ -69,7 +83,9 @@ interface Extracted {
   path: string;
   hash: string;
   bytes: number;
-  textFile: string;
+  /** The text itself, or the file it waits in (past the in-memory budget). */
+  text: string | null;
+  textFile: string | null;
 }
 
 export class IndexRun {
@@ -121,8 +137,9 @@ export class IndexRun {
       this.removed++;
     }
     await rm(this.deps.workDir, { recursive: true, force: true });
-    await mkdir(this.deps.workDir, { recursive: true });
     const extracted: Extracted[] = [];
+    const slicer = new Slicer();
+    let inMemory = 0;
     for (const [i, file] of scan.files.entries()) {
       if (!this.deps.goesOn()) return null;
       report(stageProgress('extract', i, scan.files.length, `reading ${count(i + 1)} of ${count(scan.files.length)} files`));
@@ -140,9 +157,15 @@ export class IndexRun {
           this.skip(file.path, 'empty', 'no text in it');
           continue;
         }
-        const textFile = join(this.deps.workDir, `${extracted.length}.txt`);
-        await writeFile(textFile, text);
-        extracted.push({ path: file.path, hash, bytes: file.bytes, textFile });
+        if (inMemory + text.length <= TEXT_IN_MEMORY_CHARS) {
+          inMemory += text.length;
+          extracted.push({ path: file.path, hash, bytes: file.bytes, text, textFile: null });
+        } else {
+          const textFile = join(this.deps.workDir, `${extracted.length}.txt`);
+          await mkdir(this.deps.workDir, { recursive: true });
+          await writeFile(textFile, text);
+          extracted.push({ path: file.path, hash, bytes: file.bytes, text: null, textFile });
+        }
         if (before) this.changed++;
         else this.added++;
       } catch (error) {
@@ -150,7 +173,7 @@ export class IndexRun {
         const message = error instanceof Error ? error.message : String(error);
         this.skip(file.path, error instanceof ExtractError ? 'extract_failed' : 'unreadable', message);
       }
-      if (i % 50 === 49) await yieldLoop();
+      await slicer.maybeYield();
     }
     return extracted;
   }
@@ -166,13 +189,14 @@ export class IndexRun {
   private async chunk(extracted: readonly Extracted[]): Promise<boolean> {
     const { store, report } = this.deps;
     const { chunkTokens, overlapTokens } = this.index;
+    const slicer = new Slicer();
     for (const [i, doc] of extracted.entries()) {
       if (!this.deps.goesOn()) return false;
       report(stageProgress('chunk', i, extracted.length, `chunking ${count(i + 1)} of ${count(extracted.length)} documents`));
-      const text = await readFile(doc.textFile, 'utf8');
+      const text = doc.text ?? (await readFile(doc.textFile!, 'utf8'));
       const chunks = chunkText(text, { chunkTokens, overlapTokens });
       store.replaceDocument(this.index.id, { path: doc.path, hash: doc.hash, bytes: doc.bytes, chunks });
-      await yieldLoop();
+      await slicer.maybeYield();
     }
     await rm(this.deps.workDir, { recursive: true, force: true });
     return true;
