@@ -5,8 +5,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BullmqComparisonResult } from '../bullmq/bullmq-comparison';
+import type { IndexBenchResult } from '../index/search-bench';
 import type { QualityResult } from '../quality/quality-bench';
 import { bullmqSection } from './bullmq-section';
+import { indexSection } from './index-section';
 import { machineLine, sourceLine, type MachineInfo } from './machine';
 import { genericSection, type ChartFile, type Section } from './markdown';
 import { qualitySection } from './quality-section';
@@ -20,6 +22,7 @@ function sectionFor(result: StoredResult): Section {
   const raw = result as unknown as Record<string, unknown>;
   if (result.name === 'quality') return qualitySection(raw as unknown as QualityResult);
   if (result.name === 'bullmq') return bullmqSection(raw as unknown as BullmqComparisonResult);
+  if (result.name === 'index') return indexSection(raw as unknown as IndexBenchResult & Record<string, unknown>);
   return genericSection(GENERIC_TITLES[result.name] ?? `Results: ${result.name}`, raw);
 }
 
