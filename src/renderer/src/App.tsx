@@ -4,6 +4,7 @@ import { AppHeader } from './AppHeader';
 import { isTypingTarget, shortcutFor, tabFromHash, type TabId } from './keyboard-shortcuts';
 import { StatusBanners } from './StatusBanners';
 import { HISTORY_SEARCH_INPUT_ID, HistoryTab } from './tabs/history/HistoryTab';
+import { IndexesTab } from './tabs/indexes/IndexesTab';
 import { LmStudioTab } from './tabs/lmstudio/LmStudioTab';
 import { QUEUE_FILTER_INPUT_ID, QueueTab } from './tabs/queue/QueueTab';
 import { SchedulesTab } from './tabs/schedules/SchedulesTab';
@@ -27,6 +28,8 @@ function TabPanel({ tab }: { tab: TabId }) {
       return <HistoryTab />;
     case 'schedules':
       return <SchedulesTab />;
+    case 'indexes':
+      return <IndexesTab />;
   }
 }
 

@@ -6,7 +6,7 @@ import { isAdmin } from './state/session-store';
 import { notify } from './ui/notices';
 import { useSlice, useStores } from './ui/stores-context';
 
-const TAB_LABELS: Record<TabId, string> = { queue: 'Queue', submit: 'Submit', lmstudio: 'LM Studio', team: 'Team', history: 'History', schedules: 'Schedules' };
+const TAB_LABELS: Record<TabId, string> = { queue: 'Queue', submit: 'Submit', lmstudio: 'LM Studio', team: 'Team', history: 'History', schedules: 'Schedules', indexes: 'Indexes' };
 
 export function AppHeader({ tab, onTab }: { tab: TabId; onTab: (tab: TabId) => void }) {
   const { queue, backend, session, bridge } = useStores();

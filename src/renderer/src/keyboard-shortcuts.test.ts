@@ -5,11 +5,12 @@ const key = (k: string, extra: Partial<Parameters<typeof shortcutFor>[0]> = {}) 
   shortcutFor({ key: k, ctrlKey: false, metaKey: false, altKey: false, inField: false, ...extra });
 
 describe('keyboard shortcuts', () => {
-  it('switches tabs with 1-6 and focuses the filter with /', () => {
+  it('switches tabs with 1-7 and focuses the filter with /', () => {
     expect(key('1')).toEqual({ kind: 'tab', tab: 'queue' });
     expect(key('5')).toEqual({ kind: 'tab', tab: 'history' });
     expect(key('6')).toEqual({ kind: 'tab', tab: 'schedules' });
-    expect(key('7')).toBeNull();
+    expect(key('7')).toEqual({ kind: 'tab', tab: 'indexes' });
+    expect(key('8')).toBeNull();
     expect(key('/')).toEqual({ kind: 'focus-filter' });
   });
 

@@ -1,5 +1,5 @@
-/** Keyboard shortcuts: 1-6 switch tabs, `/` focuses the current tab's filter, Escape leaves a field. */
-export const TAB_IDS = ['queue', 'submit', 'lmstudio', 'team', 'history', 'schedules'] as const;
+/** Keyboard shortcuts: 1-7 switch tabs, `/` focuses the current tab's filter, Escape leaves a field. */
+export const TAB_IDS = ['queue', 'submit', 'lmstudio', 'team', 'history', 'schedules', 'indexes'] as const;
 export type TabId = (typeof TAB_IDS)[number];
 
 export type ShortcutAction = { kind: 'tab'; tab: TabId } | { kind: 'focus-filter' } | { kind: 'leave-field' } | null;

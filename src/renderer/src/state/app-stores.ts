@@ -2,6 +2,7 @@
 import type { AppBridge } from '../bridge/app-bridge';
 import { createBackendController, type BackendController } from './backend-store';
 import { createHistoryController, type HistoryController } from './history-store';
+import { createIndexController, type IndexController } from './index-store';
 import { createQueueController, type QueueController } from './queue-store';
 import { createScheduleController, type ScheduleController } from './schedule-store';
 import { createSessionController, type SessionController } from './session-store';
@@ -19,6 +20,7 @@ export interface AppStores {
   tokens: TokenController;
   throughput: ThroughputController;
   schedules: ScheduleController;
+  indexes: IndexController;
 }
 
 export function createAppStores(bridge: AppBridge): AppStores {
@@ -32,5 +34,6 @@ export function createAppStores(bridge: AppBridge): AppStores {
     tokens: createTokenController(bridge),
     throughput: createThroughputController(bridge),
     schedules: createScheduleController(bridge),
+    indexes: createIndexController(bridge),
   };
 }

@@ -2,13 +2,14 @@
 import type { AppStores } from './app-stores';
 
 export function wireServerEvents(stores: AppStores): () => void {
-  const { bridge, queue, backend, history, submit } = stores;
+  const { bridge, queue, backend, history, submit, indexes } = stores;
   const unsubscribers = [
     bridge.subscribe('job.updated', (job) => {
       queue.applyJob(job);
       submit.onJob(job);
       history.onJob(job);
       backend.onJob(job);
+      indexes.onJob(job);
     }),
     bridge.subscribe('queue.changed', (change) => queue.onQueueChanged(change)),
     bridge.subscribe('backend.changed', (state) => backend.setBackend(state)),
@@ -17,6 +18,7 @@ export function wireServerEvents(stores: AppStores): () => void {
       if (!connected) return;
       void queue.refresh();
       void backend.load().catch(() => {});
+      indexes.onReconnect();
     }),
   ];
   return () => {
