@@ -7,7 +7,7 @@ import { QueuePage } from './pages/queue-page';
 
 test.use({ viewport: { width: 400, height: 800 } });
 
-const TABS: TabName[] = ['Queue', 'Submit', 'LM Studio', 'Team', 'History', 'Schedules'];
+const TABS: TabName[] = ['Queue', 'Submit', 'LM Studio', 'Team', 'History', 'Schedules', 'Indexes'];
 
 /** Evaluated in the page (the e2e tsconfig has no DOM types). */
 const sideways = (page: Page) =>

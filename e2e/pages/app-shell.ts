@@ -1,7 +1,7 @@
 /** The parts of the UI around the tabs: tab bar, banners, signed-in user. */
 import type { Locator, Page } from '@playwright/test';
 
-export type TabName = 'Queue' | 'Submit' | 'LM Studio' | 'Team' | 'History' | 'Schedules';
+export type TabName = 'Queue' | 'Submit' | 'LM Studio' | 'Team' | 'History' | 'Schedules' | 'Indexes';
 
 export class AppShell {
   constructor(readonly page: Page) {}
