@@ -106,19 +106,25 @@ export function createDispatcher(engine: Engine, services: DispatcherServices = 
     return run(name, parsed.data as HandlerInput<N>, caller);
   }
 
+  /**
+   * A handler's writes are on disk before its answer goes out. A synchronous answer asks for the
+   * commit in the same turn (an extra await first let the commit's failure slip past the caller).
+   */
+  async function settle<N extends HandlerName>(answer: HandlerAnswer<N>): Promise<HandlerResult<N>> {
+    const result = answer instanceof Promise ? await answer : answer;
+    await engine.durable();
+    return result;
+  }
+
   return {
     names: HANDLER_NAMES,
     has: isHandlerName,
     dispatch,
     async invoke<N extends HandlerName>(name: N, args: unknown, caller: CallerContext): Promise<HandlerResult<N>> {
-      const result = await dispatch(name, args, caller);
-      await engine.durable();
-      return result;
+      return settle(dispatch(name, args, caller));
     },
     async invokeValidated<N extends HandlerName>(name: N, args: HandlerInput<N>, caller: CallerContext): Promise<HandlerResult<N>> {
-      const result = await run(name, args, caller);
-      await engine.durable();
-      return result;
+      return settle(run(name, args, caller));
     },
   };
 }
