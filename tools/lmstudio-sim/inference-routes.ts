@@ -150,10 +150,11 @@ function admit(
     const message = 'The model has crashed without additional information. (Exit code: null)';
     return reject(200, message, { error: message });
   }
-  if (record.promptTokens > ctx.options.contextLength) {
+  const longest = twin === null ? record.promptTokens : longestSequenceTokens(body, twin, promptText);
+  if (longest > ctx.options.contextLength) {
     return reject(
       400,
-      `Trying to keep the first ${record.promptTokens} tokens when context the overflows. However, the model is loaded ` +
+      `Trying to keep the first ${longest} tokens when context the overflows. However, the model is loaded ` +
         `with context length of only ${ctx.options.contextLength} tokens, which is not enough. Try to load the model ` +
         'with a larger context length, or provide a shorter input',
     );
@@ -387,6 +388,13 @@ function promptTokensOf(body: Record<string, unknown>, endpoint: OpenAiEndpoint,
   const batch = endpoint === '/v1/completions' ? body.prompt : endpoint === '/v1/embeddings' ? body.input : null;
   if (!Array.isArray(batch)) return estimateTokens(promptText);
   return batch.reduce((sum: number, x: unknown) => sum + estimateTokens(typeof x === 'string' ? x : JSON.stringify(x)), 0);
+}
+
+/** Each input of a list (embeddings, or a completions prompt list) is its own sequence in the context. */
+function longestSequenceTokens(body: Record<string, unknown>, endpoint: OpenAiEndpoint, promptText: string): number {
+  const batch = endpoint === '/v1/completions' ? body.prompt : endpoint === '/v1/embeddings' ? body.input : null;
+  if (!Array.isArray(batch)) return estimateTokens(promptText);
+  return batch.reduce((most: number, x: unknown) => Math.max(most, estimateTokens(typeof x === 'string' ? x : JSON.stringify(x))), 0);
 }
 
 function headerValue(req: IncomingMessage, name: string): string | null {

@@ -160,6 +160,14 @@ describe('inference shapes', () => {
     expect(tooLong.status).toBe(400);
     expect(JSON.stringify(tooLong.body)).toContain('context length of only 100 tokens');
     expect(s.record.requests.map((r) => r.status)).toEqual([400, 400, 400]);
+
+    // Each input of an embeddings list is its own sequence: many that fit pass, one too long does not.
+    const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
+    const manyShort = await postJson(`${s.url}/v1/embeddings`, { model: 'text-embedding-mini', input: Array.from({ length: 8 }, () => words(40)) });
+    expect(manyShort.status, JSON.stringify(manyShort.body)).toBe(200);
+    expect(s.record.requests.at(-1)!.promptTokens).toBeGreaterThan(100);
+    const oneLong = await postJson(`${s.url}/v1/embeddings`, { model: 'text-embedding-mini', input: [words(10), words(400)] });
+    expect(oneLong.status).toBe(400);
   });
 
   it('loads beside the loaded model through /api/v1/models/load, a repeated load as a duplicate instance, and unloads by instance id', async () => {

@@ -40,10 +40,10 @@ describe('indexes', () => {
     writeFileSync(join(docs, 'violin.docx'), await makeDocx(['A violin has four strings tuned in fifths and is played with a bow.']));
     writeFileSync(join(docs, '.secret.txt'), 'hidden file');
     writeFileSync(join(docs, 'broken.pdf'), 'this is not a pdf at all');
-    writeFileSync(join(docs, 'huge.txt'), 'x'.repeat(20_000));
+    writeFileSync(join(docs, 'huge.txt'), 'x'.repeat(60_000));
     symlinkSync('/etc/passwd', join(docs, 'passwd.txt'));
     mkdirSync(join(root, 'other'));
-    h = await startHttpHarness({ sim: { models: ['sim-model-a', EMBED, OTHER_EMBED] }, engine: { indexRoots: [root], maxIndexFileBytes: 10_000 } });
+    h = await startHttpHarness({ sim: { models: ['sim-model-a', EMBED, OTHER_EMBED] }, engine: { indexRoots: [root], maxIndexFileBytes: 40_000 } });
   });
   afterAll(async () => {
     await h.close();
@@ -112,6 +112,29 @@ describe('indexes', () => {
     expect([index.documents, index.chunks]).toEqual([2, 2]);
     const search = await call(h, 'POST', '/api/indexes/incremental/search', { body: { query: 'charlie cherries coconuts', k: 5 } });
     expect(search.body.results.map((r: { document: string }) => r.document)).not.toContain('c.txt');
+  });
+
+  test('files of many chunks are embedded whole, several chunks per request; chunks over the model\'s context fail the job with the reason', async () => {
+    const dir = join(root, 'long');
+    mkdirSync(dir);
+    // ~2,400 words a file: several 400-token chunks each, 16 to a request (more tokens than the context, each chunk within it).
+    for (let f = 0; f < 12; f++) writeFileSync(join(dir, `f${f}.txt`), Array.from({ length: 1_200 }, (_, i) => `word${(i * 7 + f) % 503} topic${f}`).join(' '));
+    const before = embeddingRequests(h).length;
+    const made = await call(h, 'POST', '/api/indexes', { body: { name: 'long', path: dir, embeddingModel: EMBED } });
+    expect((await finished(h, made.body.job.id)).state).toBe('succeeded');
+    const index = (await call(h, 'GET', '/api/indexes/long')).body.index;
+    expect(index.chunks).toBeGreaterThan(12 * 3);
+    expect(index.embedded).toBe(index.chunks);
+    const requests = embeddingRequests(h).slice(before);
+    expect(requests.length).toBeLessThan(index.chunks / 4);
+    expect(requests.flatMap((r) => r.body.input as string[])).toHaveLength(index.chunks);
+
+    // One chunk per file, each longer than the simulator's 4,096-token context: nothing can be embedded.
+    const tooBig = await call(h, 'POST', '/api/indexes', { body: { name: 'long', path: dir, embeddingModel: EMBED, chunkTokens: 8_000, overlapTokens: 0 } });
+    const failed = await finished(h, tooBig.body.job.id);
+    expect(failed.state).toBe('failed');
+    expect(failed.error).toMatchObject({ code: 'embedding_failed', message: expect.stringMatching(/^12 of 12 chunks have no vector: 12 embedding requests failed, the first with context_length: .*context length/) });
+    expect((await call(h, 'GET', '/api/indexes/long')).body.index).toMatchObject({ chunks: 12, embedded: 0 });
   });
 
   test('changing the embedding model rebuilds: every chunk is embedded again by the new model', async () => {

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SkippedFile, IndexStage } from '../../../shared/indexes';
-import type { JobProgress } from '../../../shared/job';
+import type { JobError, JobProgress } from '../../../shared/job';
 import type { EngineLogger } from '../config';
 import type { Engine, NewChild } from '../engine-api';
 import { chunkText } from './chunk-text';
@@ -24,7 +24,7 @@ const CHILDREN_PER_CALL = 500;
 /** How much of the bar each stage fills. */
 const STAGE_SHARE: Record<IndexStage, [number, number]> = { scan: [0, 0.05], extract: [0.05, 0.2], chunk: [0.2, 0.25], embed: [0.25, 0.97], store: [0.97, 1] };
 
-export type IndexEngine = Pick<Engine, 'addChildren' | 'childPage' | 'get' | 'touchParent' | 'beginParent' | 'sealParent'>;
+export type IndexEngine = Pick<Engine, 'addChildren' | 'childPage' | 'get' | 'touchParent' | 'beginParent' | 'sealParent' | 'failParent'>;
 
 export interface IndexRunDeps {
   engine: IndexEngine;
@@ -101,7 +101,7 @@ export class IndexRun {
     private readonly jobId: string,
   ) {}
 
-  /** Null when stopped before the end (canceled, or the engine is closing). */
+  /** Null when stopped before the end (canceled, or the engine is closing), or failed (chunks left without a vector). */
   async run(): Promise<IndexRunSummary | null> {
     const { engine } = this.deps;
     engine.beginParent(this.jobId);
@@ -250,6 +250,8 @@ export class IndexRun {
   }
 
   private readonly applied = new Set<number>();
+  /** Children that failed (after their retries): their chunks stay without a vector. */
+  private readonly failed = new Map<number, JobError>();
   /** Children before this index have all ended and been read: each pass starts here. */
   private firstOpen = 0;
   private lastAsked = 0;
@@ -269,6 +271,7 @@ export class IndexRun {
         const ended = child.job.state !== 'queued' && child.job.state !== 'running';
         if (!ended) open = true;
         else if (!open) this.firstOpen = child.index + 1;
+        if (child.job.state === 'failed' && child.job.error) this.failed.set(child.index, child.job.error);
         if (child.job.state !== 'succeeded' || this.applied.has(child.index) || child.resultJson === null) continue;
         this.applied.add(child.index);
         const vectors = embeddingsOf(child.resultJson);
@@ -282,10 +285,20 @@ export class IndexRun {
     return this.lastAsked;
   }
 
-  private finish(): IndexRunSummary {
+  private finish(): IndexRunSummary | null {
     const { store, report, engine } = this.deps;
     report(stageProgress('store', 0, 1, 'storing the index'));
     const counts = store.counts(this.index.id);
+    store.updateIndex(this.index.name, { skipped: this.skipped, updatedAt: this.deps.now() });
+    if (counts.embedded < counts.chunks) {
+      // Chunks without a vector cannot be found: the job says why, and a re-index asks for them again.
+      const first = [...this.failed.values()][0];
+      const message =
+        `${count(counts.chunks - counts.embedded)} of ${count(counts.chunks)} chunks have no vector` +
+        (first ? `: ${count(this.failed.size)} embedding requests failed, the first with ${first.code}: ${first.message}` : '');
+      engine.failParent(this.jobId, { code: 'embedding_failed', message, retryable: false });
+      return null;
+    }
     const summary: IndexRunSummary = {
       index: this.index.name,
       documents: counts.documents,
@@ -297,7 +310,6 @@ export class IndexRun {
       unchanged: this.unchanged,
       skipped: this.skipped,
     };
-    store.updateIndex(this.index.name, { skipped: this.skipped, updatedAt: this.deps.now() });
     engine.sealParent(this.jobId, { ...summary });
     report(stageProgress('store', 1, 1, `${count(counts.documents)} documents, ${count(counts.chunks)} chunks`));
     return summary;
