@@ -5,6 +5,7 @@
  *   http     LAN server submissions/s and the latency the proxy adds (autocannon)
  *   quality  scheduling quality on the simulator: FIFO vs strict priority vs LM Queue
  *   batch    the Batch API: accepting a 50,000-line file; chats during a 2,000-request batch
+ *   index    indexing 10,000 chunks through the simulator; search over 100,000 stored chunks
  *   bullmq   the queue engine against BullMQ on a local Redis (apt redis-server: installed when
  *            root, else skipped with the command to run)
  * --quick fits the whole set in a couple of minutes (fewer jobs and runs).
@@ -13,6 +14,7 @@ import { runBatchBench } from './batch/index';
 import { runBullmqComparison } from './bullmq/bullmq-comparison';
 import { ensureRedisServer } from './bullmq/redis-server';
 import { runHttpBench } from './http';
+import { runIndexBench } from './index/search-bench';
 import { runQualityBench } from './quality/quality-bench';
 import { runQueueBench } from './queue/index';
 import { writeResult } from './report/results-store';
@@ -29,6 +31,7 @@ const benches: Record<string, () => Promise<object | null> | object | null> = {
   http: () => runHttpBench({ durationSeconds: quick ? 3 : 8, latencySamples: quick ? 150 : 400 }),
   quality: () => runQualityBench({ quick, log }),
   batch: () => runBatchBench({ quick, log }),
+  index: () => runIndexBench({ quick, log }),
   bullmq: () => (ensureRedisServer(log) ? runBullmqComparison({ quick, log }) : null),
 };
 

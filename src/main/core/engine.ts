@@ -314,8 +314,9 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   const filesDir = config.dataDir === null ? mkdtempSync(join(tmpdir(), 'lmq-files-')) : join(config.dataDir, 'files');
   const batches = new Batches({ db: store.db, transaction: (fn) => store.transaction(fn), parents: () => engine, filesDir, clock, logger });
   const scheduledBatch = scheduledBatchMaker(batches, (id) => engine.get(id));
+  const indexStore = new IndexStore(store.db, store.openReader());
   const indexes = new Indexes({
-    store: new IndexStore(store.db),
+    store: indexStore,
     transaction: (fn) => store.transaction(fn),
     engine: () => engine,
     roots: config.indexRoots ?? [],
@@ -527,6 +528,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
         store.saveStats(service.takeDirty());
         await backend.close();
         await neo4jMirror?.close();
+        indexStore.close();
         await store.close();
         if (config.dataDir === null) rmSync(filesDir, { recursive: true, force: true });
       })();

@@ -10,10 +10,15 @@ import { IndexStore, type NewIndex } from './index-store';
 import { loadVectorExtension } from './vector-table';
 
 const dirs: string[] = [];
-const open: JobStore[] = [];
+const open: Array<{ jobs: JobStore; store: IndexStore }> = [];
 
 afterEach(async () => {
-  await Promise.all(open.splice(0).map((jobs) => jobs.close()));
+  await Promise.all(
+    open.splice(0).map(({ jobs, store }) => {
+      store.close();
+      return jobs.close();
+    }),
+  );
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -21,12 +26,15 @@ function openStore(dir?: string): { store: IndexStore; db: Database.Database; di
   const folder = dir ?? mkdtempSync(join(tmpdir(), 'lmq-index-store-'));
   if (!dir) dirs.push(folder);
   const jobs = new JobStore({ path: join(folder, 'lmqueue.db') });
-  open.push(jobs);
+  // As the engine makes it: searches through a read-only connection of their own.
+  const entry = { jobs, store: new IndexStore(jobs.db, jobs.openReader()) };
+  open.push(entry);
   const close = () => {
-    open.splice(open.indexOf(jobs), 1);
+    open.splice(open.indexOf(entry), 1);
+    entry.store.close();
     return jobs.close();
   };
-  return { store: new IndexStore(jobs.db), db: jobs.db, dir: folder, close };
+  return { store: entry.store, db: jobs.db, dir: folder, close };
 }
 
 function settings(extra: Partial<NewIndex> = {}): NewIndex {
@@ -158,6 +166,20 @@ describe('index store', () => {
     expect(store.getIndex('docs')!.dimensions).toBeNull();
     expect(store.storeVectors(id, [{ chunkId: one!.id, vector: axis(0, 5) }])).toBe(1);
     expect(store.search(id, axis(0, 5), 1).map((r) => r.text)).toEqual(['one']);
+  });
+
+  test('search maps the file through a reader of its own: the writer\'s connection stays unmapped, and the reader sees each commit', () => {
+    const { store, db } = openStore();
+    const { id } = store.upsertIndex(settings());
+    store.replaceDocument(id, { path: 'a.md', hash: 'h', bytes: 1, chunks: chunks('a0') });
+    const [first] = store.pendingChunks(id, { afterId: 0, limit: 10 });
+    store.storeVectors(id, [{ chunkId: first!.id, vector: axis(0, 4) }]);
+    expect(store.search(id, axis(0, 4), 5).map((r) => r.text)).toEqual(['a0']);
+    store.replaceDocument(id, { path: 'b.md', hash: 'h', bytes: 1, chunks: chunks('b0') });
+    const [second] = store.pendingChunks(id, { afterId: 0, limit: 10 });
+    store.storeVectors(id, [{ chunkId: second!.id, vector: axis(1, 4) }]);
+    expect(store.search(id, axis(1, 4), 1).map((r) => r.text)).toEqual(['b0']);
+    expect(db.pragma('mmap_size', { simple: true })).toBe(0);
   });
 
   test('search ranks by cosine similarity, nearest first, over chunks with vectors only, at most k', () => {

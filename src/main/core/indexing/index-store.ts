@@ -41,11 +41,24 @@ export class IndexStore {
   /** One wrapper for every transaction (`db.transaction(fn)` builds a new one on each call); nested, a savepoint. */
   private readonly inTransaction: <T>(fn: () => T) => T;
 
-  constructor(private readonly db: Database.Database) {
+  /** Searches read through this connection: `reader` when given, else the writer's own. */
+  private readonly searchDb: Database.Database;
+  private readonly searchTables = new Map<number, VectorTable>();
+
+  /**
+   * `reader`, a read-only connection to the same file, is owned (closed by `close`). A search
+   * reads every vector of the index: unmapped, SQLite reads each 4 KB overflow page of vec0's
+   * BLOBs with its own system call, about three times slower; mapped on the writer's connection,
+   * every job page it touches would count in the process's memory too.
+   */
+  constructor(
+    private readonly db: Database.Database,
+    reader: Database.Database | null = null,
+  ) {
     loadVectorExtension(db);
-    // A search reads every vector of the index. Unmapped, SQLite reads each 4 KB overflow page of
-    // vec0's BLOBs with its own system call (direct overflow reads), about three times slower.
-    if (db.pragma('mmap_size', { simple: true }) === 0) db.pragma(`mmap_size = ${MMAP_BYTES}`);
+    this.searchDb = reader ?? db;
+    if (reader) loadVectorExtension(reader);
+    if (this.searchDb.pragma('mmap_size', { simple: true }) === 0) this.searchDb.pragma(`mmap_size = ${MMAP_BYTES}`);
     db.exec(INDEX_SCHEMA);
     const transaction = db.transaction((fn: () => unknown) => fn());
     this.inTransaction = <T>(fn: () => T) => transaction(fn) as T;
@@ -137,6 +150,7 @@ export class IndexStore {
       this.statements.deleteChunks.run(indexId);
       this.statements.deleteDocuments.run(indexId);
       this.tables.delete(indexId);
+      this.searchTables.delete(indexId);
       VectorTable.drop(this.db, indexId);
       this.statements.setDimensions.run(null, indexId);
     });
@@ -252,7 +266,12 @@ export class IndexStore {
     } catch (error) {
       throw new LmqError('bad_request', `the query's embedding: ${(error as Error).message}`);
     }
-    return this.vectorTable(indexId)
+    let table = this.searchTables.get(indexId);
+    if (!table) {
+      table = new VectorTable(this.searchDb, indexId);
+      this.searchTables.set(indexId, table);
+    }
+    return table
       .search(unit, k)
       .flatMap(({ chunkId, score }) => {
         const chunk = this.statements.chunkForResult.get(chunkId);
@@ -267,5 +286,11 @@ export class IndexStore {
       this.tables.set(indexId, table);
     }
     return table;
+  }
+
+  /** Closes the reader given at construction (the writer is the engine's). */
+  close(): void {
+    this.searchTables.clear();
+    if (this.searchDb !== this.db) this.searchDb.close();
   }
 }

@@ -120,8 +120,12 @@ export class JobStore {
   private readonly wal: WalPolicy;
   /** One wrapper for every transaction: `db.transaction(fn)` builds a new wrapper on each call. */
   private readonly inTransaction: (fn: () => unknown) => unknown;
+  private readonly path: string;
+  private readonly nativeBinding: { nativeBinding?: string };
 
   constructor(options: JobStoreOptions) {
+    this.path = options.path;
+    this.nativeBinding = options.nativeBinding ? { nativeBinding: options.nativeBinding } : {};
     const nativeBinding = options.nativeBinding ? { nativeBinding: options.nativeBinding } : {};
     if (options.path !== ':memory:') this.lock = acquireDirectoryLock(`${options.path}.lock`, nativeBinding);
     try {
@@ -428,6 +432,15 @@ export class JobStore {
     this.transaction(() => {
       for (const s of stats) this.statements.saveStat.run(s.key, s.value, s.samples);
     });
+  }
+
+  /**
+   * A read-only connection of its own to the same file (null in memory), for reads whose
+   * settings should not reach the writer's (an index search maps the file into memory).
+   */
+  openReader(): Database.Database | null {
+    if (this.path === ':memory:') return null;
+    return new Database(this.path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS, ...this.nativeBinding });
   }
 
   /** What a killed process leaves behind: the open write batch is never committed. */
