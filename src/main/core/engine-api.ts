@@ -117,6 +117,11 @@ export interface Engine {
   failParent(parentId: string, error: JobError): Job;
   /** Children after `afterIndex` (-1: from the first), in order, with their stored results. */
   childPage(parentId: string, afterIndex: number, limit: number): ChildPageEntry[];
+  /**
+   * The stored results of these succeeded children are dropped: their parent's owner has what
+   * they said (an index's vectors); the children stay, their result gone. How many were dropped.
+   */
+  dropChildResults(parentId: string, indexes: readonly number[]): number;
   /** Told once when each parent job ends (succeeded, failed or canceled). */
   onParentFinished(listener: (job: Job) => void): () => void;
   reprioritize(id: string, priority: number): Job;

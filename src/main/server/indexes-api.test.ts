@@ -128,6 +128,13 @@ describe('indexes', () => {
     const requests = embeddingRequests(h).slice(before);
     expect(requests.length).toBeLessThan(index.chunks / 4);
     expect(requests.flatMap((r) => r.body.input as string[])).toHaveLength(index.chunks);
+    // The vectors live in the index; the requests' answers are not kept a second time.
+    const children = (await call(h, 'GET', `/api/jobs?parent=${made.body.job.id}&limit=100`)).body.jobs;
+    expect(children.length).toBe(requests.length);
+    for (const child of children.slice(0, 3)) {
+      const answer = await call(h, 'GET', `/api/jobs/${child.id}/result`);
+      expect([child.state, answer.status, answer.body]).toEqual(['succeeded', 200, null]);
+    }
 
     // One chunk per file, each longer than the simulator's 4,096-token context: nothing can be embedded.
     const tooBig = await call(h, 'POST', '/api/indexes', { body: { name: 'long', path: dir, embeddingModel: EMBED, chunkTokens: 8_000, overlapTokens: 0 } });

@@ -24,7 +24,7 @@ const CHILDREN_PER_CALL = 500;
 /** How much of the bar each stage fills. */
 const STAGE_SHARE: Record<IndexStage, [number, number]> = { scan: [0, 0.05], extract: [0.05, 0.2], chunk: [0.2, 0.25], embed: [0.25, 0.97], store: [0.97, 1] };
 
-export type IndexEngine = Pick<Engine, 'addChildren' | 'childPage' | 'get' | 'touchParent' | 'beginParent' | 'sealParent' | 'failParent'>;
+export type IndexEngine = Pick<Engine, 'addChildren' | 'childPage' | 'get' | 'touchParent' | 'beginParent' | 'sealParent' | 'failParent' | 'dropChildResults'>;
 
 export interface IndexRunDeps {
   engine: IndexEngine;
@@ -261,6 +261,8 @@ export class IndexRun {
     const { engine, store, logger } = this.deps;
     let after = this.firstOpen - 1;
     let open = false;
+    // Answers whose vectors are stored: a request's answer (~16 vectors as JSON) is not kept twice.
+    const taken: number[] = [];
     for (;;) {
       const page = engine.childPage(this.jobId, after, 500);
       if (page.length === 0) break;
@@ -280,7 +282,10 @@ export class IndexRun {
           continue;
         }
         store.storeVectors(this.index.id, chunkIds.map((chunkId, i) => ({ chunkId, vector: vectors[i]! })));
+        taken.push(child.index);
       }
+      // After the vectors, on the same connection: a crash between keeps both, never neither.
+      if (taken.length > 0) engine.dropChildResults(this.jobId, taken.splice(0));
     }
     return this.lastAsked;
   }

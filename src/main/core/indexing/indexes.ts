@@ -21,7 +21,7 @@ import { type IndexRecord } from './index-store';
 
 export type IndexesEngine = Pick<
   Engine,
-  'createParent' | 'addChildren' | 'sealParent' | 'beginParent' | 'touchParent' | 'describeParents' | 'failParent' | 'cancel' | 'get' | 'childPage' | 'onParentFinished' | 'submit' | 'on'
+  'createParent' | 'addChildren' | 'sealParent' | 'beginParent' | 'touchParent' | 'describeParents' | 'failParent' | 'cancel' | 'get' | 'childPage' | 'dropChildResults' | 'onParentFinished' | 'submit' | 'on'
 >;
 
 export interface IndexesOptions {

@@ -5,7 +5,7 @@ import type { Engine } from '../engine-api';
 import type { JobRecord } from '../store/job-record';
 import type { ParentJobs } from './parent-jobs';
 
-type ParentMethods = Pick<Engine, 'createParent' | 'addChildren' | 'sealParent' | 'beginParent' | 'touchParent' | 'describeParents' | 'failParent' | 'childPage' | 'onParentFinished'>;
+type ParentMethods = Pick<Engine, 'createParent' | 'addChildren' | 'sealParent' | 'beginParent' | 'touchParent' | 'describeParents' | 'failParent' | 'childPage' | 'dropChildResults' | 'onParentFinished'>;
 
 export function parentEngineMethods(parents: ParentJobs, show: { view: (record: JobRecord) => Job; mustGet: (id: string) => JobRecord }): ParentMethods {
   const { view, mustGet } = show;
@@ -25,6 +25,7 @@ export function parentEngineMethods(parents: ParentJobs, show: { view: (record: 
     },
     childPage: (parentId, afterIndex, limit) =>
       parents.childPage(parentId, afterIndex, limit).map((c) => ({ index: c.index, job: view(c.record), resultJson: c.resultJson })),
+    dropChildResults: (parentId, indexes) => parents.dropChildResults(parentId, indexes),
     onParentFinished: (listener) => parents.onParentFinished(listener),
   };
 }

@@ -210,6 +210,11 @@ export class ParentJobs {
     this.changed(parent);
   }
 
+  /** Its owner has taken these succeeded children's results into its own store: they are not kept twice. */
+  dropChildResults(parentId: string, indexes: readonly number[]): number {
+    return this.deps.store.transaction(() => this.parentStore.dropChildResults(parentId, indexes));
+  }
+
   /** The parent's own work began (an index's scan, before any child): it shows running. */
   begin(parentId: string): void {
     const parent = this.live(parentId, 'begin');

@@ -35,6 +35,7 @@ const PARENT_SQL = {
   queuedNotAt: `SELECT seq, child_index FROM jobs WHERE parent_id = ? AND child_index > ? AND state = 'queued' AND priority <> ?
       ORDER BY child_index LIMIT ?`,
   setPriority: `UPDATE jobs SET priority = ? WHERE seq = ?`,
+  dropChildResult: `DELETE FROM job_results WHERE seq = (SELECT seq FROM jobs WHERE parent_id = ? AND child_index = ? AND state = 'succeeded')`,
   childPage: `SELECT ${RECORD_COLUMNS}, (SELECT result FROM job_results WHERE job_results.seq = jobs.seq) AS result
       FROM jobs WHERE parent_id = ? AND child_index > ? ORDER BY child_index LIMIT ?`,
 };
@@ -110,6 +111,13 @@ export class ParentStore {
   /** A parent's own priority (queued or running): what its children are added at. */
   setPriority(seq: number, priority: number): void {
     this.statements.setPriority.run(priority, seq);
+  }
+
+  /** The stored results of these succeeded children go (their owner keeps what they said); how many went. */
+  dropChildResults(parentId: string, indexes: readonly number[]): number {
+    let dropped = 0;
+    for (const index of indexes) dropped += this.statements.dropChildResult.run(parentId, index).changes;
+    return dropped;
   }
 
   /** Children after `afterIndex` (-1: from the first), in order, with their stored results. */
