@@ -11,10 +11,12 @@ const MAX_PENDING = 10_000;
 /** Recent outcomes kept per lane and priority for the range. */
 const RECENT = 200;
 /**
- * Before much is learned, the range is this wide (two outcomes assumed, at 0.6× and 1.8× the
- * prediction); real outcomes outnumber them soon.
+ * Before much is learned, the range is this wide (two outcomes assumed, at 0.6× and 2.5× the
+ * prediction): the forecast cannot see work yet to arrive, which in a priority queue only ever
+ * starts later what is queued, and where one model fits at a time each switch it causes costs a
+ * drain and a load. Real outcomes outnumber these two soon.
  */
-const PRIOR = [Math.log(0.6), Math.log(1.8)];
+const PRIOR = [Math.log(0.6), Math.log(2.5)];
 /** The range covers the middle 80% of recent outcomes. */
 const LOW_QUANTILE = 0.1;
 const HIGH_QUANTILE = 0.9;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { QueuedEntry } from '../store/job-record';
-import { countModel, decide, emptyRunningView, readyAt, switchBound, type Contender, type PolicyParams, type RunningView } from './policy';
+import { countModel, decide, emptyRunningView, INTERACTIVE_SWITCH_SHARE, readyAt, switchBound, type Contender, type PolicyParams, type RunningView } from './policy';
 import { modelViewOf } from './resident-set';
 
 const params: PolicyParams = {
@@ -37,6 +37,47 @@ describe('policy: the resident set', () => {
     expect(switchBound(60_000, 5)).toBe(60_000);
     expect(switchBound(60_000, 7)).toBe(15_000);
     expect(switchBound(60_000, 9)).toBe(3_750);
+    // Interactive work waits a share of it (someone is watching; preemption keeps drains short).
+    expect(switchBound(60_000, 7, 'interactive')).toBe(15_000 * INTERACTIVE_SWITCH_SHARE);
+    expect(switchBound(60_000, 7, 'background')).toBe(15_000);
+  });
+
+  test('at the same priority an interactive request takes the next slot, whoever has been served less', () => {
+    const batch = head({ model: 'a', lane: 'batch', owner: 'carol' });
+    const chat = head({ model: 'a', lane: 'interactive', owner: 'alice' });
+    const served = { servedOf: (c: Contender) => (c.owner === 'alice' ? 100 : 0) };
+    const models = modelViewOf({ resident: { a: 4 } });
+    expect(decide(lanes([batch, chat]), emptyRunningView(), models, served, params, 0)).toMatchObject({ type: 'run', candidate: chat });
+    // Priority still comes first.
+    const urgentBatch = head({ model: 'a', lane: 'batch', owner: 'carol', priority: 6 });
+    expect(decide(lanes([urgentBatch, chat]), emptyRunningView(), models, served, params, 0)).toMatchObject({ type: 'run', candidate: urgentBatch });
+  });
+
+  test('no room is made for work that queued work of the model to unload outranks, however long it waited', () => {
+    const models = modelViewOf({ resident: { a: 4 }, sizes: { a: 4, b: 4 }, budgetBytes: 4 });
+    const chatOnA = head({ model: 'a', priority: 7 });
+    const batchOnB = head({ model: 'b', lane: 'batch' });
+    // Slots of `a` are full, so its chat waits; the batch for `b` is long overdue.
+    expect(decide(lanes([chatOnA, batchOnB]), runningOn('a', 4), models, fair, params, 10 * 60_000)).toEqual({ type: 'wait' });
+    // A chat at the same priority outranks batch work too (interactive first).
+    const normalChatOnA = head({ model: 'a', priority: 5 });
+    expect(decide(lanes([normalChatOnA, batchOnB]), runningOn('a', 4), models, fair, params, 10 * 60_000)).toEqual({ type: 'wait' });
+    // Without it the batch gets its room.
+    expect(decide(lanes([batchOnB]), runningOn('a', 4), models, fair, params, 10 * 60_000)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: false });
+  });
+
+  test('a room-making is dropped when work that outranks it arrives for the model to unload, until the unload begins', () => {
+    const batchOnB = head({ model: 'b', lane: 'batch' });
+    const chatOnA = head({ model: 'a', priority: 7 });
+    const making = { model: 'b', victims: ['a'] };
+    const models = { ...modelViewOf({ resident: { a: 4 }, sizes: { a: 4, b: 4 }, budgetBytes: 4 }), making };
+    expect(decide(lanes([batchOnB]), runningOn('a', 1), models, fair, params, 0)).toEqual({ type: 'wait' });
+    expect(decide(lanes([batchOnB, chatOnA]), runningOn('a', 1), models, fair, params, 0)).toEqual({ type: 'abandon' });
+    // Once an unload is under way the chat waits for the switch and the one after.
+    expect(decide(lanes([batchOnB, chatOnA]), runningOn('a', 1), { ...models, busy: true }, fair, params, 0)).toEqual({ type: 'wait' });
+    // Work of the same standing does not undo the decision.
+    const batchOnA = head({ model: 'a', lane: 'batch' });
+    expect(decide(lanes([batchOnB, batchOnA]), runningOn('a', 1), models, fair, params, 0)).toEqual({ type: 'wait' });
   });
 
   test('work for any resident model runs at once: no drain, no switch (the RAG pair)', () => {
@@ -68,8 +109,9 @@ describe('policy: the resident set', () => {
     const current = head({ model: 'a', lane: 'batch' });
     const other = head({ model: 'b', priority: 7 });
     const models = modelViewOf({ resident: { a: 4 }, sizes: { a: 4, b: 4 }, budgetBytes: 4 });
-    expect(decide(lanes([current, other]), emptyRunningView(), models, fair, params, 14_999)).toMatchObject({ type: 'run', candidate: current });
-    expect(decide(lanes([current, other]), emptyRunningView(), models, fair, params, 15_000)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: true });
+    const bound = switchBound(60_000, 7, 'interactive');
+    expect(decide(lanes([current, other]), emptyRunningView(), models, fair, params, bound - 1)).toMatchObject({ type: 'run', candidate: current });
+    expect(decide(lanes([current, other]), emptyRunningView(), models, fair, params, bound)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: true });
     // With no work left for `a`, room is made at once.
     expect(decide(lanes([other]), emptyRunningView(), models, fair, params, 0)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: true });
     // Room for batch work is made by waiting only: preempting is for interactive work.

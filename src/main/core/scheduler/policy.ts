@@ -129,17 +129,52 @@ function agedPriority(c: Contender, now: number, agingMs: number): number {
  * and below, halved for each level above it (60 s → high 15 s → urgent ~4 s), so priority counts
  * across models too while low-priority work still batches up by model.
  */
-export function switchBound(boundMs: number, effectivePriority: number): number {
+export function switchBound(boundMs: number, effectivePriority: number, lane: Lane = 'batch'): number {
   // A shift, not 2 ** n: this runs for every other-model head on every decision.
-  return boundMs / (1 << Math.max(0, effectivePriority - DEFAULT_PRIORITY));
+  const bound = boundMs / (1 << Math.max(0, effectivePriority - DEFAULT_PRIORITY));
+  return lane === 'interactive' ? bound * INTERACTIVE_SWITCH_SHARE : bound;
 }
 
 /**
- * The policy's order: higher effective priority first, then the owner served least, then FIFO.
+ * Interactive work waits this share of the bound: someone is watching it, and preemption keeps
+ * the drain short, so the switch it waits for is mostly the load itself.
+ */
+export const INTERACTIVE_SWITCH_SHARE = 1 / 8;
+
+/**
+ * How strongly a head claims the model it is for, when room-making weighs two models: effective
+ * priority first, interactive before other lanes at the same priority.
+ */
+function claimOf(c: Contender, eff: number): number {
+  return 2 * eff + (c.entry.lane === 'interactive' ? 1 : 0);
+}
+
+/** The strongest claim among the due heads of the resident models in `models` (-1: none). */
+function strongestClaim(models: readonly string[], resident: ReadonlyMap<string, number> | null): number {
+  const { heads, now, agingMs } = scan;
+  let best = -1;
+  for (const lane of LANES) {
+    const list = heads[lane];
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i]!;
+      if (!models.includes(c.model) || (resident !== null && !resident.has(c.model))) continue;
+      const claim = claimOf(c, agingMs === 0 ? c.priority : agedPriority(c, now, agingMs));
+      if (claim > best) best = claim;
+    }
+  }
+  return best;
+}
+
+/**
+ * The policy's order: higher effective priority first, then interactive work, then the owner served
+ * least, then FIFO.
  * `aServed`/`bServed` are the owners' fair-share counters (only compared when it comes to that).
  */
 export function goesBefore(a: Contender, aEff: number, aServed: number, b: Contender, bEff: number, bServed: number): boolean {
   if (aEff !== bEff) return aEff > bEff;
+  // Someone is watching an interactive request: at the same priority it takes the next slot.
+  const aInteractive = a.entry.lane === 'interactive';
+  if (aInteractive !== (b.entry.lane === 'interactive')) return aInteractive;
   if (a.owner !== b.owner && aServed !== bServed) return aServed < bServed;
   return a.entry.seq < b.entry.seq;
 }
@@ -231,7 +266,7 @@ function offerLane(laneHeads: readonly Contender[]): void {
     }
     const served = missing.offer(c, eff, NaN, fair);
     const waitingSince = Math.max(c.headReadyAt, models.roomMadeAt);
-    if (now - waitingSince >= switchBound(scan.switchBoundMs, eff)) overdue.offer(c, eff, served, fair);
+    if (now - waitingSince >= switchBound(scan.switchBoundMs, eff, c.entry.lane)) overdue.offer(c, eff, served, fair);
   }
 }
 
@@ -336,9 +371,12 @@ export function decide<C extends Contender>(
   if (byLane.background < caps.background) offerLane(heads.background);
 
   const making = models.making;
+  scan.heads = heads;
   if (making !== null) {
     if (!hasHeadFor(heads, making.model)) return ABANDON;
     if (!models.busy) {
+      // Work that outranks what the room is for arrived for a model still resident: keep it.
+      if (strongestClaim(making.victims, models.resident) > strongestClaim([making.model], null)) return ABANDON;
       for (const v of making.victims) {
         if (models.canLoadAlongside && models.resident.has(v) && inFlight(v) === 0) return { type: 'unload', model: v };
       }
@@ -349,10 +387,13 @@ export function decide<C extends Contender>(
     const target = (overdue.c ?? missing.c) as C | null;
     if (target !== null) {
       if (fits(models, target.model)) return { type: 'load', model: target.model };
-      scan.heads = heads;
       const victims = chooseVictims(models, target.model, inFlight, hasQueued);
       if (victims === null) return { type: 'reject', model: target.model };
-      if (overdue.c !== null || !victims.some(hasQueued)) return { type: 'makeRoom', model: target.model, victims, preempt: target.entry.lane === 'interactive' };
+      const targetClaim = claimOf(target, overdue.c !== null ? overdue.eff : missing.eff);
+      // Never for work that queued work of a model to unload outranks: that work would wait for two switches.
+      if ((overdue.c !== null || !victims.some(hasQueued)) && strongestClaim(victims, null) <= targetClaim) {
+        return { type: 'makeRoom', model: target.model, victims, preempt: target.entry.lane === 'interactive' };
+      }
     }
   }
   const next = best.c as C | null;
