@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LmqError } from '../../../shared/errors';
-import { hashFile, scanFolder, type FolderScan } from './folder-scan';
+import { scanFolder, type FolderScan } from './folder-scan';
 
 let base: string;
 let root: string;
@@ -187,19 +186,5 @@ describe('scanFolder', () => {
     write(join(base, 'elsewhere'), { 'x.txt': 'x' });
     await expect(scan(join(base, 'elsewhere'))).rejects.toSatisfy((e: unknown) => e instanceof LmqError && e.code === 'forbidden');
     await expect(scan(join(root, 'missing'))).rejects.toSatisfy((e: unknown) => e instanceof LmqError && e.code === 'bad_request');
-  });
-});
-
-describe('hashFile', () => {
-  it('is the SHA-256 of the whole content, across many stream chunks', async () => {
-    const content = Buffer.alloc(300_000);
-    for (let i = 0; i < content.length; i++) content[i] = (i * 31) % 251;
-    write(root, { 'big.bin': content, 'empty.txt': '' });
-    expect(await hashFile(join(root, 'big.bin'))).toBe(createHash('sha256').update(content).digest('hex'));
-    expect(await hashFile(join(root, 'empty.txt'))).toBe(createHash('sha256').digest('hex'));
-  });
-
-  it('rejects for a file that is not there', async () => {
-    await expect(hashFile(join(root, 'missing.txt'))).rejects.toThrow(/ENOENT/);
   });
 });

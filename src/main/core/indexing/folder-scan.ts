@@ -12,8 +12,7 @@
  *   an unsupported type is listed as unsupported (the caller asked for it by name);
  * - a considered file over `maxFileBytes`, or one that cannot be stat'ed or read, is listed.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, constants, type Dirent } from 'node:fs';
+import { constants, type Dirent } from 'node:fs';
 import { access, readdir, realpath, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -180,13 +179,6 @@ export async function scanFolder(folder: string, options: ScanOptions): Promise<
   files.sort((a, b) => compare(a.path, b.path));
   skipped.sort((a, b) => compare(a.path, b.path));
   return { files, skipped, ignored };
-}
-
-/** The SHA-256 of a file's content, hex, read as a stream. */
-export async function hashFile(absolutePath: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(absolutePath)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 async function readableFile(path: string): Promise<{ bytes: number; mtimeMs: number } | { problem: string }> {

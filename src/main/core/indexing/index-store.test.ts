@@ -240,7 +240,7 @@ describe('index store', () => {
     expect(store.search(kept.id, axis(1, 4), 1).map((r) => r.text)).toEqual(['two']);
   });
 
-  test('the tables are made once: a second store over the same database sees the first one\'s indexes', () => {
+  test('a second store over the same database sees the first one\'s indexes (the tables are the schema\'s, made once)', () => {
     const { store, db } = openStore();
     store.upsertIndex(settings());
     expect(new IndexStore(db).getIndex('docs')).toMatchObject({ name: 'docs' });

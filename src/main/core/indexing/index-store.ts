@@ -7,7 +7,6 @@ import type Database from 'better-sqlite3';
 import { LmqError } from '../../../shared/errors';
 import type { SearchResult } from '../../../shared/indexes';
 import {
-  INDEX_SCHEMA,
   toRecord,
   type IndexCounts,
   type IndexPatch,
@@ -59,7 +58,6 @@ export class IndexStore {
     this.searchDb = reader ?? db;
     if (reader) loadVectorExtension(reader);
     if (this.searchDb.pragma('mmap_size', { simple: true }) === 0) this.searchDb.pragma(`mmap_size = ${MMAP_BYTES}`);
-    db.exec(INDEX_SCHEMA);
     const transaction = db.transaction((fn: () => unknown) => fn());
     this.inTransaction = <T>(fn: () => T) => transaction(fn) as T;
     this.statements = {

@@ -189,6 +189,48 @@ const MIGRATIONS: readonly string[] = [
     children TEXT
   );
   `,
+  // Folder indexes (indexing/index-store.ts); each index's vectors are a sqlite-vec table of its
+  // own, made when its first vector fixes the dimensions. IF NOT EXISTS: builds before this step
+  // made these tables when the index store opened. AUTOINCREMENT: a chunk id is never used twice,
+  // so an embedding answer that comes back after its chunk was replaced cannot land on the chunk
+  // that took its place.
+  `
+  CREATE TABLE IF NOT EXISTS index_indexes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    path TEXT NOT NULL,
+    embedding_model TEXT NOT NULL,
+    chunk_tokens INTEGER NOT NULL,
+    overlap_tokens INTEGER NOT NULL,
+    include TEXT,
+    owner TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    last_job_id TEXT,
+    skipped TEXT NOT NULL DEFAULT '[]',
+    dimensions INTEGER
+  );
+  CREATE TABLE IF NOT EXISTS index_documents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    index_id INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    UNIQUE (index_id, path)
+  );
+  CREATE TABLE IF NOT EXISTS index_chunks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    index_id INTEGER NOT NULL,
+    document_id INTEGER NOT NULL,
+    ordinal INTEGER NOT NULL,
+    tokens INTEGER NOT NULL,
+    embedded INTEGER NOT NULL DEFAULT 0,
+    text TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS index_chunks_by_document ON index_chunks(document_id, embedded);
+  CREATE INDEX IF NOT EXISTS index_chunks_by_index ON index_chunks(index_id, embedded);
+  CREATE INDEX IF NOT EXISTS index_chunks_pending ON index_chunks(index_id, id) WHERE embedded = 0;
+  `,
 ];
 
 export interface MigrateOptions {
