@@ -11,7 +11,7 @@ import type { Batches } from './batches/batches';
 import type { Indexes } from './indexing/indexes';
 import type { Schedules } from './schedules/schedules';
 import type { TokenStore } from './store/token-store';
-import type { ParentDescriber } from './jobs/parent-jobs';
+import type { ParentDescriber } from './jobs/parent-views';
 
 export interface SubmitOptions {
   /** Who the job belongs to (the token's name, or `local`). */

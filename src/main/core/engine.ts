@@ -289,7 +289,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     abort: (seq) => dispatcher.abort(seq),
     wake: () => dispatcher.wake(),
   });
-  views.parentView = (record, job) => parents.decorate(record, job);
+  views.parentView = (record, job) => parents.views.decorate(record, job);
   parents.finishedView = view;
   parents.restore();
   /** LM Studio's state with the memory picture only the scheduler knows. */
@@ -411,7 +411,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       const record = mustGet(id);
       const now = clock.now();
       if (record.state !== 'queued' && record.state !== 'running') throw new LmqError('invalid_state', `job ${id} is already ${record.state}`);
-      if (parents.isParent(record)) {
+      if (isParentKind(record.kind)) {
         parents.cancel(id, reason);
         dispatcher.wake();
         return view(mustGet(id));
@@ -427,7 +427,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
 
     reprioritize(id, priority) {
       const record = mustGet(id);
-      if (parents.isParent(record)) {
+      if (isParentKind(record.kind)) {
         parents.reprioritize(id, priority);
         return viewFresh(mustGet(id));
       }
@@ -459,7 +459,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     snapshot(query?: QueueSnapshotQuery): QueueSnapshot {
       const { offset, limit } = parseOrThrow(QueueSnapshotQuerySchema, query ?? {});
       // A parent's children stay behind it (the parents list, then jobs.list with `parent`).
-      const page = parents.withoutChildren(forecaster.current()).slice(offset, offset + limit);
+      const page = parents.views.withoutChildren(forecaster.current()).slice(offset, offset + limit);
       const records = page.map((n) => store.getBySeq(n.seq)).filter((r): r is JobRecord => r !== null);
       const running = [...dispatcher.running.keys()]
         .map((seq) => store.getBySeq(seq))

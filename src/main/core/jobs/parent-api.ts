@@ -18,7 +18,7 @@ export function parentEngineMethods(parents: ParentJobs, show: { view: (record: 
     },
     beginParent: (parentId) => parents.begin(parentId),
     touchParent: (parentId) => parents.touch(parentId),
-    describeParents: (kind, describer) => parents.describe(kind, describer),
+    describeParents: (kind, describer) => parents.views.describe(kind, describer),
     failParent(parentId, error) {
       parents.fail(parentId, error);
       return view(mustGet(parentId));

@@ -9,19 +9,15 @@ import { isParentKind, type Job, type JobError, type ParentKind } from '../../..
 import type { Clock } from '../clock';
 import type { EngineLogger } from '../config';
 import type { NewChild, NewParent } from '../engine-api';
-import type { Forecast } from '../eta/forecast';
-import type { Forecaster, Place } from '../eta/forecaster';
-import { remainingMs } from '../eta/running-estimate';
+import type { Forecaster } from '../eta/forecaster';
 import type { JobQueue } from '../scheduler/job-queue';
-import type { QueueNode } from '../scheduler/queue-index';
 import type { RunningJob } from '../scheduler/running-job';
 import type { JobRecord, NewJob } from '../store/job-record';
 import type { JobStore } from '../store/job-store';
 import { ParentStore, type ChildWithResult } from '../store/parent-store';
 import { emptyCounts, unfinished, type ParentEnding, type ParentEntry, type ParentLedger } from './parent-ledger';
 import { walkChildren } from './child-walk';
-import { splitForecast, type ForecastSplit } from './parent-forecast';
-import { parentJobView, type ParentTimes } from './parent-view';
+import { ParentViews } from './parent-views';
 import { JOB_KIND_DEFINITIONS } from './job-kinds';
 
 /** Most children one addChildren call takes: a chunk is one transaction, and one turn of the loop. */
@@ -55,9 +51,6 @@ export interface ParentJobsDeps {
   wake: () => void;
 }
 
-/** A live parent's progress and position as its owner's layer sees them (null: as its children say). */
-export type ParentDescriber = (job: Job) => Partial<Pick<Job, 'progress' | 'position' | 'eta'>> | null;
-
 interface LiveParent extends ParentEntry {
   kind: ParentKind;
   sweeping: boolean;
@@ -73,13 +66,14 @@ export class ParentJobs {
   /** Canceled children whose request is still being aborted: their parent ends after them. */
   private readonly aborting = new Map<number, LiveParent>();
   private readonly finishListeners = new Set<(job: Job) => void>();
-  private readonly describers = new Map<ParentKind, ParentDescriber>();
-  private split: ForecastSplit | null = null;
+  /** How parents are shown (their children's counts, progress and ETA). */
+  readonly views: ParentViews;
   private closed = false;
 
   constructor(private readonly deps: ParentJobsDeps) {
     this.parentStore = new ParentStore(deps.store.db);
     this.ledger = deps.queue.parents;
+    this.views = new ParentViews({ ledger: this.ledger, parentStore: this.parentStore, forecaster: deps.forecaster, running: deps.running, clock: deps.clock });
     this.ledger.listener = (parent) => this.changed(parent as LiveParent);
     this.ledger.reconcile = () => {
       for (const parent of this.ledger.all()) Object.assign(parent.counts, this.parentStore.childCounts(parent.id));
@@ -228,14 +222,6 @@ export class ParentJobs {
     if (live) this.deps.jobChanged(live.seq);
   }
 
-  /**
-   * A kind whose owner knows more than the children say (an index's stage, its place among
-   * waiting index jobs) describes its live parents' progress and position itself.
-   */
-  describe(kind: ParentKind, describer: ParentDescriber): void {
-    this.describers.set(kind, describer);
-  }
-
   /** Cancels a parent: its queued children are canceled, its running ones aborted. */
   cancel(parentId: string, reason: string): void {
     this.end(this.live(parentId, 'cancel'), { state: 'canceled', error: { code: 'canceled', message: reason } });
@@ -272,34 +258,6 @@ export class ParentJobs {
       this.aborting.delete(seq);
       this.changed(parent);
     }
-  }
-
-  /** `job` is a parent's row as any job is shown; this fills in what its children say. */
-  decorate(record: JobRecord, job: Job): Job {
-    if (!isParentKind(record.kind)) return job;
-    const live = this.ledger.get(record.id) as LiveParent | undefined;
-    if (live) {
-      const view = parentJobView(job, record.kind, live.counts, live.sealed, this.times(record.id), this.deps.clock.now());
-      const own = this.describers.get(record.kind)?.(view);
-      return own ? { ...view, ...own } : view;
-    }
-    const marks = this.parentStore.marks(record.seq);
-    const counts = marks?.children ?? this.parentStore.childCounts(record.id);
-    return parentJobView(job, record.kind, counts, true, { first: null, last: null, runningFinishAt: null }, this.deps.clock.now());
-  }
-
-  isParent(record: JobRecord): boolean {
-    return isParentKind(record.kind);
-  }
-
-  /** The forecast's order without children (the queue as the Queue tab lists it), redone only with the forecast. */
-  withoutChildren(forecast: Forecast): readonly QueueNode[] {
-    return this.splitOf(forecast).topLevel;
-  }
-
-  private splitOf(forecast: Forecast): ForecastSplit {
-    if (this.split?.forecast !== forecast) this.split = splitForecast(forecast, this.ledger.size > 0);
-    return this.split;
   }
 
   /** Queued children of every unfinished parent. */
@@ -446,18 +404,5 @@ export class ParentJobs {
   private isAborting(parent: LiveParent): boolean {
     for (const p of this.aborting.values()) if (p === parent) return true;
     return false;
-  }
-
-  /** Where a parent's queued children are in the latest forecast, and when its running ones end. */
-  private times(parentId: string): ParentTimes {
-    const { forecaster, running, clock } = this.deps;
-    const seen = this.splitOf(forecaster.latest).byParent.get(parentId);
-    const now = clock.now();
-    let runningFinishAt: number | null = null;
-    for (const run of running.values()) {
-      if (run.entry.parentId === parentId) runningFinishAt = Math.max(runningFinishAt ?? -Infinity, now + remainingMs(run, now));
-    }
-    const place = (node: QueueNode | undefined): Place | null => (node && node.alive ? forecaster.placeOf(node) : null);
-    return { first: place(seen?.first), last: place(seen?.last), runningFinishAt };
   }
 }
