@@ -17,9 +17,10 @@ import { DEFAULT_PRIORITY } from '../../shared/priority';
 import { QueueSnapshotQuerySchema, type QueueCounts, type QueueSnapshot, type QueueSnapshotQuery } from '../../shared/queue';
 import type { Backend } from './backend';
 import { EngineEvents } from './engine-events';
+import { JobCallers } from './job-callers';
 import { systemClock } from './clock';
 import type { EngineConfig, EngineLogger } from './config';
-import type { Engine, FinishListener, JobSink, SubmitOptions } from './engine-api';
+import type { Engine, SubmitOptions } from './engine-api';
 import { ServiceModel } from './eta/service-model';
 import { LiveJobViews } from './live-job-views';
 import { JOB_KIND_DEFINITIONS } from './jobs/job-kinds';
@@ -122,11 +123,8 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     parents.noteJobChanged(seq);
   };
 
-  const sinks = new Map<number, Set<JobSink>>();
-  const waiters = new Map<number, FinishListener[]>();
-  /** Jobs whose caller waits over a connection (see SubmitOptions.onShutdown). */
-  const attached = new Map<number, () => void>();
   const idempotencyKeys = new IdempotencyStore(store.db);
+  const callers = new JobCallers({ store, idempotencyKeys, clock, view: (record) => view(record), viewFresh: (record) => viewFresh(record) });
   const settings = new SettingsStore(store.db);
   // An admin's pause holds across restarts; `startPaused` (tests, tools) is for this run only.
   let paused = settings.get<boolean>(DISPATCH_PAUSED_SETTING) === true;
@@ -145,10 +143,10 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     retryMaxMs: config.retryMaxMs ?? 60_000,
     modelMemoryBytes: config.modelMemoryBytes ?? null,
     pinnedModels: config.pinnedModels ?? [],
-    sinks: (seq) => sinks.get(seq) ?? [],
+    sinks: (seq) => callers.sinksOf(seq),
     onJobChanged: (seq) => {
       jobChanged(seq);
-      if (waiters.has(seq) && !dispatcher.running.has(seq)) settleWaiters(seq);
+      if (callers.isAwaited(seq) && !dispatcher.running.has(seq)) callers.settle(seq);
     },
     storageOk: () => storage.ok,
     isStorageFailure: (error) => storageStatusOf(error) !== null,
@@ -161,10 +159,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     probe: () => store.transaction(() => settings.set(STORAGE_PROBE_SETTING, clock.now())),
     reconcile: () => {
       queue.reconcileWithStore(clock.now(), (seq) => dispatcher.running.has(seq));
-      // Jobs whose insert was rolled back: their submitters were refused, nobody waits for them.
-      for (const seq of [...waiters.keys(), ...sinks.keys()]) {
-        if (!store.getBySeq(seq)) [waiters, sinks, attached].forEach((map) => map.delete(seq));
-      }
+      callers.forgetMissing();
       events.queueChanged();
     },
     changed: () => events.backendChanged(backendState()),
@@ -176,57 +171,12 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   const viewFresh = (record: JobRecord, budgeted = false): Job => views.viewFresh(record, budgeted);
 
   /** At shutdown: a queued job whose caller waits on a connection is canceled, and the caller told. */
-  function sendAwayAttached(): void {
-    for (const [seq, onShutdown] of [...attached]) {
-      const record = store.getBySeq(seq);
-      if (record?.state !== 'queued') continue;
-      attached.delete(seq);
-      waiters.delete(seq);
-      sinks.delete(seq);
+  const sendAwayAttached = (): void =>
+    callers.sendAwayAttached((record) => {
       queue.cancel(record, clock.now(), 'LM Queue shut down before this job ran; its caller was told to send it again');
       idempotencyKeys.forgetJob(record.id);
-      jobChanged(seq);
-      onShutdown();
-    }
-  }
-
-  /** A repeat of an Idempotency-Key: the first job, its caller attached as if it had made it; null when the key is new. */
-  function replayIdempotent(options: SubmitOptions, key: string, hash: string): Job | null {
-    const seen = idempotencyKeys.lookup(options.owner, key, clock.now());
-    const record = seen && store.getById(seen.jobId);
-    if (!seen || !record) return null;
-    const details = { jobId: record.id };
-    if (seen.requestHash !== hash) {
-      throw new LmqError('idempotency_key_reused', `Idempotency-Key "${key}" was used within the last 24 hours for a different request (job ${record.id}); use a new key for a new request`, { details });
-    }
-    const finished = FINISHED_STATES.includes(record.state);
-    if (options.sink) {
-      throw new LmqError('idempotency_key_in_use', `Idempotency-Key "${key}" belongs to job ${record.id}, a stream, which cannot be joined or replayed; read it with GET /api/jobs/${record.id}${finished ? '/result' : ''}`, { details });
-    }
-    const { onFinish, onShutdown } = options;
-    if (onFinish && finished) queueMicrotask(() => settleOne(record.seq, onFinish));
-    else if (onFinish) waiters.set(record.seq, [...(waiters.get(record.seq) ?? []), onFinish]);
-    const first = attached.get(record.seq);
-    if (onShutdown && !finished) attached.set(record.seq, first ? () => (first(), onShutdown()) : onShutdown);
-    return viewFresh(record);
-  }
-
-  function settleOne(seq: number, listener: FinishListener): void {
-    const found = store.getBySeqWithResult(seq);
-    if (found) listener(view(found.record), found.record.state === 'succeeded' ? (found.resultJson ?? 'null') : null);
-  }
-
-  function settleWaiters(seq: number): void {
-    const found = store.getBySeqWithResult(seq);
-    if (!found || !FINISHED_STATES.includes(found.record.state)) return;
-    const list = waiters.get(seq) ?? [];
-    waiters.delete(seq);
-    sinks.delete(seq);
-    attached.delete(seq);
-    const job = view(found.record);
-    const resultJson = found.record.state === 'succeeded' ? (found.resultJson ?? 'null') : null;
-    for (const listener of list) listener(job, resultJson);
-  }
+      jobChanged(record.seq);
+    });
 
   const counts = (): QueueCounts => ({
     ...store.counts,
@@ -280,7 +230,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     childSwept: (seq) => views.noteChange(seq),
     parentFinished: (seq) => {
       jobChanged(seq);
-      settleWaiters(seq);
+      callers.settle(seq);
     },
     queueChanged: () => events.queueChanged(),
     backlogged: (owner, hadQueued) => {
@@ -339,7 +289,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       if (closing) throw new LmqError('shutting_down', 'LM Queue is shutting down', { retryAfterSeconds: 5 });
       storage.refuseWhileDown();
       const idempotency = options.idempotencyKey === undefined ? null : { key: options.idempotencyKey, hash: requestHash(request) };
-      const replayed = idempotency && replayIdempotent(options, idempotency.key, idempotency.hash);
+      const replayed = idempotency && callers.replayIdempotent(options, idempotency.key, idempotency.hash);
       if (replayed) return replayed;
       JOB_KIND_DEFINITIONS[request.kind].validate(request.input);
       const available = models();
@@ -376,9 +326,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
         metadata: request.metadata ?? null,
       });
       if (queuedForOwner === 0) fair.onBacklogged(options.owner, index.owners());
-      if (options.sink) sinks.set(record.seq, new Set([options.sink]));
-      if (options.onFinish) waiters.set(record.seq, [options.onFinish]);
-      if (options.onShutdown) attached.set(record.seq, options.onShutdown);
+      callers.attach(record.seq, options);
       // Same commit as the job: the key is durable exactly when the job is.
       if (idempotency) idempotencyKeys.save(options.owner, idempotency.key, idempotency.hash, record.id, createdAt);
       jobChanged(record.seq);
@@ -420,7 +368,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       storage.guard(() => queue.cancel(record, now, reason));
       if (record.state === 'running') dispatcher.abort(record.seq);
       jobChanged(record.seq);
-      settleWaiters(record.seq);
+      callers.settle(record.seq);
       dispatcher.wake();
       return view(mustGet(id));
     },
@@ -493,15 +441,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     },
 
 
-    waitForFinish(id) {
-      const record = mustGet(id);
-      if (FINISHED_STATES.includes(record.state)) return Promise.resolve(view(record));
-      return new Promise<Job>((resolve) => {
-        const list = waiters.get(record.seq) ?? [];
-        list.push(resolve);
-        waiters.set(record.seq, list);
-      });
-    },
+    waitForFinish: (id) => callers.waitFor(mustGet(id)),
 
     durable: () => store.durable().catch((error: unknown) => Promise.reject(storage.explain(error))),
 
