@@ -9,8 +9,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { LmqError } from '../../../shared/errors';
-import { FINISHED_STATES } from '../../../shared/job';
-import { FINISHED_BATCH_STATUSES, type CreateBatchRequest, type OpenAiBatch, type OpenAiFile } from '../../../shared/batch';
+import { FINISHED_STATES, type ChildCounts } from '../../../shared/job';
+import { FINISHED_BATCH_STATUSES, type CreateBatchRequest, type OpenAiBatch } from '../../../shared/batch';
 import { DEFAULT_PRIORITY, MAX_PRIORITY } from '../../../shared/priority';
 import { MAX_TIMER_MS, type Clock } from '../clock';
 import type { EngineLogger } from '../config';
@@ -20,6 +20,7 @@ import { BATCH_ENDPOINTS, checkBatchFile, type BatchEndpoint, isBatchEndpoint, M
 import { writeBatchResults } from './batch-output';
 import { BatchStore, type BatchRecord } from './batch-store';
 import { FileStore, type FileRecord, type FilePurpose } from './file-store';
+import { batchObject } from './openai-objects';
 
 /** The parent-job part of the engine this layer drives. */
 export type ParentJobs = Pick<Engine, 'createParent' | 'addChildren' | 'sealParent' | 'failParent' | 'cancel' | 'get' | 'childPage' | 'onParentFinished' | 'durable'>;
@@ -46,15 +47,10 @@ export interface BatchesOptions {
 const WINDOW_MS = { '24h': 86_400_000 } as const;
 /** A file this small is added from what its check read (~4x its size in memory, briefly); a bigger one is read again. */
 const KEEP_CHECKED_BYTES = 32_000_000;
-const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
 
 /** The ids a batch's result files get, fixed so that finalizing twice replaces rather than adds. */
 function resultFileId(batchId: string, which: 'output' | 'error'): string {
   return `file-${createHash('sha256').update(`${batchId}:${which}`).digest('hex').slice(0, 24)}`;
-}
-
-export function fileObject(file: FileRecord): OpenAiFile {
-  return { id: file.id, object: 'file', bytes: file.bytes, created_at: seconds(file.createdAt)!, filename: file.filename, purpose: file.purpose, status: 'processed', status_details: null };
 }
 
 export class Batches {
@@ -214,38 +210,11 @@ export class Batches {
   }
 
   view(batch: BatchRecord): OpenAiBatch {
-    let counts = batch.requestCounts;
-    if (!counts) {
-      const children = batch.parentJobId ? this.parentCounts(batch.parentJobId) : null;
-      counts = { total: batch.total, completed: children?.succeeded ?? 0, failed: children?.failed ?? 0 };
-    }
-    return {
-      id: batch.id,
-      object: 'batch',
-      endpoint: batch.endpoint,
-      errors: batch.errors ? { object: 'list', data: batch.errors } : null,
-      input_file_id: batch.inputFileId,
-      completion_window: batch.completionWindow,
-      status: batch.status,
-      output_file_id: batch.outputFileId,
-      error_file_id: batch.errorFileId,
-      created_at: seconds(batch.createdAt)!,
-      in_progress_at: seconds(batch.inProgressAt),
-      expires_at: seconds(batch.expiresAt),
-      finalizing_at: seconds(batch.finalizingAt),
-      completed_at: seconds(batch.completedAt),
-      failed_at: seconds(batch.failedAt),
-      expired_at: seconds(batch.expiredAt),
-      cancelling_at: seconds(batch.cancellingAt),
-      cancelled_at: seconds(batch.cancelledAt),
-      request_counts: counts,
-      metadata: batch.metadata,
-      lmq_job_id: batch.parentJobId,
-      lmq_owner: batch.owner,
-    };
+    const live = !batch.requestCounts && batch.parentJobId !== null;
+    return batchObject(batch, live ? this.parentCounts(batch.parentJobId!) : null);
   }
 
-  private parentCounts(parentJobId: string) {
+  private parentCounts(parentJobId: string): ChildCounts | null {
     try {
       return this.parents.get(parentJobId).children ?? null;
     } catch {
