@@ -3,22 +3,21 @@
  * it on the same data directory: the batch goes on where it was, every child is answered once
  * it succeeded, and LM Studio (the simulator) never ran one child twice at once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterEach, expect, test } from 'vitest';
 import { startSimulator, type Simulator } from '../../../tools/lmstudio-sim/simulator';
 import type { ChildCounts } from '../../shared/job';
+import { HostProcesses, type HostProcess } from './testing/host-process';
 
 const HOST = join(import.meta.dirname, 'testing', 'parent-crash-host.ts');
-const processes: ChildProcess[] = [];
+const hosts = new HostProcesses();
 let sim: Simulator | undefined;
 let dataDir: string | undefined;
 
 afterEach(async () => {
-  for (const child of processes.splice(0)) child.kill('SIGKILL');
+  hosts.killAll();
   await sim?.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
@@ -32,19 +31,8 @@ interface HostLine {
 }
 
 /** Starts the host; `until` sees each line it prints and resolves the promise when it says so. */
-function runHost(backendUrl: string, dir: string, count: number, until: (line: HostLine) => boolean): { child: ChildProcess; reached: Promise<HostLine> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', HOST, dir, backendUrl, String(count)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  processes.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const reached = new Promise<HostLine>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (text) => {
-      const line = JSON.parse(text) as HostLine;
-      if (until(line)) resolve(line);
-    });
-    child.once('exit', (code, signal) => reject(new Error(`host exited (${code ?? signal}): ${stderr}`)));
-  });
-  return { child, reached };
+function runHost(backendUrl: string, dir: string, count: number, until: (line: HostLine) => boolean): HostProcess<HostLine> {
+  return hosts.start(HOST, [dir, backendUrl, String(count)], until);
 }
 
 test('kill -9 mid-batch and restart: the batch goes on, every child succeeds, none ran twice at once', async () => {
@@ -54,8 +42,7 @@ test('kill -9 mid-batch and restart: the batch goes on, every child succeeds, no
   // Killed while children are still being added, some run and some are done.
   const first = runHost(sim.url, dataDir, total, (l) => l.children.succeeded >= 5 && l.children.running > 0 && l.children.total < total);
   const before = await first.reached;
-  first.child.kill('SIGKILL');
-  await new Promise((resolve) => first.child.once('exit', resolve));
+  await hosts.kill(first.child);
 
   const second = runHost(sim.url, dataDir, total, (l) => l.done === true);
   const done = await second.reached;

@@ -3,22 +3,21 @@
  * from the chunks already stored (no file is read into new chunks, no child is added twice), only
  * the requests in flight at the kill are asked again, and every chunk ends with its vector.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterEach, expect, test } from 'vitest';
 import { startSimulator, type Simulator } from '../../../../tools/lmstudio-sim/simulator';
 import type { ChildCounts } from '../../../shared/job';
+import { HostProcesses, type HostProcess } from '../testing/host-process';
 
 const HOST = join(import.meta.dirname, '..', 'testing', 'index-crash-host.ts');
-const processes: ChildProcess[] = [];
+const hosts = new HostProcesses();
 let sim: Simulator | undefined;
 let dir: string | undefined;
 
 afterEach(async () => {
-  for (const child of processes.splice(0)) child.kill('SIGKILL');
+  hosts.killAll();
   await sim?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -33,19 +32,8 @@ interface HostLine {
   childIds?: string[];
 }
 
-function runHost(backendUrl: string, dataDir: string, root: string, until: (line: HostLine) => boolean): { child: ChildProcess; reached: Promise<HostLine> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', HOST, dataDir, backendUrl, root], { stdio: ['ignore', 'pipe', 'pipe'] });
-  processes.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const reached = new Promise<HostLine>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (text) => {
-      const line = JSON.parse(text) as HostLine;
-      if (until(line)) resolve(line);
-    });
-    child.once('exit', (code, signal) => reject(new Error(`host exited (${code ?? signal}): ${stderr}`)));
-  });
-  return { child, reached };
+function runHost(backendUrl: string, dataDir: string, root: string, until: (line: HostLine) => boolean): HostProcess<HostLine> {
+  return hosts.start(HOST, [dataDir, backendUrl, root], until);
 }
 
 test('kill -9 mid-embedding and restart: the job goes on from the stored chunks; only requests in flight are asked again', async () => {
@@ -61,8 +49,7 @@ test('kill -9 mid-embedding and restart: the job goes on from the stored chunks;
   const dataDir = join(dir, 'data');
   const first = runHost(sim.url, dataDir, root, (l) => l.embedded > 0 && l.children.queued > 0);
   const before = await first.reached;
-  first.child.kill('SIGKILL');
-  await new Promise((resolve) => first.child.once('exit', resolve));
+  await hosts.kill(first.child);
   expect(before.embedded).toBeGreaterThan(0);
   expect(before.embedded).toBeLessThan(before.chunks);
 
