@@ -60,7 +60,8 @@ export const SearchIndexSchema = z
   .strict();
 export type SearchIndexRequest = z.infer<typeof SearchIndexSchema>;
 
-export interface IndexView {
+/** What an index is made from: the same for the store's record and the API's view. */
+export interface IndexSettings {
   name: string;
   /** The folder's real path. */
   path: string;
@@ -68,6 +69,9 @@ export interface IndexView {
   chunkTokens: number;
   overlapTokens: number;
   include: string[] | null;
+}
+
+export interface IndexView extends IndexSettings {
   owner: string;
   documents: number;
   chunks: number;

@@ -1,15 +1,7 @@
 /** The index tables: what the store keeps of an index, its documents and chunks, as rows and as records. */
-import type { SkippedFile } from '../../../shared/indexes';
+import type { IndexSettings, SkippedFile } from '../../../shared/indexes';
 
-export interface IndexSettings {
-  name: string;
-  /** The folder's real path. */
-  path: string;
-  embeddingModel: string;
-  chunkTokens: number;
-  overlapTokens: number;
-  include: string[] | null;
-}
+export type { IndexSettings } from '../../../shared/indexes';
 
 export interface IndexRecord extends IndexSettings {
   id: number;
