@@ -171,28 +171,7 @@ export class JobStore {
   }
 
   insert(job: NewJob): JobRecord {
-    this.batch.join();
-    const id = newJobId();
-    const metadata = job.metadata === null ? null : JSON.stringify(job.metadata);
-    const info = this.statements.insert.run({
-      id,
-      kind: job.kind,
-      model: job.model,
-      owner: job.owner,
-      priority: job.priority,
-      lane: job.lane,
-      maxAttempts: job.maxAttempts,
-      createdAt: job.createdAt,
-      runAt: job.runAt,
-      promptTokens: job.promptTokens,
-      maxTokens: job.maxTokens,
-      metadata,
-    });
-    const seq = Number(info.lastInsertRowid);
-    // Same transaction as the row (the write batch, or the caller's).
-    this.statements.insertInput.run(seq, JSON.stringify(job.input));
-    this.counts.queued++;
-    return queuedRecord(seq, id, job, null, null);
+    return this.insertRow(job, null, null)!;
   }
 
   /**
@@ -200,9 +179,13 @@ export class JobStore {
    * after a crash: nothing is added twice). Joins the caller's transaction or the write batch.
    */
   insertChild(job: NewJob, parentId: string, childIndex: number): JobRecord | null {
+    return this.insertRow(job, parentId, childIndex);
+  }
+
+  private insertRow(job: NewJob, parentId: string | null, childIndex: number | null): JobRecord | null {
     this.batch.join();
     const id = newJobId();
-    const info = this.statements.insertChild.run({
+    const row = {
       id,
       kind: job.kind,
       model: job.model,
@@ -215,11 +198,11 @@ export class JobStore {
       promptTokens: job.promptTokens,
       maxTokens: job.maxTokens,
       metadata: job.metadata === null ? null : JSON.stringify(job.metadata),
-      parentId,
-      childIndex,
-    });
+    };
+    const info = parentId === null ? this.statements.insert.run(row) : this.statements.insertChild.run({ ...row, parentId, childIndex });
     if (info.changes === 0) return null;
     const seq = Number(info.lastInsertRowid);
+    // Same transaction as the row (the write batch, or the caller's).
     this.statements.insertInput.run(seq, JSON.stringify(job.input));
     this.counts.queued++;
     return queuedRecord(seq, id, job, parentId, childIndex);
