@@ -11,7 +11,7 @@ import { BackendError } from './errors';
 import { errorFromResponse, extractErrorMessage, type FailureContext } from './failure-classifier';
 import { readBody, readText, type HttpTransport } from './http-transport';
 import { startWatchdog, type RequestTimeouts, type Watchdog } from './request-watchdog';
-import { createStreamAssembler, readStats, readUsage, type StreamKind, type StreamUsage } from './response-assembler';
+import { createStreamAssembler, readStats, readUsage, type LmStudioStats, type StreamKind, type StreamUsage } from './response-assembler';
 import { createTypedStreamAssembler, readNativeStats, readTypedUsage, type TypedStreamKind } from './typed-stream-assembler';
 
 export interface RunContext {
@@ -136,9 +136,7 @@ async function consumeStream(
   // We add include_usage for ourselves; a caller that did not ask for the usage-only chunk
   // (empty `choices`) may not cope with it, so it is forwarded only when asked for.
   const callerWantsUsage = (request.body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
-  let tokens = 0;
-  let firstTokenAt: number | null = null;
-  let lastTokenAt: number | null = null;
+  const tally = new TokenTally(startedAt);
   let sawDone = false;
   let streamError: BackendError | null = null;
 
@@ -164,13 +162,7 @@ async function consumeStream(
       const usageOnly = Array.isArray((chunk as { choices?: unknown }).choices) && (chunk as { choices: unknown[] }).choices.length === 0;
       if (!usageOnly || callerWantsUsage) callbacks.onChunk?.(event.data);
       const added = assembler.add(chunk);
-      if (added > 0) {
-        const now = performance.now();
-        firstTokenAt ??= now;
-        lastTokenAt = now;
-        tokens += added;
-        callbacks.onTokens?.(tokens);
-      }
+      tally.add(added, callbacks.onTokens);
     },
   });
 
@@ -184,16 +176,8 @@ async function consumeStream(
     throw new BackendError('server_error', `LM Studio at ${failure.url} ended the stream before it was complete during the ${failure.operation}`);
   }
 
-  const finishedAt = performance.now();
-  const usage: StreamUsage = assembler.usage ?? { promptTokens: estimatePromptTokens(request.body), completionTokens: tokens };
-  const reported = assembler.stats;
-  const stats: RunStats = {
-    promptTokens: usage.promptTokens,
-    completionTokens: usage.completionTokens,
-    tokensPerSecond: reported?.tokensPerSecond ?? measuredTokensPerSecond(tokens, firstTokenAt, lastTokenAt),
-    timeToFirstTokenMs: reported?.timeToFirstTokenMs ?? (firstTokenAt === null ? null : firstTokenAt - startedAt),
-    durationMs: finishedAt - startedAt,
-  };
+  const usage: StreamUsage = assembler.usage ?? { promptTokens: estimatePromptTokens(request.body), completionTokens: tally.tokens };
+  const stats = tally.stats(usage, assembler.stats);
   return { body: assembler.body(usage), usage: toUsage(stats), stats };
 }
 
@@ -211,9 +195,7 @@ async function consumeTypedStream(
   startedAt: number,
 ): Promise<RunOutcome> {
   const assembler = createTypedStreamAssembler(kind);
-  let tokens = 0;
-  let firstTokenAt: number | null = null;
-  let lastTokenAt: number | null = null;
+  const tally = new TokenTally(startedAt);
   let streamError: BackendError | null = null;
   const parser = createParser({
     onEvent(event) {
@@ -235,13 +217,7 @@ async function consumeTypedStream(
       }
       callbacks.onChunk?.(event.data, name);
       if (stage) callbacks.onStage?.(stage);
-      if (added > 0) {
-        const now = performance.now();
-        firstTokenAt ??= now;
-        lastTokenAt = now;
-        tokens += added;
-        callbacks.onTokens?.(tokens);
-      }
+      tally.add(added, callbacks.onTokens);
     },
   });
   await readBody(response, (text) => {
@@ -253,15 +229,8 @@ async function consumeTypedStream(
   if (!assembler.finished || body === null) {
     throw new BackendError('server_error', `LM Studio at ${failure.url} ended the stream before it was complete during the ${failure.operation}`);
   }
-  const usage = assembler.usage ?? { promptTokens: estimatePromptTokens(request.body), completionTokens: tokens };
-  const reported = assembler.stats;
-  const stats: RunStats = {
-    promptTokens: usage.promptTokens,
-    completionTokens: usage.completionTokens,
-    tokensPerSecond: reported?.tokensPerSecond ?? measuredTokensPerSecond(tokens, firstTokenAt, lastTokenAt),
-    timeToFirstTokenMs: reported?.timeToFirstTokenMs ?? (firstTokenAt === null ? null : firstTokenAt - startedAt),
-    durationMs: performance.now() - startedAt,
-  };
+  const usage = assembler.usage ?? { promptTokens: estimatePromptTokens(request.body), completionTokens: tally.tokens };
+  const stats = tally.stats(usage, assembler.stats);
   return { body, usage: toUsage(stats), stats };
 }
 
@@ -289,10 +258,35 @@ function toUsage(stats: RunStats): Usage {
   };
 }
 
-/** Speed between the first and the last token: the first one also paid for the prompt. */
-function measuredTokensPerSecond(tokens: number, firstAt: number | null, lastAt: number | null): number | null {
-  if (tokens < 2 || firstAt === null || lastAt === null || lastAt <= firstAt) return null;
-  return (tokens - 1) / ((lastAt - firstAt) / 1000);
+/** A stream's tokens as they come, and when the first and last came: its speed where LM Studio reports none. */
+class TokenTally {
+  tokens = 0;
+  private firstAt: number | null = null;
+  private lastAt: number | null = null;
+
+  constructor(private readonly startedAt: number) {}
+
+  add(tokens: number, onTokens?: (total: number) => void): void {
+    if (tokens <= 0) return;
+    const now = performance.now();
+    this.firstAt ??= now;
+    this.lastAt = now;
+    this.tokens += tokens;
+    onTokens?.(this.tokens);
+  }
+
+  /** LM Studio's own figures when it sent them; else speed between the first and last token (the first also paid for the prompt). */
+  stats(usage: StreamUsage, reported: LmStudioStats | null): RunStats {
+    const { firstAt, lastAt, tokens, startedAt } = this;
+    const measured = tokens < 2 || firstAt === null || lastAt === null || lastAt <= firstAt ? null : (tokens - 1) / ((lastAt - firstAt) / 1000);
+    return {
+      promptTokens: usage.promptTokens,
+      completionTokens: usage.completionTokens,
+      tokensPerSecond: reported?.tokensPerSecond ?? measured,
+      timeToFirstTokenMs: reported?.timeToFirstTokenMs ?? (firstAt === null ? null : firstAt - startedAt),
+      durationMs: performance.now() - startedAt,
+    };
+  }
 }
 
 /** Only when LM Studio reports no usage: about four characters per token. */
