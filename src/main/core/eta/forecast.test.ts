@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { LANES } from '../../../shared/job';
 import { FairShare, serviceCost } from '../scheduler/fair-share';
 import { laneCaps } from '../scheduler/limits';
-import { countModel, decide, emptyRunningView, markServed, type ModelView, type PolicyParams } from '../scheduler/policy';
+import { countModel, decide, emptyRunningView, markServed, nextSwitchDueAt, type ModelView, type PolicyParams } from '../scheduler/policy';
 import { QueueIndex } from '../scheduler/queue-index';
 import { copyModelView, modelViewOf, usedBytes } from '../scheduler/resident-set';
 import type { QueuedEntry } from '../store/job-record';
@@ -101,6 +101,9 @@ function referenceOrder(entries: QueuedEntry[], params: PolicyParams, start: Mod
         index.remove(node.seq);
         rejected++;
       }
+    } else if (decision.type === 'wait' && !models.busy && nextSwitchDueAt() < Math.min(load?.at ?? Infinity, ...finishes.map((f) => f.at))) {
+      // Waiting work for a missing model passes its bound before anything else happens.
+      t = nextSwitchDueAt();
     } else if (decision.type === 'idle' || !advance()) return { order, violations, rejected };
   }
 }

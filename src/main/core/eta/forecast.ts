@@ -4,7 +4,7 @@
  */
 import { LANES, type Lane } from '../../../shared/job';
 import { serviceCost, type FairShare } from '../scheduler/fair-share';
-import { decide, emptyRunningView, markServed, readyAt, setHead, type Contender, type DrainView, type FairView, type ModelView, type PolicyParams, type RunningView } from '../scheduler/policy';
+import { decide, emptyRunningView, markServed, nextSwitchDueAt, readyAt, setHead, type Contender, type DrainView, type FairView, type ModelView, type PolicyParams, type RunningView } from '../scheduler/policy';
 import { copyModelView } from '../scheduler/resident-set';
 import { bucketKey, type QueueIndex, type QueueNode } from '../scheduler/queue-index';
 import type { QueuedEntry } from '../store/job-record';
@@ -383,12 +383,20 @@ export function forecast(input: ForecastInput): Forecast {
       case 'reject':
         dropModel(decision.model);
         continue;
-      case 'wait':
+      case 'wait': {
+        // Work for a missing model passes its bound before anything else happens: decide again then.
+        const dueAt = models.busy ? Infinity : nextSwitchDueAt();
+        if (dueAt < finishes.peekFinishAt() && (pendingLoad === null || dueAt < pendingLoad.at)) {
+          t = Math.max(t, dueAt);
+          admitDelayed();
+          continue;
+        }
         if (advance()) {
           admitDelayed();
           continue;
         }
         break;
+      }
       case 'idle':
         break;
     }

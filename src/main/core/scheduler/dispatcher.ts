@@ -17,9 +17,10 @@ import { remainingMs } from '../eta/running-estimate';
 import { serviceCost, type FairShare } from './fair-share';
 import type { JobQueue } from './job-queue';
 import { ModelRoom } from './model-room';
+import { preemptible } from './preemption';
 import { jobError, RunOutcomes } from './run-outcomes';
 import type { RunningJob } from './running-job';
-import { countModel, decide, emptyRunningView, markServed, type DrainView, type PolicyParams, type RunningView } from './policy';
+import { countModel, decide, emptyRunningView, markServed, nextSwitchDueAt, type DrainView, type PolicyParams, type RunningView } from './policy';
 import type { Bucket } from './queue-index';
 
 export interface DispatcherDeps {
@@ -59,9 +60,6 @@ function toBackendError(error: unknown): BackendError {
   return new BackendError('protocol', message, { cause: error });
 }
 
-/** The most output a preempted request may have produced (see `preempt`). */
-export const PREEMPT_MAX_TOKENS = 256;
-
 export class Dispatcher {
   readonly running = new Map<number, RunningJob>();
   readonly runningView: RunningView = emptyRunningView();
@@ -73,6 +71,8 @@ export class Dispatcher {
   private timer: { handle: unknown; at: number } | null = null;
   private closed = false;
   private workWaiting = false;
+  /** When the last pass's waiting work for a missing model passes its switch bound (Infinity: none). */
+  private switchDueAt = Infinity;
   /** Outcomes of finished requests, applied together (one commit) at the next tick; held here while writes fail. */
   private readonly completions: Completion[] = [];
   /** Runs whose request is still under way (their outcome not yet among the completions). */
@@ -263,6 +263,8 @@ export class Dispatcher {
           );
           continue;
         default:
+          // Nothing wakes the loop when waiting work passes its switch bound: a timer does.
+          this.switchDueAt = decision.type === 'wait' && !room.view.busy ? nextSwitchDueAt() : Infinity;
           return;
       }
     }
@@ -273,7 +275,10 @@ export class Dispatcher {
     return {
       lastFinishAt: (models) => {
         let last = now;
-        for (const run of this.running.values()) if (models.includes(run.entry.model)) last = Math.max(last, now + remainingMs(run, now));
+        for (const run of this.running.values()) {
+          // A preempted request ends now, whatever its estimate said: it must not make room for backfill.
+          if (run.abortReason === null && models.includes(run.entry.model)) last = Math.max(last, now + remainingMs(run, now));
+        }
         return last;
       },
       serviceMs: (bucket) => this.deps.service.estimate(bucket.entry, undefined, this.runningView.total + 1).serviceMs,
@@ -282,7 +287,8 @@ export class Dispatcher {
 
   private armTimer(now: number): void {
     if (this.stopping) return;
-    const at = this.deps.queue.index.nextDueAt();
+    const due = this.deps.queue.index.nextDueAt();
+    const at = this.switchDueAt === Infinity ? due : Math.min(due ?? Infinity, this.switchDueAt);
     if (this.timer && (at === null || this.timer.at !== at)) {
       this.deps.clock.clearTimeout(this.timer.handle);
       this.timer = null;
@@ -406,16 +412,13 @@ export class Dispatcher {
   }
 
   /**
-   * Room for interactive work: the batch and background requests on the models to unload go back
-   * to the queue (their attempt refunded, their place kept) instead of being waited for, so the
-   * switch waits only for interactive requests and answers nearly done. Only a request nobody
-   * reads live, with less than half its expected output out and at most PREEMPT_MAX_TOKENS:
-   * that bounds the tokens thrown away.
+   * Room for interactive work: the batch and background requests on the models to unload that
+   * `preemptible` allows go back to the queue instead of being waited for, so the switch waits
+   * only for interactive requests and answers nearly done.
    */
   private preempt(victims: readonly string[]): void {
     for (const run of this.running.values()) {
-      if (run.abortReason !== null || run.entry.lane === 'interactive' || !victims.includes(run.entry.model)) continue;
-      if (run.streamedToListener || run.tokens > Math.min(PREEMPT_MAX_TOKENS, run.estimate.outputTokens / 2)) continue;
+      if (!victims.includes(run.entry.model) || !preemptible(run)) continue;
       run.abortReason = 'preempted';
       this.deps.logger.info({ job: run.claim.id, model: run.entry.model, tokens: run.tokens }, 'preempted to make room for interactive work');
       run.controller.abort(new BackendError('aborted', 'preempted to make room for interactive work'));

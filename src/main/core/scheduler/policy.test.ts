@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { QueuedEntry } from '../store/job-record';
-import { countModel, decide, emptyRunningView, INTERACTIVE_SWITCH_SHARE, readyAt, switchBound, type Contender, type PolicyParams, type RunningView } from './policy';
+import { countModel, decide, emptyRunningView, INTERACTIVE_SWITCH_SHARE, nextSwitchDueAt, readyAt, switchBound, type Contender, type PolicyParams, type RunningView } from './policy';
 import { modelViewOf } from './resident-set';
 
 const params: PolicyParams = {
@@ -64,6 +64,36 @@ describe('policy: the resident set', () => {
     expect(decide(lanes([normalChatOnA, batchOnB]), runningOn('a', 4), models, fair, params, 10 * 60_000)).toEqual({ type: 'wait' });
     // Without it the batch gets its room.
     expect(decide(lanes([batchOnB]), runningOn('a', 4), models, fair, params, 10 * 60_000)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: false });
+  });
+
+  test('background work does not start on a loaded model while work that outranks it waits for a missing model', () => {
+    const models = modelViewOf({ resident: { b: 4 }, sizes: { a: 4, b: 4 }, budgetBytes: 4 });
+    const longJob = head({ model: 'b', lane: 'background', owner: 'dave' });
+    const batchForA = head({ model: 'a', lane: 'batch', owner: 'carol', priority: 6 });
+    // `b` has free slots, but a long background request now would hold the switch `a`'s work waits for.
+    expect(decide(lanes([longJob, batchForA]), runningOn('b', 1), models, fair, params, 0)).toEqual({ type: 'wait' });
+    // Work for `a` that does not outrank it leaves it free to run.
+    const lowBatchForA = head({ model: 'a', lane: 'batch', owner: 'carol', priority: 3 });
+    expect(decide(lanes([longJob, lowBatchForA]), runningOn('b', 1), models, fair, params, 0)).toMatchObject({ type: 'run', candidate: longJob });
+    // Nothing waits for another model: it runs.
+    expect(decide(lanes([longJob]), runningOn('b', 1), models, fair, params, 0)).toMatchObject({ type: 'run', candidate: longJob });
+  });
+
+  test('a wait says when waiting work for a missing model passes its bound, so the caller can decide again then', () => {
+    const models = modelViewOf({ resident: { a: 4 }, sizes: { a: 4, b: 4 }, budgetBytes: 4, roomMadeAt: 0 });
+    const chatForB = head({ model: 'b', priority: 7, createdAt: 1_000 });
+    // `a` is busy and has more work queued, so the chat waits its bound.
+    const batchForA = head({ model: 'a', lane: 'batch' });
+    const bound = switchBound(60_000, 7, 'interactive');
+    expect(decide(lanes([chatForB, batchForA]), runningOn('a', 4, 'batch'), models, fair, params, 1_500)).toEqual({ type: 'wait' });
+    expect(nextSwitchDueAt()).toBe(1_000 + bound);
+    // The bound counts from the last load when that came later.
+    const justLoaded = { ...models, roomMadeAt: 2_000 };
+    expect(decide(lanes([chatForB, batchForA]), runningOn('a', 4, 'batch'), justLoaded, fair, params, 2_500)).toEqual({ type: 'wait' });
+    expect(nextSwitchDueAt()).toBe(2_000 + bound);
+    // Nothing missing: no moment to wait for.
+    expect(decide(lanes([head({ model: 'a' })]), runningOn('a', 4), models, fair, params, 0)).toEqual({ type: 'wait' });
+    expect(nextSwitchDueAt()).toBe(Infinity);
   });
 
   test('a room-making is dropped when work that outranks it arrives for the model to unload, until the unload begins', () => {

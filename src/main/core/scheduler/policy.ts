@@ -242,10 +242,21 @@ const scan = {
   agingMs: 0,
   switchBoundMs: 0,
   now: 0,
+  /** The earliest moment a waiting head for a missing model passes its bound (see `nextSwitchDueAt`). */
+  switchDueAt: Infinity,
 };
 
+/**
+ * When work for a missing model, as the last `decide` saw it, next passes its switch bound
+ * (Infinity: none). Nothing else happens at that moment, so a caller told to wait decides again
+ * then: the dispatcher sets a timer, the forecast moves its clock there.
+ */
+export function nextSwitchDueAt(): number {
+  return scan.switchDueAt;
+}
+
 /** Offers one open lane's heads to the leaders. */
-function offerLane(laneHeads: readonly Contender[]): void {
+function offerLane(laneHeads: readonly Contender[], background: boolean): void {
   const { best, victim, missing, overdue, fair, ownerCap, agingMs, now, models, running } = scan;
   const making = models.making;
   for (let i = 0; i < laneHeads.length; i++) {
@@ -253,6 +264,9 @@ function offerLane(laneHeads: readonly Contender[]): void {
     if (ownerCap !== null && (running.byOwner.get(c.owner) ?? 0) >= ownerCap) continue;
     const eff = agingMs === 0 ? c.priority : agedPriority(c, now, agingMs);
     if (isOpen(c.model)) {
+      // Background requests run long: one started now would hold the switch that outranking work
+      // for a missing model waits for (aging lets it through in time).
+      if (background && missing.c !== null && claimOf(missing.c, missing.eff) > claimOf(c, eff)) continue;
       // Most heads lose on effective priority alone: no call for them.
       if (best.c === null || eff >= best.eff) best.offer(c, eff, NaN, fair);
       continue;
@@ -265,8 +279,9 @@ function offerLane(laneHeads: readonly Contender[]): void {
       continue;
     }
     const served = missing.offer(c, eff, NaN, fair);
-    const waitingSince = Math.max(c.headReadyAt, models.roomMadeAt);
-    if (now - waitingSince >= switchBound(scan.switchBoundMs, eff, c.entry.lane)) overdue.offer(c, eff, served, fair);
+    const dueAt = Math.max(c.headReadyAt, models.roomMadeAt) + switchBound(scan.switchBoundMs, eff, c.entry.lane);
+    if (now >= dueAt) overdue.offer(c, eff, served, fair);
+    else if (dueAt < scan.switchDueAt) scan.switchDueAt = dueAt;
   }
 }
 
@@ -345,6 +360,7 @@ export function decide<C extends Contender>(
   drain?: DrainView<C>,
 ): Decision<C> {
   const { best, victim, missing, overdue } = scan;
+  scan.switchDueAt = Infinity;
   best.reset();
   victim.reset();
   missing.reset();
@@ -366,9 +382,9 @@ export function decide<C extends Contender>(
   models.resident.forEach(collectOpen);
   const caps = params.laneCaps;
   const byLane = running.byLane;
-  if (byLane.interactive < caps.interactive) offerLane(heads.interactive);
-  if (byLane.batch < caps.batch) offerLane(heads.batch);
-  if (byLane.background < caps.background) offerLane(heads.background);
+  if (byLane.interactive < caps.interactive) offerLane(heads.interactive, false);
+  if (byLane.batch < caps.batch) offerLane(heads.batch, false);
+  if (byLane.background < caps.background) offerLane(heads.background, true);
 
   const making = models.making;
   scan.heads = heads;
