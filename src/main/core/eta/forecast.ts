@@ -1,6 +1,8 @@
 /**
  * Positions and ETAs: run the dispatch policy forward in simulated time over the whole queue,
  * with learned service times. Writes `position`, `startAt` and `finishAt` on each queue node.
+ * Over ~400 lines: one simulation loop whose steps mirror the dispatcher's, in its order; kept
+ * whole so the two can be read against each other (the forecast-equals-policy property test).
  */
 import { LANES, type Lane } from '../../../shared/job';
 import { serviceCost, type FairShare } from '../scheduler/fair-share';

@@ -2,6 +2,8 @@
  * The loop that turns policy decisions into work: claims jobs (recorded before anything is
  * sent), runs them on the backend, loads and unloads models through ModelRoom, retries with
  * backoff. It wakes on events (enqueue, finish, timers, backend changes); it never polls.
+ * Over ~400 lines: claiming, finishing, preempting and making room share the running set and
+ * one wake loop, and their order within a turn is what keeps a job from running twice.
  */
 import type { BackendState } from '../../../shared/backend';
 import type { Backend } from '../backend';

@@ -15,6 +15,7 @@
  * start nothing new and are unloaded when their in-flight requests are done, never under them.
  * Meanwhile one of their next jobs still runs if it is expected to end before their last
  * in-flight request, with room to spare (backfill: the room comes no later).
+ * Over ~400 lines: one pure decision; its order, eligibility and room rules are read together.
  */
 import { LANES, type Lane } from '../../../shared/job';
 import { DEFAULT_PRIORITY, MAX_PRIORITY } from '../../../shared/priority';
