@@ -11,7 +11,7 @@ export const PREEMPT_MAX_TOKENS = 256;
 /** Background requests answer long and nobody waits on them: they may be preempted later in their answer. */
 export const PREEMPT_MAX_BACKGROUND_TOKENS = 1024;
 
-export function preemptBound(lane: QueuedEntry['lane']): number {
+function preemptBound(lane: QueuedEntry['lane']): number {
   return lane === 'background' ? PREEMPT_MAX_BACKGROUND_TOKENS : PREEMPT_MAX_TOKENS;
 }
 
