@@ -177,6 +177,13 @@ describe('forecast', () => {
           expect(reference.violations).toEqual([]);
           expect(predicted).toEqual(reference.order);
           expect(predicted.length).toBe(entries.length - reference.rejected);
+          // Written over an older forecast's longer arrays, the times are the same.
+          const stale = { order: [], startAt: new Float64Array(entries.length + 3).fill(-1), finishAt: new Float64Array(entries.length + 3).fill(-1) };
+          const again = forecast({ index, running: [], models, fair: new FairShare(), params, service, now: NOW, reuse: stale });
+          expect(again.startAt).toBe(stale.startAt);
+          expect(again.order.map((node, i) => ({ seq: node.seq, startAt: again.startAt[i]!, finishAt: again.finishAt[i]! }))).toEqual(
+            result.order.map((node, i) => ({ seq: node.seq, startAt: result.startAt[i]!, finishAt: result.finishAt[i]! })),
+          );
           // Positions are dispatch order: a later position never starts before an earlier one.
           for (let i = 1; i < predicted.length; i++) expect(predicted[i]!.startAt).toBeGreaterThanOrEqual(predicted[i - 1]!.startAt);
         },

@@ -48,7 +48,9 @@ describe('shown start times', () => {
           const raw = Float64Array.from(specs.map((s) => (t += s.gap)));
           const inOrder = new ShownTimes(order, raw, NOW, calibration);
           const expected = order.map((_, i) => inOrder.startAt(i));
-          const scattered = new ShownTimes(order, raw, NOW, calibration);
+          // Over a replaced ShownTimes' longer buffer (stale times in it), read out of order.
+          const scattered = new ShownTimes(order, raw, NOW, calibration, new Float64Array(order.length + 5).fill(-1));
+          expect(scattered.length).toBe(order.length);
           for (const r of reads) expect(scattered.startAt(r % order.length)).toBe(expected[r % order.length]);
           for (const n of order) expect(scattered.earliestOf(n.model) ?? inOrder.earliestOf(n.model)).toBe(inOrder.earliestOf(n.model));
         },

@@ -30,6 +30,7 @@ function laneIndex(lane: QueueNode['lane']): number {
  */
 export class ShownTimes {
   private readonly shown: Float64Array;
+  readonly length: number;
   private readonly factors: Float64Array;
   private computed = 0;
   // Few models: parallel arrays searched from the last hit beat a Map per job.
@@ -43,13 +44,17 @@ export class ShownTimes {
     private readonly rawStartAt: Float64Array,
     private readonly now: number,
     calibration: EtaCalibration,
+    /** The times of a ShownTimes being replaced, written over when big enough (no fresh pages). */
+    spare?: Float64Array,
   ) {
-    this.shown = new Float64Array(Math.min(order.length, rawStartAt.length));
+    this.length = Math.min(order.length, rawStartAt.length);
+    this.shown = spare && spare.length >= this.length ? spare : new Float64Array(this.length);
     this.factors = factorTable(calibration);
   }
 
-  get length(): number {
-    return this.shown.length;
+  /** The array behind the shown times, for the next ShownTimes to reuse. */
+  get buffer(): Float64Array {
+    return this.shown;
   }
 
   /** The shown start of the job at `slot` (position - 1). */
@@ -67,7 +72,7 @@ export class ShownTimes {
   private extendTo(slot: number): void {
     const { order, rawStartAt, shown, models, latest, earliest, factors, now } = this;
     let k = this.k;
-    for (let i = this.computed; i <= slot && i < shown.length; i++) {
+    for (let i = this.computed; i <= slot && i < this.length; i++) {
       const node = order[i]!;
       const raw = rawStartAt[i]!;
       if (k < 0 || models[k] !== node.model) {
@@ -85,7 +90,7 @@ export class ShownTimes {
       shown[i] = s;
     }
     this.k = k;
-    this.computed = Math.max(this.computed, Math.min(slot + 1, shown.length));
+    this.computed = Math.max(this.computed, Math.min(slot + 1, this.length));
   }
 }
 
