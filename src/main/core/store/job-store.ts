@@ -1,3 +1,7 @@
+/**
+ * The job store: the durable record of every job (SQLite, WAL) and its guarded transitions.
+ * Over ~400 lines: see the class comment (its guarded transitions are read side by side).
+ */
 import Database from 'better-sqlite3';
 import type { JobError, JobState, Usage } from '../../../shared/job';
 import { acquireDirectoryLock } from './directory-lock';
