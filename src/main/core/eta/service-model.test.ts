@@ -57,6 +57,27 @@ describe('ServiceModel: overhead', () => {
     expect(service.estimate(embedding).serviceMs).toBeCloseTo(40, 6);
   });
 
+  test('short and long embeddings: each is expected to take a cost per request plus one per token, as measured', () => {
+    // 20 ms per request and 0.05 ms per token: a one-rate model puts a 22-token query at 2.7 ms
+    // or an 1,150-token batch request far above its 77.5 ms, whichever it learned last.
+    const service = new ServiceModel();
+    const took = (tokens: number) => 20 + 0.05 * tokens;
+    for (let i = 0; i < 12; i++) {
+      for (const tokens of [22, 300, 1150]) service.observe({ ...embedded(took(tokens)), promptTokens: tokens });
+    }
+    for (const tokens of [22, 600, 1150]) {
+      expect(service.estimate({ ...embedding, promptTokens: tokens }).serviceMs).toBeCloseTo(took(tokens), 3);
+    }
+  });
+
+  test('the fitted line survives a restart (its moments are stored stats)', () => {
+    const service = new ServiceModel();
+    for (let i = 0; i < 8; i++) for (const tokens of [100, 1000]) service.observe({ ...embedded(10 + 0.1 * tokens), promptTokens: tokens });
+    const restored = new ServiceModel();
+    restored.restore(service.takeDirty());
+    expect(restored.estimate({ ...embedding, promptTokens: 500 }).serviceMs).toBeCloseTo(60, 3);
+  });
+
   test('before any speed is learned, the default overhead is part of the guess', () => {
     const service = new ServiceModel();
     const guess = service.estimate(embedding).serviceMs;

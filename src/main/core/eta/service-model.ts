@@ -68,6 +68,17 @@ export interface StoredStat {
   samples: number;
 }
 
+/** The prompt line's decayed moments: tokens, milliseconds, tokens², tokens × milliseconds. */
+const PROMPT_MOMENTS = ['t', 'ms', 'tt', 'tms'] as const;
+const MIN_FIT_SAMPLES = 4;
+/** The spread of prompt sizes (standard deviation over mean) below which no slope is fitted. */
+const MIN_FIT_SPREAD = 0.1;
+
+/** The fit's moments move slower than a rate: a run of same-size requests must not erase the spread. */
+function alphaOf(key: string): number {
+  return key.startsWith('prompt_fit:') ? 0.05 : 0.2;
+}
+
 /** Output a job is expected to produce: its group's typical length, bounded by its max_tokens. */
 export function expectedOutputTokens(entry: QueuedEntry, rates: ServiceRates): number {
   if (rates.typicalOutput === 0) return 0;
@@ -100,12 +111,10 @@ export class ServiceModel {
   rates(kind: JobKind, owner: string, model: string): ServiceRates {
     const typical = this.value(`output:${owner}:${model}:${kind}`, NaN);
     const overall = this.value(`gen_tps:${model}`, this.defaults.generationTokensPerSecond);
+    const prompt = this.promptLine(model);
     return {
-      // A learned prompt speed was measured from dispatch (time to first token, or an embedding's
-      // whole time), so it holds the request's overhead already; adding it again made every
-      // forecast late by it, which dominates short requests such as embeddings.
-      overheadMs: this.stats.has(`prompt_tps:${model}`) ? 0 : this.defaults.overheadMs,
-      msPerPromptToken: 1000 / this.value(`prompt_tps:${model}`, this.defaults.promptTokensPerSecond),
+      overheadMs: prompt.overheadMs,
+      msPerPromptToken: prompt.msPerToken,
       msPerOutputToken: 1000 / overall,
       msPerOutputTokenAt: this.perBucket(model, overall).map((tps) => 1000 / tps),
       typicalOutput:
@@ -136,6 +145,29 @@ export class ServiceModel {
     });
   }
 
+  /**
+   * The prompt phase (time to first token, or an embedding's whole time) as a line: a fixed cost
+   * per request plus a cost per prompt token, fitted to the decayed moments of what was measured.
+   * One rate alone cannot fit both: short query embeddings, mostly request overhead, made a
+   * batch of 8-chunk embeddings look 1.75x slower than it ran (rag-team bench). Until sizes vary
+   * enough to fit a slope, the learned rate alone (its overhead inside it); before anything is
+   * learned, the defaults.
+   */
+  private promptLine(model: string): { overheadMs: number; msPerToken: number } {
+    const rate = this.stats.get(`prompt_tps:${model}`);
+    if (!rate) return { overheadMs: this.defaults.overheadMs, msPerToken: 1000 / this.defaults.promptTokensPerSecond };
+    const ratio = { overheadMs: 0, msPerToken: 1000 / rate.value };
+    const [t, ms, tt, tms] = PROMPT_MOMENTS.map((m) => this.stats.get(`prompt_fit:${model}:${m}`));
+    if (!t || !ms || !tt || !tms || t.samples < MIN_FIT_SAMPLES) return ratio;
+    const variance = tt.value - t.value * t.value;
+    // Sizes that barely differ give no slope worth trusting.
+    if (!(variance > (MIN_FIT_SPREAD * t.value) ** 2)) return ratio;
+    const slope = (tms.value - t.value * ms.value) / variance;
+    const overheadMs = ms.value - slope * t.value;
+    if (!(slope > 0) || overheadMs < 0) return ratio;
+    return { overheadMs, msPerToken: slope };
+  }
+
   loadMs(model: string): number {
     return this.value(`load_ms:${model}`, this.defaults.loadMs);
   }
@@ -157,6 +189,9 @@ export class ServiceModel {
     const promptMs = isEmbeddingKind(o.kind) ? o.durationMs : ttft;
     if (promptMs !== null && promptMs > 0 && o.promptTokens > 0) {
       this.sample(`prompt_tps:${o.model}`, (o.promptTokens / promptMs) * 1000);
+      const x = o.promptTokens;
+      const moments = [x, promptMs, x * x, x * promptMs];
+      PROMPT_MOMENTS.forEach((m, i) => this.sample(`prompt_fit:${o.model}:${m}`, moments[i]!));
     }
   }
 
@@ -176,7 +211,7 @@ export class ServiceModel {
   }
 
   restore(stats: Iterable<StoredStat>): void {
-    for (const s of stats) this.stats.set(s.key, new Ewma(s.value, s.samples));
+    for (const s of stats) this.stats.set(s.key, new Ewma(s.value, s.samples, alphaOf(s.key)));
   }
 
   private value(key: string, fallback: number): number {
@@ -186,7 +221,7 @@ export class ServiceModel {
   private sample(key: string, value: number): void {
     let s = this.stats.get(key);
     if (!s) {
-      s = new Ewma(value);
+      s = new Ewma(value, 0, alphaOf(key));
       this.stats.set(key, s);
     }
     s.observe(value);
