@@ -29,7 +29,7 @@ export interface ForecastInput {
   /** Dispatch paused, or LM Studio down: ETAs assume it resumes in this many ms. */
   resumeInMs?: number;
   /** An older forecast nobody reads any more: its time arrays are written over when big enough. */
-  reuse?: Forecast | null;
+  reuse?: Pick<Forecast, 'startAt' | 'finishAt'> | null;
 }
 
 const LANE_CODE = Object.fromEntries(LANES.map((lane, i) => [lane, i])) as Record<Lane, number>;

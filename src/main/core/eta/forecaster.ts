@@ -41,12 +41,6 @@ const MAX_AGE_MS = 1_000;
  */
 export class Forecaster {
   private result: Forecast = { order: [], startAt: new Float64Array(0), finishAt: new Float64Array(0) };
-  /**
-   * The forecast before `result`: the next recompute writes its times into this one's arrays.
-   * Fresh arrays of 100k times cost a page fault per 4 KB written (measured: ~5% of a 100k
-   * forecast); the one before the latest is read by nobody, as every reader asks for the latest.
-   */
-  private spare: Forecast | null = null;
   private shown: ShownTimes;
   private computedAt = -Infinity;
   private computedVersion = -1;
@@ -128,9 +122,11 @@ export class Forecaster {
     }
     const state = backend.state();
     const retryAt = state.status === 'down' && state.retryAt ? Date.parse(state.retryAt) : now;
-    const previous = this.result;
+    // The new times are written into the old forecast's arrays: fresh arrays of 100k times cost a
+    // page fault per 4 KB written (~5% of a 100k forecast). Nothing reads an old forecast once a
+    // new one is made (readers ask for the latest, synchronously), so one set of arrays is enough.
     this.result = forecast({
-      reuse: this.spare,
+      reuse: this.result,
       index,
       running,
       models: dispatcher.room.view,
@@ -140,7 +136,6 @@ export class Forecaster {
       now,
       resumeInMs: Math.max(0, retryAt - now),
     });
-    this.spare = previous;
     this.shown = new ShownTimes(this.result.order, this.result.startAt, now, this.deps.calibration, this.shown.buffer);
     this.computedAt = now;
     this.computedVersion = index.version;
