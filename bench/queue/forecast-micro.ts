@@ -32,7 +32,9 @@ for (let i = 0; i < size; i++) {
   );
 }
 const params = { slots: 4, laneCaps: laneCaps(4), maxRunningPerOwner: null, agingMs: 60_000, switchBoundMs: 60_000 };
-const run = () => forecast({ index, running: [], models: modelViewOf({ resident: { m1: 4 }, roomMadeAt: now }), fair: new FairShare(), params, service: new ServiceModel(), now });
+let last: ReturnType<typeof forecast> | null = null;
+// Each run writes over the one before, as the Forecaster does.
+const run = () => (last = forecast({ reuse: last, index, running: [], models: modelViewOf({ resident: { m1: 4 }, roomMadeAt: now }), fair: new FairShare(), params, service: new ServiceModel(), now }));
 for (let i = 0; i < 2; i++) run();
 const times: number[] = [];
 for (let i = 0; i < 9; i++) {

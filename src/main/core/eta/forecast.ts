@@ -28,8 +28,8 @@ export interface ForecastInput {
   now: number;
   /** Dispatch paused, or LM Studio down: ETAs assume it resumes in this many ms. */
   resumeInMs?: number;
-  /** An older forecast nobody reads any more: its time arrays are written over when big enough. */
-  reuse?: Pick<Forecast, 'startAt' | 'finishAt'> | null;
+  /** An older forecast nobody reads any more: its arrays are written over when big enough. */
+  reuse?: Forecast | null;
 }
 
 const LANE_CODE = Object.fromEntries(LANES.map((lane, i) => [lane, i])) as Record<Lane, number>;
@@ -202,10 +202,10 @@ export function forecast(input: ForecastInput): Forecast {
     return account;
   };
   const capacity = index.size;
-  // Sized once (a 100k array grown by push was copied ~17 times); trimmed to what was placed.
-  const order: QueueNode[] = new Array<QueueNode>(capacity);
-  let placed = 0;
   const spare = input.reuse;
+  // Sized once (a 100k array grown by push was copied ~17 times); trimmed to what was placed.
+  const order: QueueNode[] = spare && spare.order.length >= capacity ? spare.order : new Array<QueueNode>(capacity);
+  let placed = 0;
   const startAt = spare && spare.startAt.length >= capacity ? spare.startAt : new Float64Array(capacity);
   const finishAt = spare && spare.finishAt.length >= capacity ? spare.finishAt : new Float64Array(capacity);
   const cursors: Record<Lane, Cursor[]> = { interactive: [], batch: [], background: [] };

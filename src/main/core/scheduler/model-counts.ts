@@ -1,21 +1,16 @@
 /**
  * Requests in flight per model. The policy reads it for each resident model on every decision,
- * nearly always for the model of the last call, so that model's cell is kept at hand (a
- * comparison instead of a hash lookup); the forecast holds each model's cell and counts on it
- * directly, two counts per queued job.
+ * and LM Studio holds a handful of models at most, so the counters sit in a short list searched
+ * in order (cheaper than a hash lookup for a few keys); the forecast holds each model's counter
+ * and counts on it directly, two counts per queued job.
  */
 export class ModelCounts {
-  private readonly cells = new Map<string, { n: number }>();
-  private lastModel: string | null = null;
-  private lastCell: { n: number } = { n: 0 };
+  private readonly models: string[] = [];
+  private readonly cells: { n: number }[] = [];
 
   get(model: string): number {
-    if (model === this.lastModel) return this.lastCell.n;
-    const cell = this.cells.get(model);
-    if (!cell) return 0;
-    this.lastModel = model;
-    this.lastCell = cell;
-    return cell.n;
+    const i = this.models.indexOf(model);
+    return i < 0 ? 0 : this.cells[i]!.n;
   }
 
   add(model: string, delta: number): void {
@@ -24,8 +19,11 @@ export class ModelCounts {
 
   /** The model's counter itself, for a caller that counts on it many times. */
   cellOf(model: string): { n: number } {
-    let cell = this.cells.get(model);
-    if (!cell) this.cells.set(model, (cell = { n: 0 }));
+    const i = this.models.indexOf(model);
+    if (i >= 0) return this.cells[i]!;
+    const cell = { n: 0 };
+    this.models.push(model);
+    this.cells.push(cell);
     return cell;
   }
 }

@@ -298,11 +298,15 @@ function isOpen(model: string): boolean {
 }
 
 /** Fills `scan.open` for this decision. */
-function collectOpen(slots: number, model: string): void {
+function collectOpen(): void {
   const { running, models } = scan;
-  if (scan.full || running.byModel.get(model) >= slots) return;
-  if (models.making !== null && models.making.victims.includes(model)) return;
-  scan.open[scan.openCount++] = model;
+  if (scan.full) return;
+  const making = models.making;
+  for (const [model, slots] of models.resident) {
+    if (running.byModel.get(model) >= slots) continue;
+    if (making !== null && making.victims.includes(model)) continue;
+    scan.open[scan.openCount++] = model;
+  }
 }
 
 /** Requests of `model` in flight in this decision's view. */
@@ -380,7 +384,7 @@ export function decide<C extends Contender>(
   scan.now = now;
   // A count, not `open.length = 0`: truncating an array is a slow builtin call on this path.
   scan.openCount = 0;
-  models.resident.forEach(collectOpen);
+  collectOpen();
   const caps = params.laneCaps;
   const byLane = running.byLane;
   if (byLane.interactive < caps.interactive) offerLane(heads.interactive, false);
