@@ -178,9 +178,13 @@ describe('forecast', () => {
           expect(predicted).toEqual(reference.order);
           expect(predicted.length).toBe(entries.length - reference.rejected);
           // Written over an older forecast's longer arrays, the times are the same.
-          const stale = { order: [], startAt: new Float64Array(entries.length + 3).fill(-1), finishAt: new Float64Array(entries.length + 3).fill(-1) };
+          const staleOrder = [...result.order].reverse();
+          staleOrder.length = entries.length + 3;
+          const stale = { order: staleOrder, startAt: new Float64Array(entries.length + 3).fill(-1), finishAt: new Float64Array(entries.length + 3).fill(-1) };
           const again = forecast({ index, running: [], models, fair: new FairShare(), params, service, now: NOW, reuse: stale });
           expect(again.startAt).toBe(stale.startAt);
+          expect(again.order).toBe(staleOrder);
+          expect(again.order.length).toBe(result.order.length);
           expect(again.order.map((node, i) => ({ seq: node.seq, startAt: again.startAt[i]!, finishAt: again.finishAt[i]! }))).toEqual(
             result.order.map((node, i) => ({ seq: node.seq, startAt: result.startAt[i]!, finishAt: result.finishAt[i]! })),
           );
