@@ -11,7 +11,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The web UI the headless server serves at `/`. */
 export const WEB_UI = {
   what: 'the web UI (dist-web/)',
-  command: ['vite', 'build', '--config', 'vite.web.config.ts', '--logLevel', 'warn'],
+  command: ['vite', 'build', '--config', 'vite.web.config.ts', '--logLevel', 'warn', '--configLoader', 'runner'],
   output: 'dist-web/index.html',
   sources: ['src/renderer', 'src/shared', 'vite.web.config.ts', 'package.json'],
 };
