@@ -116,6 +116,13 @@ function servedRequests(record: SimRecord): Map<string, RequestRecord> {
   return byId;
 }
 
+/** When each inference request held a slot (loads and unloads are not requests), in simulated seconds. */
+export function busyIntervals(record: SimRecord, toSim: (wallMs: number) => number): Interval[] {
+  return record.requests
+    .filter((r) => r.endpoint !== '/api/v1/models/load' && r.endpoint !== '/api/v1/models/unload' && r.startedAt !== null && r.finishedAt !== null)
+    .map((r) => ({ start: toSim(r.startedAt!), end: toSim(r.finishedAt!) }));
+}
+
 export function analyzeRun(trace: RunTrace, record: SimRecord, workload: Workload, settings: { timeScale: number; slots: number }): PolicyMetrics {
   const toSim = (wallMs: number): number => (wallMs - trace.t0Ms) / 1000 / settings.timeScale;
   const served = servedRequests(record);
@@ -144,9 +151,7 @@ export function analyzeRun(trace: RunTrace, record: SimRecord, workload: Workloa
   const batch = done.filter((j) => j.lane === 'batch');
   const batchStart = Math.min(...workload.jobs.filter((j) => j.lane === 'batch').map((j) => j.arrivalSeconds));
 
-  const busy: Interval[] = record.requests
-    .filter((r) => r.endpoint !== '/api/v1/models/load' && r.endpoint !== '/api/v1/models/unload' && r.startedAt !== null && r.finishedAt !== null)
-    .map((r) => ({ start: toSim(r.startedAt!), end: toSim(r.finishedAt!) }));
+  const busy = busyIntervals(record, toSim);
   const lastFinish = Math.max(...finishes.values());
   const fairness = measureFairness(workload, done, { arrival, start: (id) => starts.get(id)!, finish: (id) => finishes.get(id)! });
 

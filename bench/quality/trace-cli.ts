@@ -3,12 +3,15 @@
  * One policy on one workload of the quality bench (about 30 s of wall time at the default scale),
  * printed as a timeline in simulated seconds: each model load, each interactive job's arrival
  * with its wait and the ETA it was given, and, with `--jobs carol`, every tenth job of that owner
- * with its forecast range (job lines for LM Queue only: the baselines report no start). For
- * tuning the scheduler between full runs; nothing is written.
+ * with its forecast range (job lines for LM Queue only: the baselines report no start); then the
+ * seconds spent with each resident set by busy slots, and the totals. For tuning the scheduler
+ * between full runs; nothing is written.
  */
 import { parseArgs } from 'node:util';
-import { analyzeRun } from './analyze';
+import type { SimRecord } from '../../tools/lmstudio-sim/sim-record';
+import { analyzeRun, busyIntervals } from './analyze';
 import { POLICIES, runPolicy, simulatorSettings } from './quality-bench';
+import { occupancyByResidency, residencySpans, type ResidencyEvent } from './residency';
 import type { JobTrace, RunTrace } from './run-trace';
 import { spawnSimulator } from './sim-process';
 import { WORKLOAD_NAMES, workloadSpec, type WorkloadName } from './workloads';
@@ -55,6 +58,7 @@ try {
       );
     }
   }
+  printResidency(spec.initialLoaded, record, (wallMs) => (wallMs - trace.t0Ms) / 1000 / timeScale, metrics.makespanSeconds, spec.slotCapacity);
   const f = (n: number | null | undefined, digits = 1): string => (typeof n === 'number' && Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
   console.log(
     `\n${values.policy} on ${values.workload}: interactive p50 ${f(metrics.interactiveWait.p50)} s, p95 ${f(metrics.interactiveWait.p95)} s, ` +
@@ -67,4 +71,19 @@ try {
 
 function startedJobs(trace: RunTrace): [string, JobTrace][] {
   return [...trace.jobs].filter(([, job]) => job.startedAtMs !== null);
+}
+
+/** Simulated seconds per resident set, by how many requests held a slot: where the utilization went. */
+function printResidency(initial: readonly string[], record: SimRecord, toSim: (wallMs: number) => number, end: number, slots: number): void {
+  const events: ResidencyEvent[] = [
+    ...record.loads.map((l): ResidencyEvent => ({ type: 'load', model: l.model, start: toSim(l.startedAt), end: toSim(l.finishedAt ?? l.startedAt) })),
+    ...record.unloads.map((u): ResidencyEvent => ({ type: 'unload', model: u.model, at: toSim(u.at) })),
+  ];
+  const table = occupancyByResidency(residencySpans(initial, events, end), busyIntervals(record, toSim), slots);
+  const header = Array.from({ length: slots + 1 }, (_, n) => `${n === slots ? `${n}+` : n} busy`.padStart(8)).join('');
+  console.log(`\nseconds by what was resident and how many slots were busy (of ${slots})\n${'resident'.padEnd(28)}${header}   total`);
+  for (const [state, row] of table) {
+    const total = row.reduce((a, b) => a + b, 0);
+    console.log(`${state.padEnd(28)}${row.map((s) => s.toFixed(0).padStart(8)).join('')}${total.toFixed(0).padStart(8)}`);
+  }
 }
