@@ -85,3 +85,47 @@ describe('ServiceModel: overhead', () => {
     expect(guess - service.estimate(embedding).serviceMs).toBeCloseTo(SERVICE_DEFAULTS.overheadMs, 6);
   });
 });
+
+describe('ServiceModel: output length', () => {
+  /** An answer of `tokens` for `owner` on `llm`, asked for at most `maxTokens`. */
+  const answered = (owner: string, tokens: number, maxTokens: number | null) => ({
+    ...observation(40),
+    owner,
+    completionTokens: tokens,
+    durationMs: (tokens / 40) * 1000,
+    maxTokens,
+  });
+  const job = (owner: string, maxTokens: number | null): QueuedEntry => ({ ...entry, owner, maxTokens });
+
+  test("a group with no answers yet, on a model whose answers ran to their max_tokens, is expected to run to its own", () => {
+    const service = new ServiceModel();
+    // Chats capped at 150-300 tokens, each answered up to its cap: ~225 on average.
+    for (let i = 0; i < 20; i++) service.observe(answered('bob', 150 + (i % 4) * 50, 150 + (i % 4) * 50));
+    expect(service.estimate(job('bob', 2_000)).outputTokens).toBeLessThan(300);
+    expect(service.estimate(job('dave', 2_000)).outputTokens).toBe(2_000);
+    // A small cap bounds it as before.
+    expect(service.estimate(job('dave', 100)).outputTokens).toBe(100);
+  });
+
+  test("answers that stopped well short of their max_tokens keep the model's typical length for a new group", () => {
+    const service = new ServiceModel();
+    for (let i = 0; i < 20; i++) service.observe(answered('ana', 300, 4_096));
+    expect(service.estimate(job('eli', 4_096)).outputTokens).toBe(300);
+    expect(service.estimate(job('eli', null)).outputTokens).toBe(300);
+  });
+
+  test("once the group has answers of its own, its own typical length counts", () => {
+    const service = new ServiceModel();
+    for (let i = 0; i < 20; i++) service.observe(answered('bob', 200, 200));
+    for (let i = 0; i < 20; i++) service.observe(answered('dave', 900, 2_000));
+    expect(service.estimate(job('dave', 2_000)).outputTokens).toBe(900);
+  });
+
+  test('the share survives a restart (a stored stat)', () => {
+    const service = new ServiceModel();
+    for (let i = 0; i < 5; i++) service.observe(answered('bob', 200, 200));
+    const restored = new ServiceModel();
+    restored.restore(service.takeDirty());
+    expect(restored.estimate(job('dave', 2_000)).outputTokens).toBe(2_000);
+  });
+});

@@ -40,6 +40,8 @@ export interface Observation {
   model: string;
   promptTokens: number;
   completionTokens: number;
+  /** The job's max_tokens (null: none): how much of it the answer used is learned per model. */
+  maxTokens?: number | null;
   durationMs: number;
   tokensPerSecond: number | null;
   timeToFirstTokenMs: number | null;
@@ -60,6 +62,12 @@ export interface ServiceRates {
   msPerOutputTokenAt: readonly number[];
   /** Typical output length (0 for embeddings), before the job's own max_tokens cap. */
   typicalOutput: number;
+  /**
+   * For a group with no answers of its own: the share of max_tokens the model's answers used
+   * (0 once the group has its own). Their typical length says little about a job that asks for
+   * far more: chats capped at 200 tokens that all ran to the cap say a 2,000-token job will too.
+   */
+  outputShare: number;
 }
 
 export interface StoredStat {
@@ -79,10 +87,15 @@ function alphaOf(key: string): number {
   return key.startsWith('prompt_fit:') ? 0.05 : 0.2;
 }
 
-/** Output a job is expected to produce: its group's typical length, bounded by its max_tokens. */
+/**
+ * Output a job is expected to produce: its group's typical length, bounded by its max_tokens.
+ * A group with no answers yet takes the model's typical length, or the share of max_tokens the
+ * model's answers used if that is more.
+ */
 export function expectedOutputTokens(entry: QueuedEntry, rates: ServiceRates): number {
   if (rates.typicalOutput === 0) return 0;
-  return Math.max(1, Math.round(entry.maxTokens === null ? rates.typicalOutput : Math.min(entry.maxTokens, rates.typicalOutput)));
+  if (entry.maxTokens === null) return Math.max(1, Math.round(rates.typicalOutput));
+  return Math.max(1, Math.round(Math.min(entry.maxTokens, Math.max(rates.typicalOutput, rates.outputShare * entry.maxTokens))));
 }
 
 /** Requests in flight → bucket: 1, 2, 3-4, 5-8, 9 and more. */
@@ -110,6 +123,7 @@ export class ServiceModel {
   /** Learned speeds for one kind of work; the same for every job of a queue group. */
   rates(kind: JobKind, owner: string, model: string): ServiceRates {
     const typical = this.value(`output:${owner}:${model}:${kind}`, NaN);
+    const embedding = isEmbeddingKind(kind);
     const overall = this.value(`gen_tps:${model}`, this.defaults.generationTokensPerSecond);
     const prompt = this.promptLine(model);
     return {
@@ -117,12 +131,8 @@ export class ServiceModel {
       msPerPromptToken: prompt.msPerToken,
       msPerOutputToken: 1000 / overall,
       msPerOutputTokenAt: this.perBucket(model, overall).map((tps) => 1000 / tps),
-      typicalOutput:
-        isEmbeddingKind(kind)
-          ? 0
-          : Number.isFinite(typical)
-            ? typical
-            : this.value(`output:*:${model}:${kind}`, this.defaults.outputTokens),
+      typicalOutput: embedding ? 0 : Number.isFinite(typical) ? typical : this.value(`output:*:${model}:${kind}`, this.defaults.outputTokens),
+      outputShare: embedding || Number.isFinite(typical) ? 0 : this.value(`output_share:*:${model}:${kind}`, 0),
     };
   }
 
@@ -176,6 +186,7 @@ export class ServiceModel {
     if (!isEmbeddingKind(o.kind)) {
       this.sample(`output:${o.owner}:${o.model}:${o.kind}`, o.completionTokens);
       this.sample(`output:*:${o.model}:${o.kind}`, o.completionTokens);
+      if (o.maxTokens != null && o.maxTokens > 0) this.sample(`output_share:*:${o.model}:${o.kind}`, Math.min(1, o.completionTokens / o.maxTokens));
     }
     const ttft = o.timeToFirstTokenMs;
     if (o.completionTokens > 1) {

@@ -402,6 +402,7 @@ export class Dispatcher {
         model: entry.model,
         promptTokens: outcome.stats.promptTokens,
         completionTokens: outcome.stats.completionTokens,
+        maxTokens: entry.maxTokens,
         durationMs: outcome.stats.durationMs,
         tokensPerSecond: outcome.stats.tokensPerSecond,
         timeToFirstTokenMs: outcome.stats.timeToFirstTokenMs,
