@@ -121,6 +121,15 @@ describe('ServiceModel: output length', () => {
     expect(service.estimate(job('dave', 2_000)).outputTokens).toBe(900);
   });
 
+  test("the estimate says how many of the group's own answers it rests on", () => {
+    const service = new ServiceModel();
+    for (let i = 0; i < 4; i++) service.observe(answered('bob', 200, 200));
+    service.observe(answered('dave', 389, 2_000));
+    expect(service.estimate(job('bob', 200)).outputSamples).toBe(4);
+    expect(service.estimate(job('dave', 2_000)).outputSamples).toBe(1);
+    expect(service.estimate(job('eli', 2_000)).outputSamples).toBe(0);
+  });
+
   test('the share survives a restart (a stored stat)', () => {
     const service = new ServiceModel();
     for (let i = 0; i < 5; i++) service.observe(answered('bob', 200, 200));

@@ -50,6 +50,8 @@ export interface Observation {
 export interface ServiceEstimate {
   promptTokens: number;
   outputTokens: number;
+  /** Answers of the job's own group behind `outputTokens` (0: it is the model's typical length, or a default). */
+  outputSamples: number;
   serviceMs: number;
 }
 
@@ -68,6 +70,8 @@ export interface ServiceRates {
    * far more: chats capped at 200 tokens that all ran to the cap say a 2,000-token job will too.
    */
   outputShare: number;
+  /** Answers of the group's own that `typicalOutput` was learned from (0: none). */
+  typicalSamples: number;
 }
 
 export interface StoredStat {
@@ -122,7 +126,8 @@ export class ServiceModel {
 
   /** Learned speeds for one kind of work; the same for every job of a queue group. */
   rates(kind: JobKind, owner: string, model: string): ServiceRates {
-    const typical = this.value(`output:${owner}:${model}:${kind}`, NaN);
+    const own = this.stats.get(`output:${owner}:${model}:${kind}`);
+    const typical = own?.value ?? NaN;
     const embedding = isEmbeddingKind(kind);
     const overall = this.value(`gen_tps:${model}`, this.defaults.generationTokensPerSecond);
     const prompt = this.promptLine(model);
@@ -133,13 +138,14 @@ export class ServiceModel {
       msPerOutputTokenAt: this.perBucket(model, overall).map((tps) => 1000 / tps),
       typicalOutput: embedding ? 0 : Number.isFinite(typical) ? typical : this.value(`output:*:${model}:${kind}`, this.defaults.outputTokens),
       outputShare: embedding || Number.isFinite(typical) ? 0 : this.value(`output_share:*:${model}:${kind}`, 0),
+      typicalSamples: own?.samples ?? 0,
     };
   }
 
   /** What a job is expected to take; `concurrency`: requests in flight once it starts (0: not known). */
   estimate(entry: QueuedEntry, rates = this.rates(entry.kind, entry.owner, entry.model), concurrency = 0): ServiceEstimate {
     const outputTokens = expectedOutputTokens(entry, rates);
-    return { promptTokens: entry.promptTokens, outputTokens, serviceMs: serviceMsOf(entry, outputTokens, rates, concurrency) };
+    return { promptTokens: entry.promptTokens, outputTokens, outputSamples: rates.typicalSamples, serviceMs: serviceMsOf(entry, outputTokens, rates, concurrency) };
   }
 
   /** Generation speed per concurrency bucket: learned where seen, else the nearest bucket learned, else the overall speed. */

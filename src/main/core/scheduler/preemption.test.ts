@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import type { QueuedEntry } from '../store/job-record';
-import { PREEMPT_MAX_BACKGROUND_TOKENS, PREEMPT_MAX_TOKENS, preemptible } from './preemption';
+import { ENDS_SOON_MIN_SAMPLES, PREEMPT_MAX_BACKGROUND_TOKENS, PREEMPT_MAX_TOKENS, preemptible } from './preemption';
 import type { RunningJob } from './running-job';
 
 /** A run expected to produce `expected` tokens, with `tokens` out so far. */
-function run(lane: QueuedEntry['lane'], tokens: number, options: { expected?: number; streamed?: boolean } = {}): RunningJob {
+function run(lane: QueuedEntry['lane'], tokens: number, options: { expected?: number; samples?: number; streamed?: boolean } = {}): RunningJob {
   const entry: QueuedEntry = { seq: 1, kind: 'chat', model: 'a', owner: 'o', lane, priority: 5, createdAt: 0, runAt: 0, promptTokens: 10, maxTokens: null };
   const expected = options.expected ?? 4_000;
   return {
@@ -12,7 +12,7 @@ function run(lane: QueuedEntry['lane'], tokens: number, options: { expected?: nu
     claim: {} as RunningJob['claim'],
     startedAt: 0,
     concurrency: 1,
-    estimate: { promptTokens: 10, outputTokens: expected, serviceMs: expected * 50 },
+    estimate: { promptTokens: 10, outputTokens: expected, outputSamples: options.samples ?? 20, serviceMs: expected * 50 },
     tokens,
     streamedToListener: options.streamed ?? false,
     controller: new AbortController(),
@@ -39,6 +39,13 @@ describe('preemption: what a room-making for interactive work may send back to t
     expect(preemptible(run('background', 800, { expected: 1_000 }))).toBe(false);
     // Half way through a long answer is still a long wait.
     expect(preemptible(run('background', 900, { expected: 1_500 }))).toBe(true);
+  });
+
+  test('an expected output resting on fewer than a few answers of its own group does not make one end soon', () => {
+    // The group's one answer so far was 389 tokens; this one, 300 out, may run to 2,000.
+    expect(preemptible(run('background', 300, { expected: 389, samples: 1 }))).toBe(true);
+    expect(preemptible(run('background', 300, { expected: 389, samples: 0 }))).toBe(true);
+    expect(preemptible(run('background', 300, { expected: 389, samples: ENDS_SOON_MIN_SAMPLES }))).toBe(false);
   });
 
   test('one past its expected output has no known end and is preempted while under its bound', () => {
