@@ -17,13 +17,10 @@ export type ResidencyEvent = { type: 'load'; model: string; start: number; end: 
 /** The residency timeline over [0, end), from the models resident at the first event and every load and unload since. */
 export function residencySpans(initial: readonly string[], events: readonly ResidencyEvent[], end: number): ResidencySpan[] {
   // Each load becomes two steps: it starts (shown as loading) and its model becomes resident.
-  const steps: { at: number; apply: (resident: Set<string>) => string | null }[] = [];
+  const steps: { at: number; kind: 'loading' | 'loaded' | 'unloaded'; model: string }[] = [];
   for (const e of events) {
-    if (e.type === 'unload') steps.push({ at: e.at, apply: (r) => (r.delete(e.model), null) });
-    else {
-      steps.push({ at: e.start, apply: () => e.model });
-      steps.push({ at: e.end, apply: (r) => (r.add(e.model), null) });
-    }
+    if (e.type === 'unload') steps.push({ at: e.at, kind: 'unloaded', model: e.model });
+    else steps.push({ at: e.start, kind: 'loading', model: e.model }, { at: e.end, kind: 'loaded', model: e.model });
   }
   steps.sort((a, b) => a.at - b.at);
   const resident = new Set(initial);
@@ -33,8 +30,12 @@ export function residencySpans(initial: readonly string[], events: readonly Resi
   let from = 0;
   let state = stateNow();
   for (const step of steps) {
-    const started = step.apply(resident);
-    loading = started ?? (loading !== null && resident.has(loading) ? null : loading);
+    if (step.kind === 'loading') loading = step.model;
+    else if (step.kind === 'unloaded') resident.delete(step.model);
+    else {
+      resident.add(step.model);
+      if (loading === step.model) loading = null;
+    }
     const next = stateNow();
     if (next === state) continue;
     if (step.at > from && from < end) spans.push({ state, start: from, end: Math.min(step.at, end) });
