@@ -333,6 +333,7 @@ export class Dispatcher {
       concurrency,
       estimate,
       tokens: 0,
+      firstTokens: null,
       streamedToListener: false,
       controller: new AbortController(),
       abortReason: null,
@@ -383,6 +384,7 @@ export class Dispatcher {
             }
           },
           onTokens: (tokens) => {
+            if (run.firstTokens === null && tokens > 0) run.firstTokens = { at: clock.now(), tokens };
             run.tokens = tokens;
             this.deps.onJobChanged(entry.seq);
           },

@@ -14,6 +14,7 @@ function run(lane: QueuedEntry['lane'], tokens: number, options: { expected?: nu
     concurrency: 1,
     estimate: { promptTokens: 10, outputTokens: expected, outputSamples: options.samples ?? 20, serviceMs: expected * 50 },
     tokens,
+    firstTokens: tokens > 0 ? { at: 0, tokens: 1 } : null,
     streamedToListener: options.streamed ?? false,
     controller: new AbortController(),
     abortReason: null,

@@ -14,6 +14,12 @@ export interface RunningJob {
   estimate: ServiceEstimate;
   /** Generated tokens so far (streamed). */
   tokens: number;
+  /**
+   * When the first tokens arrived, and how many came with them (null: none yet). The run's own
+   * pace is measured from here: the time before it went to reading the prompt, and a pace taken
+   * from the start would make a long prompt's answer look hundreds of times longer than it is.
+   */
+  firstTokens: { at: number; tokens: number } | null;
   /** What LM Studio said it is doing before the first token, where it says (native chat). */
   stage?: RunStage;
   /** Output already went to a live listener: a retry would send it twice, so none happens. */
