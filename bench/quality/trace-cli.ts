@@ -63,7 +63,9 @@ try {
   console.log(
     `\n${values.policy} on ${values.workload}: interactive p50 ${f(metrics.interactiveWait.p50)} s, p95 ${f(metrics.interactiveWait.p95)} s, ` +
       `loads ${metrics.loads}, cut off ${metrics.requestsCutOff}, utilization ${f(metrics.utilization * 100)}%, batch done ${f(metrics.batchCompletionSeconds, 0)} s` +
-      (metrics.eta ? `, ETA error ${f(metrics.eta.waited.medianPercent)}%, in range ${f(metrics.eta.insideRange.share * 100)}%` : ''),
+      (metrics.eta ? `, ETA error ${f(metrics.eta.waited.medianPercent)}%, in range ${f(metrics.eta.insideRange.share * 100)}%` : '') +
+      (metrics.preempted ? `, preempted ${metrics.preempted.requests} (${metrics.preempted.wastedTokens} tokens thrown away)` : '') +
+      `, Jain ${f(metrics.fairness.jain, 3)}, makespan ${f(metrics.makespanSeconds, 0)} s`,
   );
 } finally {
   await sim.close();

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { QueuedEntry } from '../store/job-record';
-import { countModel, decide, emptyRunningView, INTERACTIVE_SWITCH_SHARE, nextSwitchDueAt, readyAt, switchBound, type Contender, type PolicyParams, type RunningView } from './policy';
+import { CLAIM_AGING_SLOWDOWN, countModel, decide, emptyRunningView, INTERACTIVE_SWITCH_SHARE, nextSwitchDueAt, readyAt, switchBound, type Contender, type PolicyParams, type RunningView } from './policy';
 import { modelViewOf } from './resident-set';
 
 const params: PolicyParams = {
@@ -82,8 +82,8 @@ describe('policy: the resident set', () => {
   test('a wait says when waiting work for a missing model passes its bound, so the caller can decide again then', () => {
     const models = modelViewOf({ resident: { a: 4 }, sizes: { a: 4, b: 4 }, budgetBytes: 4, roomMadeAt: 0 });
     const chatForB = head({ model: 'b', priority: 7, createdAt: 1_000 });
-    // `a` is busy and has more work queued, so the chat waits its bound.
-    const batchForA = head({ model: 'a', lane: 'batch' });
+    // `a` is busy and has a chat of the same standing queued, so the chat for `b` waits its bound.
+    const batchForA = head({ model: 'a', priority: 7 });
     const bound = switchBound(60_000, 7, 'interactive');
     expect(decide(lanes([chatForB, batchForA]), runningOn('a', 4, 'batch'), models, fair, params, 1_500)).toEqual({ type: 'wait' });
     expect(nextSwitchDueAt()).toBe(1_000 + bound);
@@ -135,8 +135,8 @@ describe('policy: the resident set', () => {
     expect(decide(lanes([other]), runningOn('a', 4, 'batch'), { ...models, busy: true }, fair, params, 0)).toEqual({ type: 'wait' });
   });
 
-  test('a model that does not fit waits its bound while the model to unload has work, then room is made', () => {
-    const current = head({ model: 'a', lane: 'batch' });
+  test('a model that does not fit waits its bound while the model to unload has work of the same standing, then room is made', () => {
+    const current = head({ model: 'a', priority: 7 });
     const other = head({ model: 'b', priority: 7 });
     const models = modelViewOf({ resident: { a: 4 }, sizes: { a: 4, b: 4 }, budgetBytes: 4 });
     const bound = switchBound(60_000, 7, 'interactive');
@@ -147,6 +147,26 @@ describe('policy: the resident set', () => {
     // Room for batch work is made by waiting only: preempting is for interactive work.
     const batchOther = head({ model: 'b', lane: 'batch' });
     expect(decide(lanes([batchOther]), emptyRunningView(), models, fair, params, 0)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: false });
+  });
+
+  test('a chat that outranks everything queued for the model to unload makes room at once', () => {
+    const models = modelViewOf({ resident: { a: 4 }, sizes: { a: 4, b: 4 }, budgetBytes: 4 });
+    const batchOnA = head({ model: 'a', lane: 'batch', owner: 'carol' });
+    const chatForB = head({ model: 'b', owner: 'alice', createdAt: 1_000 });
+    expect(decide(lanes([batchOnA, chatForB]), runningOn('a', 4, 'batch'), models, fair, params, 1_000)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: true });
+    // A chat of the same standing queued for `a`: the chat for `b` waits its bound (turns by model).
+    const chatOnA = head({ model: 'a', owner: 'bob' });
+    expect(decide(lanes([batchOnA, chatOnA, chatForB]), runningOn('a', 4, 'batch'), models, fair, params, 1_000)).toEqual({ type: 'wait' });
+    // Batch work that has waited long (aged past the chat's priority for slots) still does not hold `a` against it.
+    const aging = { ...params, agingMs: 60_000 };
+    const agedBatchOnA = head({ model: 'a', lane: 'batch', owner: 'carol', createdAt: 0 });
+    const later = 3 * aging.agingMs;
+    const lateChat = head({ model: 'b', owner: 'alice', createdAt: later });
+    expect(decide(lanes([agedBatchOnA, lateChat]), runningOn('a', 4, 'batch'), models, fair, aging, later)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: true });
+    // Aged CLAIM_AGING_SLOWDOWN times longer, it does: nothing starves.
+    const muchLater = (CLAIM_AGING_SLOWDOWN + 1) * aging.agingMs;
+    const muchLaterChat = head({ model: 'b', owner: 'alice', createdAt: muchLater });
+    expect(decide(lanes([agedBatchOnA, muchLaterChat]), runningOn('a', 4, 'batch'), models, fair, aging, muchLater)).toEqual({ type: 'wait' });
   });
 
   test('making room: victims start nothing new, are unloaded once idle, then the model loads', () => {

@@ -144,11 +144,19 @@ export const INTERACTIVE_SWITCH_SHARE = 1 / 8;
 
 /**
  * How strongly a head claims the model it is for, when room-making weighs two models: effective
- * priority first, interactive before other lanes at the same priority.
+ * priority first, interactive before other lanes at the same priority. Batch and background work
+ * ages CLAIM_AGING_SLOWDOWN times slower here than for slots: aging is what keeps it from
+ * starving, and it still gets its switch once overdue whenever no outranking work is queued, but a
+ * minute's wait must not let a long background job hold a model against someone's chat for another.
  */
 function claimOf(c: Contender, eff: number): number {
-  return 2 * eff + (c.entry.lane === 'interactive' ? 1 : 0);
+  if (c.entry.lane === 'interactive') return 2 * eff + 1;
+  const { agingMs, now } = scan;
+  return 2 * (agingMs === 0 || eff === c.priority ? c.priority : agedPriority(c, now, agingMs * CLAIM_AGING_SLOWDOWN));
 }
+
+/** How many times slower batch and background work ages in room-making claims (see `claimOf`). */
+export const CLAIM_AGING_SLOWDOWN = 8;
 
 /** The strongest claim among the due heads of the resident models in `models` (-1: none). */
 function strongestClaim(models: readonly string[], resident: ReadonlyMap<string, number> | null): number {
@@ -412,7 +420,12 @@ export function decide<C extends Contender>(
       if (victims === null) return { type: 'reject', model: target.model };
       const targetClaim = claimOf(target, overdue.c !== null ? overdue.eff : missing.eff);
       // Never for work that queued work of a model to unload outranks: that work would wait for two switches.
-      if ((overdue.c !== null || !victims.some(hasQueued)) && strongestClaim(victims, null) <= targetClaim) {
+      const victimsClaim = strongestClaim(victims, null);
+      // Interactive work that outranks everything queued for the models to unload has nothing to
+      // batch up with by waiting its bound: the bound is for work of equal standing (two people
+      // chatting with two models that do not fit) taking turns by model.
+      const outranksVictims = target.entry.lane === 'interactive' && victimsClaim < targetClaim;
+      if ((overdue.c !== null || outranksVictims || !victims.some(hasQueued)) && victimsClaim <= targetClaim) {
         return { type: 'makeRoom', model: target.model, victims, preempt: target.entry.lane === 'interactive' };
       }
     }

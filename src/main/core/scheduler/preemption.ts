@@ -9,7 +9,7 @@ import type { RunningJob } from './running-job';
 /** The most output a preempted batch request may have produced. */
 export const PREEMPT_MAX_TOKENS = 256;
 /** Background requests answer long and nobody waits on them: they may be preempted later in their answer. */
-export const PREEMPT_MAX_BACKGROUND_TOKENS = 1024;
+export const PREEMPT_MAX_BACKGROUND_TOKENS = 2048;
 /** Answers of a group needed before its typical length is trusted to say that one ends soon. */
 export const ENDS_SOON_MIN_SAMPLES = 3;
 
