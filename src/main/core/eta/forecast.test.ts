@@ -81,7 +81,7 @@ function referenceOrder(entries: QueuedEntry[], params: PolicyParams, start: Mod
       models.lastUsedAt.set(entry.model, t);
       finishes.push({ at: t + estimate.serviceMs, lane: entry.lane, owner: entry.owner, model: entry.model });
     } else if (decision.type === 'makeRoom') {
-      models.making = { model: decision.model, victims: decision.victims };
+      models.making = { model: decision.model, victims: decision.victims, preempt: decision.preempt };
     } else if (decision.type === 'abandon') {
       models.making = null;
     } else if (decision.type === 'load') {

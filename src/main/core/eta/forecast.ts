@@ -371,7 +371,7 @@ export function forecast(input: ForecastInput): Forecast {
         continue;
       }
       case 'makeRoom':
-        models.making = { model: decision.model, victims: decision.victims };
+        models.making = { model: decision.model, victims: decision.victims, preempt: decision.preempt };
         continue;
       case 'abandon':
         models.making = null;

@@ -246,7 +246,7 @@ export class Dispatcher {
         }
         case 'makeRoom':
           this.deps.logger.info({ model: decision.model, victims: decision.victims }, 'making room for a model');
-          room.view.making = { model: decision.model, victims: decision.victims };
+          room.view.making = { model: decision.model, victims: decision.victims, preempt: decision.preempt };
           if (decision.preempt) this.preempt(decision.victims);
           continue;
         case 'abandon':

@@ -172,7 +172,7 @@ describe('policy: the resident set', () => {
   test('making room: victims start nothing new, are unloaded once idle, then the model loads', () => {
     const current = head({ model: 'a' });
     const other = head({ model: 'b' });
-    const making = { model: 'b', victims: ['a'] };
+    const making = { model: 'b', victims: ['a'], preempt: true };
     const models = { ...modelViewOf({ resident: { a: 4 }, sizes: { a: 4, b: 4 }, budgetBytes: 4 }), making };
     expect(decide(lanes([current, other]), runningOn('a', 1), models, fair, params, 1)).toEqual({ type: 'wait' });
     expect(decide(lanes([current, other]), emptyRunningView(), models, fair, params, 1)).toEqual({ type: 'unload', model: 'a' });
@@ -180,6 +180,17 @@ describe('policy: the resident set', () => {
     expect(decide(lanes([current, other]), emptyRunningView(), unloaded, fair, params, 1)).toEqual({ type: 'load', model: 'b' });
     // The work it was for went away: the room-making is dropped.
     expect(decide(lanes([current]), runningOn('a', 1), models, fair, params, 1)).toEqual({ type: 'abandon' });
+  });
+
+  test('room made for batch work preempts once a chat comes for the same model', () => {
+    const batchForB = head({ model: 'b', lane: 'batch' });
+    const chatForB = head({ model: 'b' });
+    const models = { ...modelViewOf({ resident: { a: 4 }, sizes: { a: 4, b: 4 }, budgetBytes: 4 }), making: { model: 'b', victims: ['a'] } };
+    expect(decide(lanes([batchForB]), runningOn('a', 2, 'batch'), models, fair, params, 0)).toEqual({ type: 'wait' });
+    expect(decide(lanes([batchForB, chatForB]), runningOn('a', 2, 'batch'), models, fair, params, 0)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: true });
+    // Once preempted for, it is not issued again.
+    const preempting = { ...models, making: { model: 'b', victims: ['a'], preempt: true } };
+    expect(decide(lanes([batchForB, chatForB]), runningOn('a', 2, 'batch'), preempting, fair, params, 0)).toEqual({ type: 'wait' });
   });
 
   test('victims are chosen idle first, then least recently used, never pinned', () => {
@@ -196,7 +207,7 @@ describe('policy: the resident set', () => {
   test("while room is made, a victim's next job runs only if it ends before the victim's last in-flight one", () => {
     const current = head({ model: 'a' });
     const other = head({ model: 'b' });
-    const models = { ...modelViewOf({ resident: { a: 4 }, sizes: { a: 4, b: 4 }, budgetBytes: 4 }), making: { model: 'b', victims: ['a'] } };
+    const models = { ...modelViewOf({ resident: { a: 4 }, sizes: { a: 4, b: 4 }, budgetBytes: 4 }), making: { model: 'b', victims: ['a'], preempt: true } };
     const drainUntil = (lastFinishAt: number) => ({ lastFinishAt: () => lastFinishAt, serviceMs: () => 5_000 });
     const busy = runningOn('a', 1);
     // In flight until t=10,000: a 5 s job started at t=1,000 is done by then, so it costs the room nothing.
@@ -212,7 +223,7 @@ describe('policy: the resident set', () => {
     const other = head({ model: 'b' });
     const models = modelViewOf({ resident: { a: 4 }, canLoadAlongside: false });
     expect(decide(lanes([other]), runningOn('a', 1), models, fair, params, 0)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: true });
-    const making = { ...models, making: { model: 'b', victims: ['a'] } };
+    const making = { ...models, making: { model: 'b', victims: ['a'], preempt: true } };
     expect(decide(lanes([other]), runningOn('a', 1), making, fair, params, 0)).toEqual({ type: 'wait' });
     expect(decide(lanes([other]), emptyRunningView(), making, fair, params, 0)).toEqual({ type: 'load', model: 'b' });
     expect(decide(lanes([current]), emptyRunningView(), { ...models, busy: true }, fair, params, 0)).toEqual({ type: 'wait' });

@@ -61,6 +61,7 @@ export type Decision<C> =
    * Make room for `model`: `victims` start nothing new and go once their in-flight work is done.
    * `preempt`: the room is for interactive work, so the victims' batch and background requests
    * may be sent back to the queue instead of waited for (the dispatcher's bounds decide which).
+   * Issued again, with `preempt`, for a room-making under way when interactive work for its model comes.
    */
   | { type: 'makeRoom'; model: string; victims: string[]; preempt: boolean }
   /** The room-making under way is for a model with no due work left: drop it. */
@@ -406,6 +407,11 @@ export function decide<C extends Contender>(
     if (!models.busy) {
       // Work that outranks what the room is for arrived for a model still resident: keep it.
       if (strongestClaim(making.victims, models.resident) > strongestClaim([making.model], null)) return ABANDON;
+      // Room made for batch work waits for the victims' requests; a chat that comes for the same
+      // model must not wait behind a background answer it would have preempted.
+      if (making.preempt !== true && heads.interactive.some((c) => c.model === making.model)) {
+        return { type: 'makeRoom', model: making.model, victims: [...making.victims], preempt: true };
+      }
       for (const v of making.victims) {
         if (models.canLoadAlongside && models.resident.has(v) && inFlight(v) === 0) return { type: 'unload', model: v };
       }

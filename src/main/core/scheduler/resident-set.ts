@@ -34,6 +34,8 @@ export interface ModelView {
 export interface RoomMaking {
   model: string;
   victims: readonly string[];
+  /** The victims' batch and background requests were sent back for interactive work (see `Decision`). */
+  preempt?: boolean;
 }
 
 export function usedBytes(models: ModelView): number {
