@@ -1,25 +1,15 @@
 import { describe, expect, test } from 'vitest';
 import type { RunningJob } from '../scheduler/running-job';
-import type { QueuedEntry } from '../store/job-record';
+import { runningJob } from '../scheduler/testing/running-job-fixture';
 import { PACE_MIN_TOKENS, remainingMs } from './running-estimate';
 
 /** A run started at 0, expected to take `serviceMs` for `expected` tokens. */
 function run(fields: { expected: number; serviceMs: number; tokens?: number; firstTokens?: RunningJob['firstTokens'] }): RunningJob {
-  const entry: QueuedEntry = { seq: 1, kind: 'chat', model: 'a', owner: 'o', lane: 'batch', priority: 5, createdAt: 0, runAt: 0, promptTokens: 1_500, maxTokens: null };
-  return {
-    entry,
-    claim: {} as RunningJob['claim'],
-    startedAt: 0,
-    concurrency: 1,
+  return runningJob({
     estimate: { promptTokens: 1_500, outputTokens: fields.expected, outputSamples: 5, serviceMs: fields.serviceMs },
     tokens: fields.tokens ?? 0,
     firstTokens: fields.firstTokens ?? null,
-    streamedToListener: false,
-    controller: new AbortController(),
-    abortReason: null,
-    done: Promise.resolve(),
-    settle: () => {},
-  };
+  });
 }
 
 describe('remainingMs: what a running job still needs', () => {

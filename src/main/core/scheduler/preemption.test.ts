@@ -2,25 +2,18 @@ import { describe, expect, test } from 'vitest';
 import type { QueuedEntry } from '../store/job-record';
 import { ENDS_SOON_MIN_SAMPLES, PREEMPT_MAX_BACKGROUND_TOKENS, PREEMPT_MAX_TOKENS, preemptible } from './preemption';
 import type { RunningJob } from './running-job';
+import { runningJob } from './testing/running-job-fixture';
 
 /** A run expected to produce `expected` tokens, with `tokens` out so far. */
 function run(lane: QueuedEntry['lane'], tokens: number, options: { expected?: number; samples?: number; streamed?: boolean } = {}): RunningJob {
-  const entry: QueuedEntry = { seq: 1, kind: 'chat', model: 'a', owner: 'o', lane, priority: 5, createdAt: 0, runAt: 0, promptTokens: 10, maxTokens: null };
   const expected = options.expected ?? 4_000;
-  return {
-    entry,
-    claim: {} as RunningJob['claim'],
-    startedAt: 0,
-    concurrency: 1,
+  return runningJob({
+    entry: { lane, promptTokens: 10 },
     estimate: { promptTokens: 10, outputTokens: expected, outputSamples: options.samples ?? 20, serviceMs: expected * 50 },
     tokens,
     firstTokens: tokens > 0 ? { at: 0, tokens: 1 } : null,
     streamedToListener: options.streamed ?? false,
-    controller: new AbortController(),
-    abortReason: null,
-    done: Promise.resolve(),
-    settle: () => {},
-  };
+  });
 }
 
 describe('preemption: what a room-making for interactive work may send back to the queue', () => {
