@@ -11,7 +11,8 @@
  * Models (resident-set.ts): work for any resident model runs at once. A missing model is loaded
  * beside the others when it fits the memory budget. When it does not fit, room is made (least
  * recently used idle models first, never a pinned one) only once the models to unload have no
- * queued work, or the missing model's work has waited `switchBoundMs`; the models to unload
+ * queued work, or the missing model's work has waited `switchBoundMs`, or at once for interactive
+ * work that outranks everything queued for them (`claimOf`); the models to unload
  * start nothing new and are unloaded when their in-flight requests are done, never under them.
  * Meanwhile one of their next jobs still runs if it is expected to end before their last
  * in-flight request, with room to spare (backfill: the room comes no later).
