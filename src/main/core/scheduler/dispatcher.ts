@@ -21,7 +21,7 @@ import type { JobQueue } from './job-queue';
 import { ModelRoom } from './model-room';
 import { preemptible } from './preemption';
 import { jobError, RunOutcomes } from './run-outcomes';
-import type { RunningJob } from './running-job';
+import { startRun, type RunningJob } from './running-job';
 import { countModel, decide, emptyRunningView, markServed, nextSwitchDueAt, type DrainView, type PolicyParams, type RunningView } from './policy';
 import type { Bucket } from './queue-index';
 
@@ -324,22 +324,7 @@ export class Dispatcher {
     const concurrency = this.runningView.total + 1;
     const estimate = this.deps.service.estimate(entry, undefined, concurrency);
     this.deps.fair.charge(entry.owner, serviceCost(estimate.promptTokens, estimate.outputTokens));
-    let settle: () => void = () => {};
-    const done = new Promise<void>((resolve) => (settle = resolve));
-    const run: RunningJob = {
-      entry,
-      claim,
-      startedAt: now,
-      concurrency,
-      estimate,
-      tokens: 0,
-      firstTokens: null,
-      streamedToListener: false,
-      controller: new AbortController(),
-      abortReason: null,
-      done,
-      settle,
-    };
+    const run = startRun(entry, claim, now, concurrency, estimate);
     this.running.set(entry.seq, run);
     this.track(entry, 1);
     return run;

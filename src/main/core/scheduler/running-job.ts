@@ -31,3 +31,10 @@ export interface RunningJob {
   done: Promise<void>;
   settle: () => void;
 }
+
+/** A run as it starts: nothing generated or aborted yet; `settle` resolves `done`. */
+export function startRun(entry: QueuedEntry, claim: ClaimedJob, startedAt: number, concurrency: number, estimate: ServiceEstimate): RunningJob {
+  let settle: () => void = () => {};
+  const done = new Promise<void>((resolve) => (settle = resolve));
+  return { entry, claim, startedAt, concurrency, estimate, tokens: 0, firstTokens: null, streamedToListener: false, controller: new AbortController(), abortReason: null, done, settle };
+}
