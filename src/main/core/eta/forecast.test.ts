@@ -212,6 +212,35 @@ describe('forecast', () => {
             1000,
             null,
           ],
+          // Found by a local run: the claim that weighs a switch was the head leading by effective
+          // priority (an aged background job, whose claim ages slower), not the strongest waiting
+          // for that model, so neither room was made nor the resident model's work run.
+          [
+            [
+              { lane: 'background', priority: 0, owner: 'ana', model: 'a', age: 335_013, promptTokens: 1, maxTokens: null },
+              { lane: 'background', priority: 0, owner: 'ana', model: 'b', age: 95_013, promptTokens: 1, maxTokens: null },
+              { lane: 'batch', priority: 2, owner: 'ana', model: 'b', age: 0, promptTokens: 1, maxTokens: null },
+              { lane: 'interactive', priority: 0, owner: 'ana', model: 'e', age: 0, promptTokens: 1, maxTokens: null },
+            ],
+            1,
+            true,
+            modelViewOf({ sizes: SIZES, budgetBytes: 4, canLoadAlongside: false, roomMadeAt: NOW - 30_000 }),
+            119_989,
+            null,
+          ],
+          [
+            [
+              { lane: 'background', priority: 0, owner: 'ana', model: 'a', age: 457_290, promptTokens: 1, maxTokens: null },
+              { lane: 'interactive', priority: 0, owner: 'ana', model: 'a', age: 0, promptTokens: 1, maxTokens: null },
+              { lane: 'background', priority: 0, owner: 'ana', model: 'e', age: 448_165, promptTokens: 1, maxTokens: null },
+              { lane: 'interactive', priority: 1, owner: 'ana', model: 'b', age: 0, promptTokens: 1, maxTokens: null },
+            ],
+            1,
+            true,
+            modelViewOf({ sizes: SIZES, budgetBytes: 4, roomMadeAt: NOW - 30_000 }),
+            33_000,
+            null,
+          ],
         ],
       },
     );

@@ -199,9 +199,26 @@ class Leader<C extends Contender> {
   eff = -1;
   served = NaN;
 
+  /** The leader's claim, where leaders are compared by claim first (`offerByClaim`). */
+  claim = -1;
+
   reset(): void {
     this.c = null;
     this.served = NaN;
+    this.claim = -1;
+  }
+
+  /**
+   * Offers `c` by its claim on its model first, then by the policy's order: which missing model
+   * room is made for follows the same claims that weigh it against the models to unload.
+   */
+  offerByClaim(c: C, eff: number, claim: number, served: number, fair: FairView<C>): number {
+    if (claim < this.claim) return served;
+    const before = this.c;
+    if (claim > this.claim) this.take(c, eff, served);
+    else served = this.offer(c, eff, served, fair);
+    if (this.c !== before) this.claim = claim;
+    return served;
   }
 
   /** Offers `c`; returns its counter if it had to be looked up (so the caller can reuse it). */
@@ -236,7 +253,7 @@ const scan = {
   best: new Leader<Contender>(),
   /** The best job of a model being unloaded (it may only backfill). */
   victim: new Leader<Contender>(),
-  /** The best job of a missing model, and the best of those that have waited past their bound. */
+  /** The missing model's job with the strongest claim, and the same among those past their bound. */
   missing: new Leader<Contender>(),
   overdue: new Leader<Contender>(),
   running: null as unknown as RunningView,
@@ -277,7 +294,7 @@ function offerLane(laneHeads: readonly Contender[], background: boolean): void {
     if (isOpen(c.model)) {
       // Background requests run long: one started now would hold the switch that outranking work
       // for a missing model waits for (aging lets it through in time).
-      if (background && missing.c !== null && claimOf(missing.c, missing.eff) > claimOf(c, eff)) continue;
+      if (background && missing.claim > claimOf(c, eff)) continue;
       // Most heads lose on effective priority alone: no call for them.
       if (best.c === null || eff >= best.eff) best.offer(c, eff, NaN, fair);
       continue;
@@ -289,9 +306,10 @@ function offerLane(laneHeads: readonly Contender[], background: boolean): void {
       }
       continue;
     }
-    const served = missing.offer(c, eff, NaN, fair);
+    const claim = claimOf(c, eff);
+    const served = missing.offerByClaim(c, eff, claim, NaN, fair);
     const dueAt = Math.max(c.headReadyAt, models.roomMadeAt) + switchBound(scan.switchBoundMs, eff, c.entry.lane);
-    if (now >= dueAt) overdue.offer(c, eff, served, fair);
+    if (now >= dueAt) overdue.offerByClaim(c, eff, claim, served, fair);
     else if (dueAt < scan.switchDueAt) scan.switchDueAt = dueAt;
   }
 }
@@ -425,7 +443,8 @@ export function decide<C extends Contender>(
       if (fits(models, target.model)) return { type: 'load', model: target.model };
       const victims = chooseVictims(models, target.model, inFlight, hasQueued);
       if (victims === null) return { type: 'reject', model: target.model };
-      const targetClaim = claimOf(target, overdue.c !== null ? overdue.eff : missing.eff);
+      // The strongest claim of the model's waiting work, weighed as the victims' is.
+      const targetClaim = strongestClaim([target.model], null);
       // Never for work that queued work of a model to unload outranks: that work would wait for two switches.
       const victimsClaim = strongestClaim(victims, null);
       // Interactive work that outranks everything queued for the models to unload has nothing to
