@@ -247,7 +247,7 @@ export class Dispatcher {
         case 'makeRoom':
           this.deps.logger.info({ model: decision.model, victims: decision.victims }, 'making room for a model');
           room.view.making = { model: decision.model, victims: decision.victims, preempt: decision.preempt };
-          if (decision.preempt) this.preempt(decision.victims);
+          if (decision.preempt !== null) this.preempt(decision.victims, decision.preempt);
           continue;
         case 'abandon':
           room.view.making = null;
@@ -358,6 +358,8 @@ export class Dispatcher {
     const { backend, clock } = this.deps;
     const { entry, claim } = run;
     try {
+      // Preempted or canceled between its claim and the commit that lets it be sent: not sent at all.
+      if (run.controller.signal.aborted) throw new BackendError('aborted', 'aborted before it was sent');
       const outcome = await backend.run(
         { jobId: claim.id, kind: entry.kind, model: entry.model, body: backendBody(claim.input, entry.model) },
         {
@@ -403,12 +405,13 @@ export class Dispatcher {
 
   /**
    * Room for interactive work: the batch and background requests on the models to unload that
-   * `preemptible` allows go back to the queue instead of being waited for, so the switch waits
-   * only for interactive requests and answers nearly done.
+   * `preemptible` allows, of at most the chat's priority, go back to the queue instead of being
+   * waited for, so the switch waits only for interactive requests, answers nearly done and work
+   * that outranks the chat.
    */
-  private preempt(victims: readonly string[]): void {
+  private preempt(victims: readonly string[], upToPriority: number): void {
     for (const run of this.running.values()) {
-      if (!victims.includes(run.entry.model) || !preemptible(run)) continue;
+      if (!victims.includes(run.entry.model) || run.entry.priority > upToPriority || !preemptible(run)) continue;
       run.abortReason = 'preempted';
       this.deps.logger.info({ job: run.claim.id, model: run.entry.model, tokens: run.tokens }, 'preempted to make room for interactive work');
       run.controller.abort(new BackendError('aborted', 'preempted to make room for interactive work'));

@@ -63,7 +63,7 @@ describe('policy: the resident set', () => {
     const normalChatOnA = head({ model: 'a', priority: 5 });
     expect(decide(lanes([normalChatOnA, batchOnB]), runningOn('a', 4), models, fair, params, 10 * 60_000)).toEqual({ type: 'wait' });
     // Without it the batch gets its room.
-    expect(decide(lanes([batchOnB]), runningOn('a', 4), models, fair, params, 10 * 60_000)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: false });
+    expect(decide(lanes([batchOnB]), runningOn('a', 4), models, fair, params, 10 * 60_000)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: null });
   });
 
   test('background work does not start on a loaded model while work that outranks it waits for a missing model', () => {
@@ -141,19 +141,19 @@ describe('policy: the resident set', () => {
     const models = modelViewOf({ resident: { a: 4 }, sizes: { a: 4, b: 4 }, budgetBytes: 4 });
     const bound = switchBound(60_000, 7, 'interactive');
     expect(decide(lanes([current, other]), emptyRunningView(), models, fair, params, bound - 1)).toMatchObject({ type: 'run', candidate: current });
-    expect(decide(lanes([current, other]), emptyRunningView(), models, fair, params, bound)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: true });
+    expect(decide(lanes([current, other]), emptyRunningView(), models, fair, params, bound)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: 7 });
     // With no work left for `a`, room is made at once.
-    expect(decide(lanes([other]), emptyRunningView(), models, fair, params, 0)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: true });
+    expect(decide(lanes([other]), emptyRunningView(), models, fair, params, 0)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: 7 });
     // Room for batch work is made by waiting only: preempting is for interactive work.
     const batchOther = head({ model: 'b', lane: 'batch' });
-    expect(decide(lanes([batchOther]), emptyRunningView(), models, fair, params, 0)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: false });
+    expect(decide(lanes([batchOther]), emptyRunningView(), models, fair, params, 0)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: null });
   });
 
   test('a chat that outranks everything queued for the model to unload makes room at once', () => {
     const models = modelViewOf({ resident: { a: 4 }, sizes: { a: 4, b: 4 }, budgetBytes: 4 });
     const batchOnA = head({ model: 'a', lane: 'batch', owner: 'carol' });
     const chatForB = head({ model: 'b', owner: 'alice', createdAt: 1_000 });
-    expect(decide(lanes([batchOnA, chatForB]), runningOn('a', 4, 'batch'), models, fair, params, 1_000)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: true });
+    expect(decide(lanes([batchOnA, chatForB]), runningOn('a', 4, 'batch'), models, fair, params, 1_000)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: 5 });
     // A chat of the same standing queued for `a`: the chat for `b` waits its bound (turns by model).
     const chatOnA = head({ model: 'a', owner: 'bob' });
     expect(decide(lanes([batchOnA, chatOnA, chatForB]), runningOn('a', 4, 'batch'), models, fair, params, 1_000)).toEqual({ type: 'wait' });
@@ -162,7 +162,7 @@ describe('policy: the resident set', () => {
     const agedBatchOnA = head({ model: 'a', lane: 'batch', owner: 'carol', createdAt: 0 });
     const later = 3 * aging.agingMs;
     const lateChat = head({ model: 'b', owner: 'alice', createdAt: later });
-    expect(decide(lanes([agedBatchOnA, lateChat]), runningOn('a', 4, 'batch'), models, fair, aging, later)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: true });
+    expect(decide(lanes([agedBatchOnA, lateChat]), runningOn('a', 4, 'batch'), models, fair, aging, later)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: 5 });
     // Aged CLAIM_AGING_SLOWDOWN times longer, it does: nothing starves.
     const muchLater = (CLAIM_AGING_SLOWDOWN + 1) * aging.agingMs;
     const muchLaterChat = head({ model: 'b', owner: 'alice', createdAt: muchLater });
@@ -172,7 +172,7 @@ describe('policy: the resident set', () => {
   test('making room: victims start nothing new, are unloaded once idle, then the model loads', () => {
     const current = head({ model: 'a' });
     const other = head({ model: 'b' });
-    const making = { model: 'b', victims: ['a'], preempt: true };
+    const making = { model: 'b', victims: ['a'], preempt: 5 };
     const models = { ...modelViewOf({ resident: { a: 4 }, sizes: { a: 4, b: 4 }, budgetBytes: 4 }), making };
     expect(decide(lanes([current, other]), runningOn('a', 1), models, fair, params, 1)).toEqual({ type: 'wait' });
     expect(decide(lanes([current, other]), emptyRunningView(), models, fair, params, 1)).toEqual({ type: 'unload', model: 'a' });
@@ -187,9 +187,9 @@ describe('policy: the resident set', () => {
     const chatForB = head({ model: 'b' });
     const models = { ...modelViewOf({ resident: { a: 4 }, sizes: { a: 4, b: 4 }, budgetBytes: 4 }), making: { model: 'b', victims: ['a'] } };
     expect(decide(lanes([batchForB]), runningOn('a', 2, 'batch'), models, fair, params, 0)).toEqual({ type: 'wait' });
-    expect(decide(lanes([batchForB, chatForB]), runningOn('a', 2, 'batch'), models, fair, params, 0)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: true });
+    expect(decide(lanes([batchForB, chatForB]), runningOn('a', 2, 'batch'), models, fair, params, 0)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: 5 });
     // Once preempted for, it is not issued again.
-    const preempting = { ...models, making: { model: 'b', victims: ['a'], preempt: true } };
+    const preempting = { ...models, making: { model: 'b', victims: ['a'], preempt: 5 } };
     expect(decide(lanes([batchForB, chatForB]), runningOn('a', 2, 'batch'), preempting, fair, params, 0)).toEqual({ type: 'wait' });
   });
 
@@ -197,8 +197,8 @@ describe('policy: the resident set', () => {
     const other = head({ model: 'c' });
     const models = modelViewOf({ resident: { a: 4, b: 4, e: 4 }, sizes: { a: 4, b: 4, c: 4, e: 1 }, budgetBytes: 9, pinned: ['e'] });
     models.lastUsedAt.set('a', 10).set('b', 5);
-    expect(decide(lanes([other]), emptyRunningView(), models, fair, params, 0)).toEqual({ type: 'makeRoom', model: 'c', victims: ['b'], preempt: true });
-    expect(decide(lanes([other]), runningOn('b', 1), models, fair, params, 0)).toEqual({ type: 'makeRoom', model: 'c', victims: ['a'], preempt: true });
+    expect(decide(lanes([other]), emptyRunningView(), models, fair, params, 0)).toEqual({ type: 'makeRoom', model: 'c', victims: ['b'], preempt: 5 });
+    expect(decide(lanes([other]), runningOn('b', 1), models, fair, params, 0)).toEqual({ type: 'makeRoom', model: 'c', victims: ['a'], preempt: 5 });
     // Pinned models leave no room at all: the model can never load.
     const tight = modelViewOf({ resident: { e: 4 }, sizes: { c: 4, e: 1 }, budgetBytes: 4, pinned: ['e'] });
     expect(decide(lanes([other]), emptyRunningView(), tight, fair, params, 0)).toEqual({ type: 'reject', model: 'c' });
@@ -207,7 +207,7 @@ describe('policy: the resident set', () => {
   test("while room is made, a victim's next job runs only if it ends before the victim's last in-flight one", () => {
     const current = head({ model: 'a' });
     const other = head({ model: 'b' });
-    const models = { ...modelViewOf({ resident: { a: 4 }, sizes: { a: 4, b: 4 }, budgetBytes: 4 }), making: { model: 'b', victims: ['a'], preempt: true } };
+    const models = { ...modelViewOf({ resident: { a: 4 }, sizes: { a: 4, b: 4 }, budgetBytes: 4 }), making: { model: 'b', victims: ['a'], preempt: 5 } };
     const drainUntil = (lastFinishAt: number) => ({ lastFinishAt: () => lastFinishAt, serviceMs: () => 5_000 });
     const busy = runningOn('a', 1);
     // In flight until t=10,000: a 5 s job started at t=1,000 is done by then, so it costs the room nothing.
@@ -222,8 +222,8 @@ describe('policy: the resident set', () => {
     const current = head({ model: 'a' });
     const other = head({ model: 'b' });
     const models = modelViewOf({ resident: { a: 4 }, canLoadAlongside: false });
-    expect(decide(lanes([other]), runningOn('a', 1), models, fair, params, 0)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: true });
-    const making = { ...models, making: { model: 'b', victims: ['a'], preempt: true } };
+    expect(decide(lanes([other]), runningOn('a', 1), models, fair, params, 0)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: 5 });
+    const making = { ...models, making: { model: 'b', victims: ['a'], preempt: 5 } };
     expect(decide(lanes([other]), runningOn('a', 1), making, fair, params, 0)).toEqual({ type: 'wait' });
     expect(decide(lanes([other]), emptyRunningView(), making, fair, params, 0)).toEqual({ type: 'load', model: 'b' });
     expect(decide(lanes([current]), emptyRunningView(), { ...models, busy: true }, fair, params, 0)).toEqual({ type: 'wait' });

@@ -60,11 +60,14 @@ export type Decision<C> =
   | { type: 'unload'; model: string }
   /**
    * Make room for `model`: `victims` start nothing new and go once their in-flight work is done.
-   * `preempt`: the room is for interactive work, so the victims' batch and background requests
-   * may be sent back to the queue instead of waited for (the dispatcher's bounds decide which).
+   * `preempt`: the room is for interactive work of this effective priority, so the victims' batch
+   * and background requests of at most this priority may be sent back to the queue instead of
+   * waited for (the dispatcher's bounds decide which); null: nothing is. Never one of higher
+   * priority: queued again, it would outrank the chat and call the room-making off, and claimed
+   * again it would be preempted again, without end.
    * Issued again, with `preempt`, for a room-making under way when interactive work for its model comes.
    */
-  | { type: 'makeRoom'; model: string; victims: string[]; preempt: boolean }
+  | { type: 'makeRoom'; model: string; victims: string[]; preempt: number | null }
   /** The room-making under way is for a model with no due work left: drop it. */
   | { type: 'abandon' }
   /** `model` cannot fit the budget even with every unpinned model unloaded. */
@@ -314,6 +317,14 @@ function offerLane(laneHeads: readonly Contender[], background: boolean): void {
   }
 }
 
+/** The highest effective priority among the interactive heads for `model` (-1: none). */
+function strongestInteractive(heads: readonly Contender[], model: string): number {
+  const { now, agingMs } = scan;
+  let best = -1;
+  for (const c of heads) if (c.model === model) best = Math.max(best, agingMs === 0 ? c.priority : agedPriority(c, now, agingMs));
+  return best;
+}
+
 function hasHeadFor(heads: Readonly<Record<Lane, readonly Contender[]>>, model: string): boolean {
   for (const lane of LANES) if (heads[lane].some((c) => c.model === model)) return true;
   return false;
@@ -428,9 +439,8 @@ export function decide<C extends Contender>(
       if (strongestClaim(making.victims, models.resident) > strongestClaim([making.model], null)) return ABANDON;
       // Room made for batch work waits for the victims' requests; a chat that comes for the same
       // model must not wait behind a background answer it would have preempted.
-      if (making.preempt !== true && heads.interactive.some((c) => c.model === making.model)) {
-        return { type: 'makeRoom', model: making.model, victims: [...making.victims], preempt: true };
-      }
+      const chat = strongestInteractive(heads.interactive, making.model);
+      if (chat > (making.preempt ?? -1)) return { type: 'makeRoom', model: making.model, victims: [...making.victims], preempt: chat };
       for (const v of making.victims) {
         if (models.canLoadAlongside && models.resident.has(v) && inFlight(v) === 0) return { type: 'unload', model: v };
       }
@@ -452,7 +462,8 @@ export function decide<C extends Contender>(
       // chatting with two models that do not fit) taking turns by model.
       const outranksVictims = target.entry.lane === 'interactive' && victimsClaim < targetClaim;
       if ((overdue.c !== null || outranksVictims || !victims.some(hasQueued)) && victimsClaim <= targetClaim) {
-        return { type: 'makeRoom', model: target.model, victims, preempt: target.entry.lane === 'interactive' };
+        const chat = strongestInteractive(heads.interactive, target.model);
+        return { type: 'makeRoom', model: target.model, victims, preempt: target.entry.lane === 'interactive' && chat >= 0 ? chat : null };
       }
     }
   }

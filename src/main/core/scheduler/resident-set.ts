@@ -34,8 +34,8 @@ export interface ModelView {
 export interface RoomMaking {
   model: string;
   victims: readonly string[];
-  /** The victims' batch and background requests were sent back for interactive work (see `Decision`). */
-  preempt?: boolean;
+  /** The victims' batch and background requests up to this priority were sent back for interactive work (see `Decision`). */
+  preempt?: number | null;
 }
 
 export function usedBytes(models: ModelView): number {

@@ -137,6 +137,12 @@ export class FakeBackend implements Backend {
 
   run(request: BackendRequest, callbacks: RunCallbacks): Promise<RunOutcome> {
     this.onRun?.(request);
+    // Preempted or canceled before it went out: the engine should not have sent it. Rejected at
+    // once, as fetch does, so the run ends instead of waiting for an abort that already happened.
+    if (callbacks.signal.aborted) {
+      this.violations.push(`request ${request.jobId} sent after it was aborted`);
+      return Promise.reject(new BackendError('aborted', 'aborted before it was sent'));
+    }
     if (this.inFlight.has(request.jobId)) this.violations.push(`job ${request.jobId} sent twice at once`);
     if (this.loading > 0 && !this.current.canLoadAlongside) this.violations.push(`request ${request.jobId} sent during a just-in-time load`);
     if (!this.residentModels().includes(request.model)) {
