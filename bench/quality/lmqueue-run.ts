@@ -30,6 +30,8 @@ export interface LmQueueRunOptions {
   engine?: EngineOverrides;
   /** Names the run in the results (default `lm-queue`). */
   label?: string;
+  /** The engine's data directory, kept after the run (a later run restarts on it); default: a fresh one, removed. */
+  dataDir?: string;
 }
 
 export type EngineOverrides = Pick<EngineConfig, 'laneCaps' | 'agingSeconds' | 'switchBoundSeconds' | 'maxRunningPerOwner'>;
@@ -55,7 +57,7 @@ function rangeEndOf(eta: object | null | undefined, end: 'startsInSecondsLow' | 
 }
 
 export async function runLmQueue(jobs: readonly WorkloadJob[], options: LmQueueRunOptions): Promise<RunTrace> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'lmq-quality-'));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'lmq-quality-'));
   const engine = await createEngine({
     dataDir,
     backend: { url: options.simUrl },
@@ -119,6 +121,6 @@ export async function runLmQueue(jobs: readonly WorkloadJob[], options: LmQueueR
     return { policy: options.label ?? 'lm-queue', t0Ms: replay.t0Ms, jobs: traces };
   } finally {
     await engine.close({ graceMs: 0 });
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
   }
 }

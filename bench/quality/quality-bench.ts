@@ -4,18 +4,29 @@
  * LM Queue, each policy on a fresh simulator after the same warm-up. The baselines rely on LM
  * Studio's own JIT loading and auto-evict.
  */
-import os from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { analyzeRun, type PolicyMetrics } from './analyze';
 import { runBaseline, sendRequest, type BaselinePolicy, type RequestSpec } from './baseline-queues';
 import { evaluateGoals, type GoalResult } from './goals';
-import { runLmQueue, type EngineOverrides } from './lmqueue-run';
+import { runLmQueue, type EngineOverrides, type LmQueueRunOptions } from './lmqueue-run';
 import { medianOfRuns } from './metrics';
 import type { RunTrace } from './run-trace';
 import { spawnSimulator, type SimProcess, type SimSettings } from './sim-process';
 import { SIM_OUTPUT_RANGE, type Workload } from './workload';
 import { SLOTS_PER_INSTANCE, WORKLOAD_NAMES, workloadSpec, type WorkloadName, type WorkloadSpec } from './workloads';
 
-export const POLICIES = ['fifo', 'strict-priority', 'lm-queue'] as const;
+/**
+ * LM Queue on its third day: the engine restarted on the data directory of two days before (the
+ * same team, the next seeds), so its ETA calibration has learned from them. The first `lm-queue`
+ * run starts with nothing learned but speeds (the warm-up). Two days, not one: on the first, the
+ * service model also learns each person's typical answers, which moves the forecast beneath the
+ * calibration, so what day one taught fits day two less well than day two's fits day three.
+ */
+export const THIRD_DAY = 'lm-queue:third-day';
+const DAYS_BEFORE = 2;
+export const POLICIES = ['fifo', 'strict-priority', 'lm-queue', THIRD_DAY] as const;
 export type PolicyName = (typeof POLICIES)[number];
 
 export interface QualityOptions {
@@ -140,21 +151,38 @@ export async function runPolicy(policy: PolicySpec, spec: WorkloadSpec, sim: Sim
   // Generous: the slowest policy needs about 1,000 simulated seconds for these workloads.
   const timeoutMs = Math.max(120_000, 4_000 * 1000 * timeScale);
   const { workload } = spec;
-  if (policy.name.startsWith('lm-queue')) {
-    return runLmQueue(workload.jobs, {
-      label: policy.name,
+  const lmQueue = (day: WorkloadSpec, on: SimProcess, extra: Pick<LmQueueRunOptions, 'label' | 'dataDir'>): Promise<RunTrace> =>
+    runLmQueue(day.workload.jobs, {
       engine: policy.engine,
-      simUrl: sim.url,
-      models: workload.models,
-      slots: spec.slotCapacity,
-      modelMemoryBytes: spec.memoryBytes,
-      pinnedModels: spec.pinnedModels,
+      simUrl: on.url,
+      models: day.workload.models,
+      slots: day.slotCapacity,
+      modelMemoryBytes: day.memoryBytes,
+      pinnedModels: day.pinnedModels,
       timeScale,
       timeoutMs,
-      warmUp: (submit) => warmUp(spec, submit),
-      beforeMeasuring: () => sim.resetRecord(),
+      warmUp: (submit) => warmUp(day, submit),
+      beforeMeasuring: () => on.resetRecord(),
+      ...extra,
     });
+  if (policy.name === THIRD_DAY) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'lmq-quality-days-'));
+    try {
+      for (let day = 1; day <= DAYS_BEFORE; day++) {
+        const dayBefore = workloadSpec(spec.name, workload.seed + day);
+        const simBefore = await spawnSimulator(simulatorSettings(dayBefore, timeScale));
+        try {
+          await lmQueue(dayBefore, simBefore, { label: 'lm-queue:day-before', dataDir });
+        } finally {
+          await simBefore.close();
+        }
+      }
+      return await lmQueue(spec, sim, { label: policy.name, dataDir });
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   }
+  if (policy.name.startsWith('lm-queue')) return lmQueue(spec, sim, { label: policy.name });
   let n = 0;
   await warmUp(spec, async (request) => void (await sendRequest(sim.url, `warmup-${n++}`, request)));
   await sim.resetRecord();
@@ -215,7 +243,7 @@ async function runWorkload(spec: WorkloadSpec, runs: number, timeScale: number, 
     simulator: settings,
     workload: describeWorkload(spec.workload),
     policies: medians,
-    goals: evaluateGoals(spec.name, { lmQueue: byName.get('lm-queue')!, fifo: byName.get('fifo')!, strictPriority: byName.get('strict-priority')! }),
+    goals: evaluateGoals(spec.name, { lmQueue: byName.get('lm-queue')!, thirdDay: byName.get(THIRD_DAY)!, fifo: byName.get('fifo')!, strictPriority: byName.get('strict-priority')! }),
     perRun,
   };
 }

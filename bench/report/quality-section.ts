@@ -8,6 +8,7 @@ const POLICY_NAMES: Record<string, string> = {
   fifo: 'FIFO (LM Studio, Ollama)',
   'strict-priority': 'Strict priority (Celery, BullMQ, LiteLLM)',
   'lm-queue': 'LM Queue',
+  'lm-queue:third-day': 'LM Queue, third day',
 };
 
 export function policyName(policy: string): string {
@@ -142,6 +143,7 @@ export function qualitySection(result: QualityResult): Section {
         '(all times below are simulated seconds). An eviction lets the evicted model’s requests finish; each one an evicting LM Studio would have cut off is counted.'
       : '',
     `${result.mode === 'quick' ? 'Quick mode: one run' : `Median of ${result.runs} runs`} per workload (seed ${result.seed}), each policy on a fresh simulator after the same warm-up; ${num(result.wallSeconds, 0)} s of wall time.`,
+    'LM Queue, third day: the engine restarted on the data directory of two days before (the same team, the next two seeds), so its ETAs have learned from them; the first LM Queue column starts with nothing learned but speeds. Its other numbers are one more sample of the same policy.',
     'Loads and unloads count from the end of the warm-up, whoever caused them (LM Queue through the REST API; the baselines through LM Studio’s JIT loading and auto-evict).',
   ].filter((line) => line !== '');
   const chartFiles = charts(result);

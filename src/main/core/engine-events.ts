@@ -9,7 +9,6 @@ import type { EventName, ServerEvents } from '../../shared/contract';
 import type { QueueCounts } from '../../shared/queue';
 import { ChangePublisher } from './change-publisher';
 import type { EngineLogger } from './config';
-import type { ServiceModel } from './eta/service-model';
 import type { LiveJobViews } from './live-job-views';
 import type { QueueIndex } from './scheduler/queue-index';
 import type { JobRecord } from './store/job-record';
@@ -22,7 +21,8 @@ export interface EngineEventsDeps {
   store: JobStore;
   index: QueueIndex;
   views: LiveJobViews;
-  service: ServiceModel;
+  /** Saves what the engine learned since the last flush (learned-state.ts). */
+  saveLearned: () => void;
   logger: EngineLogger;
   counts: () => QueueCounts;
   paused: () => boolean;
@@ -77,7 +77,7 @@ export class EngineEvents {
   }
 
   private flush(changed: ReadonlySet<number>, queueChanged: boolean): void {
-    const { store, index, views, service } = this.deps;
+    const { store, index, views } = this.deps;
     const forecaster = views.forecaster;
     // Positions are computed on demand (someone will see them) and within a CPU budget;
     // between forecasts, job.updated carries the latest positions.
@@ -91,7 +91,6 @@ export class EngineEvents {
     }
     this.fresh.clear();
     if (queueChanged) this.emitter.emit('queue.changed', { version: index.version, counts: this.deps.counts(), paused: this.deps.paused() });
-    const stats = service.takeDirty();
-    if (stats.length) store.saveStats(stats);
+    this.deps.saveLearned();
   }
 }

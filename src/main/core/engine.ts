@@ -36,6 +36,7 @@ import type { JobRecord } from './store/job-record';
 import { JobStore } from './store/job-store';
 import { IdempotencyStore, requestHash } from './store/idempotency-store';
 import { SettingsStore } from './store/settings-store';
+import { LearnedState } from './learned-state';
 import { storageStatusOf } from './store/storage-health';
 import { StorageGuard } from './storage-guard';
 import { TokenStore } from './store/token-store';
@@ -104,7 +105,6 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   queue.restore(clock.now());
   const fair = new FairShare();
   const service = new ServiceModel();
-  service.restore(store.loadStats());
   const params = (): PolicyParams => {
     const slots = Math.max(1, config.maxConcurrency ?? backend.state().slots);
     return {
@@ -166,6 +166,8 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     resumed: () => dispatcher.wake(),
   });
   const views = new LiveJobViews({ index, dispatcher, fair, service, backend, params, clock });
+  const learned = new LearnedState({ store, settings, service, calibration: views.calibration, clock });
+  learned.restore();
   const { forecaster } = views;
   const view = (record: JobRecord): Job => views.view(record);
   const viewFresh = (record: JobRecord, budgeted = false): Job => views.viewFresh(record, budgeted);
@@ -188,7 +190,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     queuedChildren: parents.queuedChildren(),
   });
 
-  const events = new EngineEvents({ store, index, views, service, logger, counts, paused: () => paused });
+  const events = new EngineEvents({ store, index, views, saveLearned: () => learned.save(), logger, counts, paused: () => paused });
 
   const unsubscribeBackend = backend.subscribe((state: BackendState) => {
     dispatcher.backendChanged(state);
@@ -465,7 +467,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
         clearInterval(retentionTimer);
         storage.close();
         unsubscribeBackend();
-        store.saveStats(service.takeDirty());
+        learned.save(true);
         await backend.close();
         await neo4jMirror?.close();
         indexStore.close();

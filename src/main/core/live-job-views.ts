@@ -31,7 +31,7 @@ export class LiveJobViews {
     const provisionalStartAt = this.forecaster.startAtPosition(provisionalPosition) ?? clock.now();
     // The first forecast to place a job (not a quick provisional place) is the prediction judged.
     if (record.state === 'queued' && place && record.attempts === 0 && (record.runAt === null || record.runAt <= record.createdAt)) {
-      this.calibration.predicted(record.seq, record.lane, record.priority, record.createdAt, place.rawStartAt - record.createdAt);
+      this.calibration.predicted(record.seq, record.lane, record.priority, record.createdAt, place.rawStartAt - record.createdAt, place.position, place.startAt - record.createdAt);
     }
     const job = toJobView(record, { place, run: dispatcher.running.get(record.seq), provisionalPosition, provisionalStartAt, now: clock.now() });
     return this.parentView ? this.parentView(record, job) : job;

@@ -80,7 +80,7 @@ export class Forecaster {
     const shownStart = this.shown.startAt(slot);
     const runMs = finishAt[slot]! - rawStartAt;
     const earliest = this.shown.earliestOf(node.model) ?? rawStartAt;
-    const range = startRange(rawStartAt, shownStart, earliest, now, this.deps.calibration.range(node.lane, node.priority));
+    const range = startRange(shownStart, earliest, now, this.deps.calibration.range(node.lane, node.priority, node.position));
     return {
       position: node.position,
       rawStartAt,

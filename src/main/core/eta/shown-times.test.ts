@@ -75,7 +75,7 @@ describe('shown start times', () => {
             expect(s).toBeGreaterThanOrEqual(last.get(n.model) ?? -Infinity);
             expect(s).toBeGreaterThanOrEqual(shown.earliestOf(n.model)!);
             last.set(n.model, s);
-            const range = startRange(raw[i]!, s, shown.earliestOf(n.model)!, NOW, calibration.range(n.lane, n.priority));
+            const range = startRange(s, shown.earliestOf(n.model)!, NOW, calibration.range(n.lane, n.priority));
             expect(range.low).toBeLessThanOrEqual(s);
             expect(range.low).toBeGreaterThanOrEqual(shown.earliestOf(n.model)!);
             expect(range.high).toBeGreaterThan(s);

@@ -4,21 +4,11 @@
  * earlier one, and no start comes before the model's first queued job could start (when a slot or
  * the model is first free), so a lateness factor can stretch waits but never reorder them.
  */
-import { LANES } from '../../../shared/job';
 import type { QueueNode } from '../scheduler/queue-index';
-import type { EtaCalibration, WaitRange } from './eta-calibration';
+import type { EtaCalibration, FactorTable, WaitRange } from './eta-calibration';
 
 /** A range's upper end is at least this far past its point: "starts in ~0 s" can still slip a little. */
 const MIN_RANGE_MS = 1_000;
-
-/** A table lookup per job: the calibration's factor for every lane and priority, read once. */
-function factorTable(calibration: EtaCalibration): Float64Array {
-  const table = new Float64Array(LANES.length * 10);
-  LANES.forEach((lane, l) => {
-    for (let p = 0; p < 10; p++) table[l * 10 + p] = calibration.factor(lane, p);
-  });
-  return table;
-}
 
 function laneIndex(lane: QueueNode['lane']): number {
   return lane === 'interactive' ? 0 : lane === 'batch' ? 1 : 2;
@@ -31,7 +21,7 @@ function laneIndex(lane: QueueNode['lane']): number {
 export class ShownTimes {
   private readonly shown: Float64Array;
   readonly length: number;
-  private readonly factors: Float64Array;
+  private readonly factors: FactorTable;
   private computed = 0;
   // Few models: parallel arrays searched from the last hit beat a Map per job.
   private readonly models: string[] = [];
@@ -49,7 +39,7 @@ export class ShownTimes {
   ) {
     this.length = Math.min(order.length, rawStartAt.length);
     this.shown = spare && spare.length >= this.length ? spare : new Float64Array(this.length);
-    this.factors = factorTable(calibration);
+    this.factors = calibration.factorTable();
   }
 
   /** The array behind the shown times, for the next ShownTimes to reuse. */
@@ -83,7 +73,7 @@ export class ShownTimes {
           earliest.push(raw);
         }
       }
-      const factor = factors[laneIndex(node.lane) * 10 + node.priority]!;
+      const factor = factors.at(laneIndex(node.lane), node.priority, i + 1);
       const scaled = factor === 1 ? raw : now + Math.max(0, raw - now) * factor;
       const s = Math.max(scaled, earliest[k]!, latest[k]!);
       latest[k] = s;
@@ -94,9 +84,9 @@ export class ShownTimes {
   }
 }
 
-/** The low and high ends of a shown start: the learned spread of outcomes around the forecast's wait. */
-export function startRange(rawStartAt: number, shownStartAt: number, earliestAt: number, now: number, range: WaitRange): { low: number; high: number } {
-  const wait = Math.max(0, rawStartAt - now);
+/** The low and high ends of a shown start: the learned spread of outcomes around the waits shown. */
+export function startRange(shownStartAt: number, earliestAt: number, now: number, range: WaitRange): { low: number; high: number } {
+  const wait = Math.max(0, shownStartAt - now);
   const low = Math.min(shownStartAt, Math.max(earliestAt, now + wait * range.low));
   const high = Math.max(shownStartAt + MIN_RANGE_MS, now + wait * range.high);
   return { low, high };
