@@ -14,6 +14,12 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
+function freshDatabasePath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lmq-learned-'));
+  dirs.push(dir);
+  return join(dir, 'queue.db');
+}
+
 /** What an engine holds of what it learned, on the database at `path`. */
 function open(path: string, clock: FakeClock) {
   const store = new JobStore({ path });
@@ -32,9 +38,7 @@ function lateBatch(calibration: EtaCalibration, n: number): void {
 
 describe('LearnedState: what the engine learned outlives a restart', () => {
   test('the ETA calibration is saved at close and restored at the next start', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lmq-learned-'));
-    dirs.push(dir);
-    const path = join(dir, 'queue.db');
+    const path = freshDatabasePath();
     const clock = new FakeClock();
     const first = open(path, clock);
     lateBatch(first.calibration, 40);
@@ -47,9 +51,7 @@ describe('LearnedState: what the engine learned outlives a restart', () => {
   });
 
   test('between closes, the calibration is written at most every few seconds', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lmq-learned-'));
-    dirs.push(dir);
-    const path = join(dir, 'queue.db');
+    const path = freshDatabasePath();
     const clock = new FakeClock();
     const first = open(path, clock);
     const reader = new SettingsStore(first.store.db);
