@@ -8,7 +8,7 @@ const MAX_LOG_FACTOR = Math.log(8);
 const ALPHA = 0.1;
 /** Jobs whose prediction is remembered at once (memory stays bounded under any backlog). */
 const MAX_PENDING = 10_000;
-/** Recent outcomes kept per lane and priority for the range. */
+/** Recent outcomes kept per lane and priority, and per band of it, for the range. */
 const RECENT = 200;
 /** A band's own outcomes give its range once there are this many; before, its lane's do. */
 const MIN_BAND_RANGE_OUTCOMES = 10;
@@ -38,7 +38,7 @@ const STATE_VERSION = 1;
 interface Learned {
   logFactor: number;
   samples: number;
-  /** The latest log(actual / shown) waits, a ring (a lane and priority's only; a band keeps none). */
+  /** The latest log(actual / shown) waits, a ring. */
   recent: number[];
   next: number;
   /** The range of `recent`, or null when a new outcome came in since. */
