@@ -82,7 +82,7 @@ function median(values: number[]): number {
 }
 
 /** The band of a queue position (1-based): 0 for position 1, then one more each time it doubles. */
-export function bandOf(position: number): number {
+function bandOf(position: number): number {
   return Math.min(BANDS - 1, Math.floor(Math.log2(Math.max(1, position))));
 }
 
@@ -167,10 +167,9 @@ export class EtaCalibration {
   }
 
   /**
-   * The low and high factors of a shown wait for this lane and priority: the middle 80% of how
-   * its recent outcomes compared with the waits shown for them, at every position. (A band's
-   * outcomes spread less around its own factor than they do from one day to the next, which one
-   * band's history cannot show.)
+   * The low and high factors of a shown wait for this lane, priority and position: the middle 90%
+   * of how the band's recent outcomes compared with the waits shown for them (the lane's until the
+   * band has MIN_BAND_RANGE_OUTCOMES), and at least their typical error either side.
    */
   range(lane: Lane, priority: number, position = 1): WaitRange {
     const band = this.learned.get(bandKey(lane, priority, bandOf(position)));

@@ -165,14 +165,14 @@ export const CLAIM_AGING_SLOWDOWN = 8;
 
 /** The strongest claim among the due heads of the resident models in `models` (-1: none). */
 function strongestClaim(models: readonly string[], resident: ReadonlyMap<string, number> | null): number {
-  const { heads, now, agingMs } = scan;
+  const { heads } = scan;
   let best = -1;
   for (const lane of LANES) {
     const list = heads[lane];
     for (let i = 0; i < list.length; i++) {
       const c = list[i]!;
       if (!models.includes(c.model) || (resident !== null && !resident.has(c.model))) continue;
-      const claim = claimOf(c, agingMs === 0 ? c.priority : agedPriority(c, now, agingMs));
+      const claim = claimOf(c, effectiveNow(c));
       if (claim > best) best = claim;
     }
   }
@@ -319,10 +319,15 @@ function offerLane(laneHeads: readonly Contender[], background: boolean): void {
 
 /** The highest effective priority among the interactive heads for `model` (-1: none). */
 function strongestInteractive(heads: readonly Contender[], model: string): number {
-  const { now, agingMs } = scan;
   let best = -1;
-  for (const c of heads) if (c.model === model) best = Math.max(best, agingMs === 0 ? c.priority : agedPriority(c, now, agingMs));
+  for (const c of heads) if (c.model === model) best = Math.max(best, effectiveNow(c));
   return best;
+}
+
+/** `c`'s effective priority in this decision (offerLane, the hot loop, spells it out). */
+function effectiveNow(c: Contender): number {
+  const { agingMs, now } = scan;
+  return agingMs === 0 ? c.priority : agedPriority(c, now, agingMs);
 }
 
 function hasHeadFor(heads: Readonly<Record<Lane, readonly Contender[]>>, model: string): boolean {
@@ -462,8 +467,7 @@ export function decide<C extends Contender>(
       // chatting with two models that do not fit) taking turns by model.
       const outranksVictims = target.entry.lane === 'interactive' && victimsClaim < targetClaim;
       if ((overdue.c !== null || outranksVictims || !victims.some(hasQueued)) && victimsClaim <= targetClaim) {
-        const chat = strongestInteractive(heads.interactive, target.model);
-        return { type: 'makeRoom', model: target.model, victims, preempt: target.entry.lane === 'interactive' && chat >= 0 ? chat : null };
+        return { type: 'makeRoom', model: target.model, victims, preempt: target.entry.lane === 'interactive' ? strongestInteractive(heads.interactive, target.model) : null };
       }
     }
   }
