@@ -8,6 +8,15 @@ const SUBMIT = { kind: 'chat', model: CHAT.model, input: { messages: CHAT.messag
 /** Due in an hour: the jobs stay queued (with a place and an ETA) while the test looks at them. */
 const later = () => new Date(Date.now() + 3_600_000).toISOString();
 
+/** The jobs in the complete `data:` lines of an SSE text with this id, in order. */
+function eventsOf(text: string, id: string): JsonBody[] {
+  return text
+    .split('\n')
+    .slice(0, -1)
+    .filter((line) => line.startsWith('data: ') && line.includes(`"id":"${id}"`))
+    .map((line) => JSON.parse(line.slice(6)) as JsonBody);
+}
+
 function firstMessage(socket: WebSocket, until: (message: JsonBody) => boolean): Promise<JsonBody> {
   return new Promise((resolve) => {
     const onMessage = (data: WebSocket.RawData) => {
@@ -62,12 +71,13 @@ describe("other owners' jobs, as a member sees them", () => {
     await readSseUntil(response, (text) => text.includes(': connected'));
     await call(h, 'PATCH', `/api/jobs/${theirs.id}`, { token: h.adminToken, body: { priority: 6 } });
     await call(h, 'PATCH', `/api/jobs/${mine.id}`, { token: h.memberToken, body: { priority: 4 } });
-    const text = await readSseUntil(response, (t) => t.includes(`"id":"${theirs.id}"`) && t.includes(`"id":"${mine.id}"`));
+    // Updates from before the PATCH may come first: wait for the ones that carry it.
+    const text = await readSseUntil(response, (t) => eventsOf(t, theirs.id).some((e) => e.priority === 6) && eventsOf(t, mine.id).some((e) => e.priority === 4));
     await response.body!.cancel();
     expect(text).not.toContain('merger-talks');
     expect(text).toContain('"mine":true');
-    const theirEvent = text.split('\n').find((line) => line.startsWith('data: ') && line.includes(`"id":"${theirs.id}"`))!;
-    expect(JSON.parse(theirEvent.slice(6))).toMatchObject({ ...shape(), priority: 6 });
+    for (const event of eventsOf(text, theirs.id)) expect(event).toMatchObject({ id: theirs.id, owner: 'test-admin', metadata: null });
+    expect(eventsOf(text, theirs.id).at(-1)).toMatchObject({ ...shape(), priority: 6 });
   });
 
   it('WebSocket events and invokes hide it from members, not from admins', async () => {
