@@ -14,6 +14,7 @@ import { runLmQueue, type EngineOverrides, type LmQueueRunOptions } from './lmqu
 import { medianOfRuns } from './metrics';
 import type { RunTrace } from './run-trace';
 import { spawnSimulator, type SimProcess, type SimSettings } from './sim-process';
+import { loadsFloorOf } from './switch-floor';
 import { SIM_OUTPUT_RANGE, type Workload } from './workload';
 import { SLOTS_PER_INSTANCE, WORKLOAD_NAMES, workloadSpec, type WorkloadName, type WorkloadSpec } from './workloads';
 
@@ -243,7 +244,13 @@ async function runWorkload(spec: WorkloadSpec, runs: number, timeScale: number, 
     simulator: settings,
     workload: describeWorkload(spec.workload),
     policies: medians,
-    goals: evaluateGoals(spec.name, { lmQueue: byName.get('lm-queue')!, thirdDay: byName.get(THIRD_DAY)!, fifo: byName.get('fifo')!, strictPriority: byName.get('strict-priority')! }),
+    goals: evaluateGoals(spec.name, {
+      lmQueue: byName.get('lm-queue')!,
+      thirdDay: byName.get(THIRD_DAY)!,
+      fifo: byName.get('fifo')!,
+      strictPriority: byName.get('strict-priority')!,
+      loadsFloor: spec.name === 'room-for-one' ? loadsFloorOf(spec.workload.jobs, spec.initialLoaded[0]!, settings.loadSeconds) : undefined,
+    }),
     perRun,
   };
 }

@@ -1,11 +1,12 @@
 /**
- * `tsx bench/quality/trace-cli.ts [--workload NAME] [--policy NAME] [--time-scale X] [--seed N] [--jobs PREFIX]`
+ * `tsx bench/quality/trace-cli.ts [--workload NAME] [--policy NAME] [--time-scale X] [--seed N] [--jobs PREFIX] [--wait-limit S]`
  * One policy on one workload of the quality bench (about 30 s of wall time at the default scale),
  * printed as a timeline in simulated seconds: each model load, each interactive job's arrival
  * with its wait and the ETA it was given, and, with `--jobs carol`, every tenth job of that owner
  * with its forecast range (job lines for LM Queue only: the baselines report no start); then the
- * seconds spent with each resident set by busy slots, and the totals. For tuning the scheduler
- * between full runs; nothing is written.
+ * seconds spent with each resident set by busy slots, and the totals; with `--wait-limit`, the
+ * fewest loads any schedule could make with its interactive p95 within that many seconds
+ * (switch-floor.ts). For tuning the scheduler between full runs; nothing is written.
  */
 import { parseArgs } from 'node:util';
 import type { SimRecord } from '../../tools/lmstudio-sim/sim-record';
@@ -14,6 +15,7 @@ import { POLICIES, runPolicy, simulatorSettings } from './quality-bench';
 import { occupancyByResidency, residencySpans, type ResidencyEvent } from './residency';
 import type { JobTrace, RunTrace } from './run-trace';
 import { spawnSimulator } from './sim-process';
+import { loadsFloorOf } from './switch-floor';
 import { WORKLOAD_NAMES, workloadSpec, type WorkloadName } from './workloads';
 
 const { values } = parseArgs({
@@ -23,6 +25,7 @@ const { values } = parseArgs({
     'time-scale': { type: 'string', default: '0.03' },
     seed: { type: 'string', default: '42' },
     jobs: { type: 'string' },
+    'wait-limit': { type: 'string' },
   },
 });
 if (!(WORKLOAD_NAMES as readonly string[]).includes(values.workload)) throw new Error(`unknown workload ${values.workload}; choose from ${WORKLOAD_NAMES.join(', ')}`);
@@ -67,6 +70,11 @@ try {
       (metrics.preempted ? `, preempted ${metrics.preempted.requests} (${metrics.preempted.wastedTokens} tokens thrown away)` : '') +
       `, Jain ${f(metrics.fairness.jain, 3)}, makespan ${f(metrics.makespanSeconds, 0)} s`,
   );
+  if (values['wait-limit'] !== undefined) {
+    const limit = Number(values['wait-limit']);
+    const floor = loadsFloorOf(spec.workload.jobs, spec.initialLoaded[0]!, simulatorSettings(spec, timeScale).loadSeconds)(limit);
+    console.log(`fewest loads any schedule could make with interactive p95 ≤ ${limit} s: ${floor}`);
+  }
 } finally {
   await sim.close();
 }
