@@ -111,6 +111,17 @@ describe('analyzing a run', () => {
     expect(m.failedJobs).toBe(0);
   });
 
+  test("counts as delivered only what ran before its model was unloaded under it", () => {
+    const { trace, record } = fixture(false);
+    // Generating on A from 35 to 50 while A is unloaded at 40: 5 of its 15 seconds would have been delivered.
+    const late = request('late-1', MODEL_A, 35, 50);
+    const m = analyzeRun(trace, { ...record, requests: [...record.requests, late] }, workload, { timeScale: SCALE, slots: 2 });
+    expect(m.utilization).toBeCloseTo((75 + 15) / 120);
+    expect(m.deliveredUtilization).toBeCloseTo((75 + 5) / 120);
+    // Without an unload under it, all of it counts.
+    expect(analyzeRun(trace, record, workload, { timeScale: SCALE, slots: 2 }).deliveredUtilization).toBeCloseTo(75 / 120);
+  });
+
   test('measures fairness only while both busy owners had work', () => {
     const { trace, record } = fixture(false);
     const { fairness } = analyzeRun(trace, record, workload, { timeScale: SCALE, slots: 2 });

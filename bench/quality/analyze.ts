@@ -71,6 +71,12 @@ export interface PolicyMetrics {
    */
   preempted?: { requests: number; wastedTokens: number };
   utilization: number;
+  /**
+   * Utilization without generation after the request's model was unloaded or evicted under it:
+   * what an LM Studio that cuts such requests off would have had busy. The same as `utilization`
+   * for a policy that never unloads under a request.
+   */
+  deliveredUtilization: number;
   makespanSeconds: number;
   /** LM Queue only; null for policies that predict nothing. */
   eta: {
@@ -123,6 +129,21 @@ export function busyIntervals(record: SimRecord, toSim: (wallMs: number) => numb
     .map((r) => ({ start: toSim(r.startedAt!), end: toSim(r.finishedAt!) }));
 }
 
+/**
+ * `busyIntervals`, each cut at the first unload of its model while it ran: the simulator lets an
+ * evicted model's requests finish (so no baseline needs retries), an evicting LM Studio would not.
+ */
+export function deliveredIntervals(record: SimRecord, toSim: (wallMs: number) => number): Interval[] {
+  const unloadsOf = new Map<string, number[]>();
+  for (const u of record.unloads) unloadsOf.set(u.model, [...(unloadsOf.get(u.model) ?? []), u.at]);
+  return record.requests
+    .filter((r) => r.endpoint !== '/api/v1/models/load' && r.endpoint !== '/api/v1/models/unload' && r.startedAt !== null && r.finishedAt !== null)
+    .map((r) => {
+      const cut = (unloadsOf.get(r.model) ?? []).filter((at) => at > r.startedAt! && at < r.finishedAt!);
+      return { start: toSim(r.startedAt!), end: toSim(cut.length > 0 ? Math.min(...cut) : r.finishedAt!) };
+    });
+}
+
 export function analyzeRun(trace: RunTrace, record: SimRecord, workload: Workload, settings: { timeScale: number; slots: number }): PolicyMetrics {
   const toSim = (wallMs: number): number => (wallMs - trace.t0Ms) / 1000 / settings.timeScale;
   const served = servedRequests(record);
@@ -168,6 +189,7 @@ export function analyzeRun(trace: RunTrace, record: SimRecord, workload: Workloa
     requestsCutOff: record.unloads.reduce((sum, u) => sum + u.inFlight, 0),
     preempted: preemptedRequests(record.requests),
     utilization: slotUtilization(busy, settings.slots, { start: 0, end: lastFinish }),
+    deliveredUtilization: slotUtilization(deliveredIntervals(record, toSim), settings.slots, { start: 0, end: lastFinish }),
     makespanSeconds: lastFinish,
     eta: etaErrors(trace, workload, done, toSim, settings.timeScale),
     failedJobs,

@@ -58,6 +58,7 @@ for (const workload of result.workloads) {
           unloads: p.unloads,
           'cut off': p.requestsCutOff,
           utilization: `${f(p.utilization * 100)}%`,
+          delivered: `${f(p.deliveredUtilization * 100)}%`,
           jain: f(p.fairness.jain, 3),
           'eta err': p.eta ? `${f(p.eta.waited.medianPercent)}%` : 'n/a',
           'in range': p.eta ? `${f(p.eta.insideRange.share * 100)}%` : 'n/a',

@@ -43,6 +43,7 @@ function metricRows(workload: WorkloadResult): string[][] {
     row('Median interactive service time (s)', (p) => num(p.interactiveServiceMedian)),
     row('Batch completion (s)', (p) => num(p.batchCompletionSeconds, 0)),
     row(`Slot utilization (of ${workload.slotCapacity} slots)`, (p) => percent(p.utilization)),
+    row('— without generation an evicting LM Studio would have cut off', (p) => percent(p.deliveredUtilization)),
     row(fairness, (p) => num(p.fairness.jain, 3)),
     row('ETA error, median (forecast at submission, jobs that waited)', (p) => etaCell(p, (e) => `${num(e.waited.medianPercent)}%`)),
     row('ETA error, median (every job)', (p) => etaCell(p, (e) => `${num(e.all.medianPercent)}%`)),

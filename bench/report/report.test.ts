@@ -57,6 +57,7 @@ function policy(name: string, overrides: Partial<PolicyMetrics> = {}): PolicyMet
     unloads: 11,
     requestsCutOff: 3,
     utilization: 0.9,
+    deliveredUtilization: 0.85,
     makespanSeconds: 700,
     eta: null,
     failedJobs: 0,

@@ -110,6 +110,9 @@ async function runScenario(ops: Op[], modelCount: number, agingSeconds: number, 
     const lane = lanes.get(request.jobId)!;
     const sameLane = [...backend.inFlight.keys()].filter((id) => lanes.get(id) === lane).length;
     if (sameLane + 1 > caps[lane]) problems.push(`lane ${lane} over its cap`);
+    // A background request never takes its model's last free slot (SLOTS per instance here).
+    const onModel = [...backend.inFlight.values()].filter((r) => r.request.model === request.model).length;
+    if (lane === 'background' && onModel + 1 >= SLOTS) problems.push(`background request ${request.jobId} took the last slot of ${request.model}`);
     if (!checkOrder || reopening) return;
     // A job never starts while a due job of higher priority waits in its lane.
     const now = clock.now();

@@ -3,14 +3,14 @@ import type { Lane } from '../../../shared/job';
 /**
  * Default lane caps for a slot count. Work-conserving: batch may use every slot when nothing
  * else waits (interactive work, ranked first at equal priority by fair share, takes the next
- * slot that frees); background, whose jobs tend to be long, gets at most half, so it can never
- * hold every slot against a chat.
+ * slot that frees); background, whose jobs tend to be long, gets all but one, so it can never
+ * hold every slot against a chat (the policy keeps one free on each model, too).
  */
 export function defaultLaneCaps(slots: number): Record<Lane, number> {
   return {
     interactive: slots,
     batch: slots,
-    background: Math.max(1, Math.floor(slots / 2)),
+    background: Math.max(1, slots - 1),
   };
 }
 

@@ -66,6 +66,20 @@ describe('policy: the resident set', () => {
     expect(decide(lanes([batchOnB]), runningOn('a', 4), models, fair, params, 10 * 60_000)).toEqual({ type: 'makeRoom', model: 'b', victims: ['a'], preempt: null });
   });
 
+  test("background work never takes a model's last free slot, whatever the other models hold", () => {
+    const wide = { ...params, slots: 8, laneCaps: { interactive: 8, batch: 8, background: 7 } };
+    const models = modelViewOf({ resident: { a: 4, b: 4 } });
+    const longJob = head({ model: 'b', lane: 'background', owner: 'dave' });
+    const batchOnB = head({ model: 'b', lane: 'batch', owner: 'carol' });
+    // Three of b's four slots busy: the last is kept for a chat; batch work (short answers) may take it.
+    expect(decide(lanes([longJob]), runningOn('b', 3), models, fair, wide, 0)).toEqual({ type: 'wait' });
+    expect(decide(lanes([longJob, batchOnB]), runningOn('b', 3), models, fair, wide, 0)).toMatchObject({ type: 'run', candidate: batchOnB });
+    // Two busy: it runs. And a model with a single slot runs background work in it.
+    expect(decide(lanes([longJob]), runningOn('b', 2), models, fair, wide, 0)).toMatchObject({ type: 'run', candidate: longJob });
+    const single = modelViewOf({ resident: { b: 1 } });
+    expect(decide(lanes([longJob]), emptyRunningView(), single, fair, wide, 0)).toMatchObject({ type: 'run', candidate: longJob });
+  });
+
   test('background work does not start on a loaded model while work that outranks it waits for a missing model', () => {
     const models = modelViewOf({ resident: { b: 4 }, sizes: { a: 4, b: 4 }, budgetBytes: 4 });
     const longJob = head({ model: 'b', lane: 'background', owner: 'dave' });

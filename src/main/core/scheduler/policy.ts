@@ -7,7 +7,8 @@
  * (lane, priority, owner, model) has gone unserved, capped at 9: a starved group climbs until it
  * runs, while a flood that is being served keeps its own priority and cannot outrank fresh work
  * just by being old.
- * Eligibility: global slots, the model's own slots, per-lane caps, per-owner running cap.
+ * Eligibility: global slots, the model's own slots, per-lane caps, per-owner running cap; a
+ * background request never takes a model's last free slot.
  * Models (resident-set.ts): work for any resident model runs at once. A missing model is loaded
  * beside the others when it fits the memory budget. When it does not fit, room is made (least
  * recently used idle models first, never a pinned one) only once the models to unload have no
@@ -297,7 +298,7 @@ function offerLane(laneHeads: readonly Contender[], background: boolean): void {
     if (isOpen(c.model)) {
       // Background requests run long: one started now would hold the switch that outranking work
       // for a missing model waits for (aging lets it through in time).
-      if (background && missing.claim > claimOf(c, eff)) continue;
+      if (background && (missing.claim > claimOf(c, eff) || !leavesSlotFree(c.model))) continue;
       // Most heads lose on effective priority alone: no call for them.
       if (best.c === null || eff >= best.eff) best.offer(c, eff, NaN, fair);
       continue;
@@ -351,6 +352,16 @@ function collectOpen(): void {
     if (making !== null && making.victims.includes(model)) continue;
     scan.open[scan.openCount++] = model;
   }
+}
+
+/**
+ * Whether a background request started on `model` leaves one of its slots free: long background
+ * answers must never hold every slot of a model against a chat for it, whatever the other models
+ * hold (a model with one slot is the exception: its background work would never run).
+ */
+function leavesSlotFree(model: string): boolean {
+  const slots = scan.models.resident.get(model)!;
+  return slots === 1 || scan.running.byModel.get(model) + 1 < slots;
 }
 
 /** Requests of `model` in flight in this decision's view. */
