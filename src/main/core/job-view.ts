@@ -16,6 +16,9 @@ export interface LiveState {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const seconds = (ms: number): number => Math.max(0, Math.round(ms / 100) / 10);
+/** A range's ends are rounded outward, so a start the forecast's range holds is inside the one shown. */
+const secondsDown = (ms: number): number => Math.max(0, Math.floor(ms / 100) / 10);
+const secondsUp = (ms: number): number => Math.max(0, Math.ceil(ms / 100) / 10);
 
 function progressOf(record: JobRecord, live: LiveState, position: number | null): JobProgress {
   switch (record.state) {
@@ -57,6 +60,17 @@ function runningEta(run: RunningJob, now: number): JobEta {
   return { startsInSeconds: 0, finishesInSeconds: finishesIn, startsInSecondsLow: 0, startsInSecondsHigh: 0, finishesInSecondsHigh: finishesIn };
 }
 
+/** A forecast place as the API's ETA, in tenths of a second from `now`; the range's ends rounded outward. */
+export function etaOfPlace(place: Place, now: number): JobEta {
+  return {
+    startsInSeconds: seconds(place.startAt - now),
+    finishesInSeconds: seconds(place.finishAt - now),
+    startsInSecondsLow: secondsDown(place.startLowAt - now),
+    startsInSecondsHigh: secondsUp(place.startHighAt - now),
+    finishesInSecondsHigh: secondsUp(place.finishHighAt - now),
+  };
+}
+
 /** A stored job plus what only memory knows (position, ETA, progress) → the API's job. */
 export function toJobView(record: JobRecord, live: LiveState): Job {
   let position: number | null = null;
@@ -65,14 +79,7 @@ export function toJobView(record: JobRecord, live: LiveState): Job {
     const place = live.place;
     if (place) {
       position = place.position;
-      const inSeconds = (at: number): number => seconds(at - live.now);
-      eta = {
-        startsInSeconds: inSeconds(place.startAt),
-        finishesInSeconds: inSeconds(place.finishAt),
-        startsInSecondsLow: inSeconds(place.startLowAt),
-        startsInSecondsHigh: inSeconds(place.startHighAt),
-        finishesInSecondsHigh: inSeconds(place.finishHighAt),
-      };
+      eta = etaOfPlace(place, live.now);
     } else {
       position = live.provisionalPosition;
       const startsIn = seconds(live.provisionalStartAt - live.now);
