@@ -34,7 +34,7 @@ describe('the fewest loads any schedule could make', () => {
     // The switch to b starts by 1 and is done at 4: a's chat at 2 cannot have a back before 7 > 2 + 4.
     const chats = [at(0, 'b'), at(2, 'a')];
     expect(fewestLoads(chats, { ...options, waitLimitSeconds: 4, loadSeconds: 3, lateAllowed: 0 })).toBe(Infinity);
-    // With one allowed to wait longer, b's chat is: nothing switches.
+    // With one allowed to wait longer, b's chat is that one: nothing switches.
     expect(fewestLoads(chats, { ...options, waitLimitSeconds: 4, loadSeconds: 3, lateAllowed: 1 })).toBe(0);
     // At 6, a's chat can have a again by 10: two loads.
     expect(fewestLoads([at(0, 'b'), at(6, 'a')], { ...options, waitLimitSeconds: 4, loadSeconds: 3, lateAllowed: 0 })).toBe(2);
