@@ -122,11 +122,14 @@ function servedRequests(record: SimRecord): Map<string, RequestRecord> {
   return byId;
 }
 
-/** When each inference request held a slot (loads and unloads are not requests), in simulated seconds. */
+/** Inference requests that held a slot (loads and unloads are not requests). */
+function slotHolders(record: SimRecord): RequestRecord[] {
+  return record.requests.filter((r) => r.endpoint !== '/api/v1/models/load' && r.endpoint !== '/api/v1/models/unload' && r.startedAt !== null && r.finishedAt !== null);
+}
+
+/** When each inference request held a slot, in simulated seconds. */
 export function busyIntervals(record: SimRecord, toSim: (wallMs: number) => number): Interval[] {
-  return record.requests
-    .filter((r) => r.endpoint !== '/api/v1/models/load' && r.endpoint !== '/api/v1/models/unload' && r.startedAt !== null && r.finishedAt !== null)
-    .map((r) => ({ start: toSim(r.startedAt!), end: toSim(r.finishedAt!) }));
+  return slotHolders(record).map((r) => ({ start: toSim(r.startedAt!), end: toSim(r.finishedAt!) }));
 }
 
 /**
@@ -134,14 +137,10 @@ export function busyIntervals(record: SimRecord, toSim: (wallMs: number) => numb
  * evicted model's requests finish (so no baseline needs retries), an evicting LM Studio would not.
  */
 export function deliveredIntervals(record: SimRecord, toSim: (wallMs: number) => number): Interval[] {
-  const unloadsOf = new Map<string, number[]>();
-  for (const u of record.unloads) unloadsOf.set(u.model, [...(unloadsOf.get(u.model) ?? []), u.at]);
-  return record.requests
-    .filter((r) => r.endpoint !== '/api/v1/models/load' && r.endpoint !== '/api/v1/models/unload' && r.startedAt !== null && r.finishedAt !== null)
-    .map((r) => {
-      const cut = (unloadsOf.get(r.model) ?? []).filter((at) => at > r.startedAt! && at < r.finishedAt!);
-      return { start: toSim(r.startedAt!), end: toSim(cut.length > 0 ? Math.min(...cut) : r.finishedAt!) };
-    });
+  return slotHolders(record).map((r) => {
+    const cutAt = record.unloads.filter((u) => u.model === r.model && u.at > r.startedAt! && u.at < r.finishedAt!).reduce((first, u) => Math.min(first, u.at), r.finishedAt!);
+    return { start: toSim(r.startedAt!), end: toSim(cutAt) };
+  });
 }
 
 export function analyzeRun(trace: RunTrace, record: SimRecord, workload: Workload, settings: { timeScale: number; slots: number }): PolicyMetrics {

@@ -34,7 +34,8 @@ if (!(POLICIES as readonly string[]).includes(values.policy)) throw new Error(`u
 const timeScale = Number(values['time-scale']);
 const spec = workloadSpec(values.workload as WorkloadName, Number(values.seed));
 const interactive = new Set(spec.workload.jobs.filter((j) => j.lane === 'interactive').map((j) => j.id));
-const sim = await spawnSimulator(simulatorSettings(spec, timeScale));
+const settings = simulatorSettings(spec, timeScale);
+const sim = await spawnSimulator(settings);
 try {
   const trace = await runPolicy({ name: values.policy }, spec, sim, timeScale);
   const record = await sim.record();
@@ -72,7 +73,7 @@ try {
   );
   if (values['wait-limit'] !== undefined) {
     const limit = Number(values['wait-limit']);
-    const floor = loadsFloorOf(spec.workload.jobs, spec.initialLoaded[0]!, simulatorSettings(spec, timeScale).loadSeconds)(limit);
+    const floor = loadsFloorOf(spec.workload.jobs, spec.initialLoaded[0]!, settings.loadSeconds)(limit);
     console.log(`fewest loads any schedule could make with interactive p95 ≤ ${limit} s: ${floor}`);
   }
 } finally {

@@ -15,10 +15,8 @@ export interface LiveState {
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-const seconds = (ms: number): number => Math.max(0, Math.round(ms / 100) / 10);
-/** A range's ends are rounded outward, so a start the forecast's range holds is inside the one shown. */
-const secondsDown = (ms: number): number => Math.max(0, Math.floor(ms / 100) / 10);
-const secondsUp = (ms: number): number => Math.max(0, Math.ceil(ms / 100) / 10);
+/** Milliseconds as seconds to a tenth, never negative; `round` says which way. */
+const seconds = (ms: number, round: (x: number) => number = Math.round): number => Math.max(0, round(ms / 100) / 10);
 
 function progressOf(record: JobRecord, live: LiveState, position: number | null): JobProgress {
   switch (record.state) {
@@ -65,9 +63,10 @@ export function etaOfPlace(place: Place, now: number): JobEta {
   return {
     startsInSeconds: seconds(place.startAt - now),
     finishesInSeconds: seconds(place.finishAt - now),
-    startsInSecondsLow: secondsDown(place.startLowAt - now),
-    startsInSecondsHigh: secondsUp(place.startHighAt - now),
-    finishesInSecondsHigh: secondsUp(place.finishHighAt - now),
+    // A range's ends are rounded outward, so a start the forecast's range holds is inside the one shown.
+    startsInSecondsLow: seconds(place.startLowAt - now, Math.floor),
+    startsInSecondsHigh: seconds(place.startHighAt - now, Math.ceil),
+    finishesInSecondsHigh: seconds(place.finishHighAt - now, Math.ceil),
   };
 }
 
