@@ -47,7 +47,8 @@ describe('EtaCalibration: the range', () => {
     const calibration = new EtaCalibration();
     const prior = calibration.range('batch', 3);
     expect(prior.low).toBeLessThan(1);
-    expect(prior.high).toBeGreaterThan(1);
+    // A first day where models take turns: low-lane jobs start several times later than forecast.
+    expect(prior.high).toBeGreaterThanOrEqual(3.5);
     // Outcomes spread evenly from 1× to 3× the wait shown: typically 2× off.
     for (let i = 0; i < 100; i++) observe(calibration, 1, 1 + (2 * i) / 99);
     const { low, high } = calibration.range('batch', 3);

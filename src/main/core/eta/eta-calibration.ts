@@ -22,12 +22,13 @@ const BANDS = 11;
 /** A band's own factor counts as much as the lane's after this many outcomes (shrinkage toward the lane). */
 const BAND_PRIOR_WEIGHT = 8;
 /**
- * Before much is learned, the range is this wide (two outcomes assumed, at 0.6× and 2.5× the
+ * Before much is learned, the range is this wide (two outcomes assumed, at 0.6× and 4× the
  * prediction): the forecast cannot see work yet to arrive, which in a priority queue only ever
- * starts later what is queued, and where one model fits at a time each switch it causes costs a
- * drain and a load. Real outcomes outnumber these two soon.
+ * starts later what is queued, and where one model fits at a time each chat for the other model
+ * costs a drain and two loads, so a batch queued at the start of a day starts several times later
+ * than forecast. Real outcomes outnumber these two soon.
  */
-const PRIOR = [Math.log(0.6), Math.log(2.5)];
+const PRIOR = [Math.log(0.6), Math.log(4)];
 /** The range covers the middle 90% of recent outcomes: 80% of starts inside it, even on a day unlike the last. */
 const LOW_QUANTILE = 0.05;
 const HIGH_QUANTILE = 0.95;
